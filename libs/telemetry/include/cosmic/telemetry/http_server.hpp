@@ -1,0 +1,104 @@
+#pragma once
+/// One civetweb HTTP server per process: /metrics, /healthz, /readyz, JSON routes registered
+/// by the service, and WebSocket endpoints with bounded per-connection send queues.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace cosmic::telemetry {
+
+struct HttpRequest {
+    std::string method;
+    std::string path;                 ///< without the query string
+    std::string query;                ///< raw query string, without '?'
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  ///< names as sent
+    std::vector<std::pair<std::string, std::string>> path_params;  ///< from "{name}" segments
+    std::string remote_addr;
+
+    /// Case-insensitive header lookup.
+    std::optional<std::string_view> Header(std::string_view name) const;
+    /// URL-decoded query parameter (first occurrence).
+    std::optional<std::string> Query(std::string_view name) const;
+    /// Path parameter by name ("id" for "/api/v1/jobs/{id}"); empty when absent.
+    std::string_view Param(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    static HttpResponse Json(int status, std::string body);
+    /// {"error": {"code": code, "message": message}} with correct JSON escaping.
+    static HttpResponse Error(int status, std::string_view code, std::string_view message);
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+/// A readiness check: returns true when ready; `detail` explains (shown in /readyz JSON).
+using ReadinessCheck = std::function<bool(std::string& detail)>;
+
+struct HttpServerOptions {
+    std::string bind_address = "0.0.0.0";
+    int port = 0;                                  ///< 0 = any free port
+    std::size_t max_request_bytes = 1024 * 1024;   ///< larger bodies get 413
+    int threads = 4;
+    std::size_t websocket_queue_messages = 256;    ///< per connection; a full queue drops the client
+};
+
+/// A WebSocket endpoint. Connections are identified by a process-unique id.
+class WebSocketEndpoint {
+public:
+    using ConnectionId = std::uint64_t;
+    struct Callbacks {
+        /// Called on upgrade; return false to reject (e.g. auth failed).
+        std::function<bool(ConnectionId, const HttpRequest&)> on_open;
+        std::function<void(ConnectionId, std::string_view text)> on_message;
+        std::function<void(ConnectionId)> on_close;
+    };
+    virtual ~WebSocketEndpoint() = default;
+    /// Queues a text frame; never blocks. Returns false when the connection is gone or its
+    /// queue was full (the connection is then closed and counted as dropped).
+    virtual bool Send(ConnectionId id, std::string text) = 0;
+    virtual std::size_t ConnectionCount() const = 0;
+};
+
+class HttpServer {
+public:
+    HttpServer(HttpServerOptions options, std::shared_ptr<prometheus::Registry> registry);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    /// Registers a route before Start(). Pattern segments "{name}" match one path segment.
+    /// A path that matches with another method gets 405; no match gets 404.
+    void Route(std::string_view method, std::string_view pattern, HttpHandler handler);
+    void AddReadinessCheck(std::string name, ReadinessCheck check);
+    WebSocketEndpoint& AddWebSocket(std::string_view path, WebSocketEndpoint::Callbacks callbacks);
+
+    /// Binds and starts serving; throws std::runtime_error naming the address on failure.
+    void Start();
+    /// Closes WebSocket connections and stops serving. Idempotent.
+    void Stop();
+    /// The bound port (after Start()).
+    int Port() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cosmic::telemetry
