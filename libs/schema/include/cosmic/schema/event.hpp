@@ -24,6 +24,8 @@ std::string_view ToString(HealthStatus status) noexcept;   ///< "HEALTHY", ...
 std::optional<AuditAction> ParseAuditAction(std::string_view text) noexcept;
 std::optional<Channel> ParseChannel(std::string_view text) noexcept;
 std::optional<HealthStatus> ParseHealthStatus(std::string_view text) noexcept;
+/// The audit-trail event_type that goes with an action: "audit.state_change" for kStateChange.
+std::string_view AuditEventType(AuditAction action) noexcept;
 
 /// job.metrics payload.
 struct MetricsSample {
@@ -78,10 +80,14 @@ Event NewEvent(TopicId topic, std::string_view event_type, std::string_view sour
 
 /// Random (v4) UUID in canonical lower-case form.
 std::string NewUuid();
-/// RFC 3339 UTC with milliseconds: 2026-01-02T03:04:05.678Z
+/// RFC 3339 UTC with milliseconds: 2026-01-02T03:04:05.678Z. Clamped to years 0000-9999.
 std::string FormatTimestamp(std::int64_t epoch_ms);
+/// Appends the FormatTimestamp text to `out` (no allocation when `out` has capacity).
+void AppendTimestamp(std::int64_t epoch_ms, std::string& out);
 std::int64_t NowEpochMs() noexcept;
-/// Parses RFC 3339 (Z or ±hh:mm offset, optional fraction); nullopt when invalid.
+/// Parses RFC 3339 (Z or ±hh:mm offset, optional fraction); nullopt when invalid (including dates
+/// that do not exist, such as 2026-02-30). Offsets are converted to UTC; the fraction is truncated to
+/// milliseconds; a leap second (:60) is accepted at minute 59 and counted as the next second.
 std::optional<std::int64_t> ParseTimestamp(std::string_view text) noexcept;
 
 }  // namespace cosmic::schema

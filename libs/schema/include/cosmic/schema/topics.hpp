@@ -46,6 +46,11 @@ const TopicSpec& Spec(TopicId id) noexcept;
 const TopicSpec* FindTopic(std::string_view name) noexcept;
 /// "<topic>.dlq"
 std::string DlqTopicName(std::string_view topic);
+/// True when `name` ends in ".dlq".
+bool IsDlqTopic(std::string_view name) noexcept;
+/// The source topic of a dead-letter topic ("job-lifecycle.dlq" -> "job-lifecycle"); `name` itself when it is
+/// not a DLQ name.
+std::string_view DlqSourceTopic(std::string_view name) noexcept;
 /// True when `event_type` is one of the topic's event types.
 bool IsKnownEventType(const TopicSpec& spec, std::string_view event_type) noexcept;
 

@@ -1,0 +1,624 @@
+#include "cosmic/schema/parser.hpp"
+
+#include <simdjson.h>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "cosmic/schema/fields.hpp"
+#include "cosmic/schema/uuid.hpp"
+#include "json_escape.hpp"
+#include "payload_rules.hpp"
+
+namespace cosmic::schema {
+
+std::string Violation::ToString() const {
+    if (field.empty()) {
+        return reason;
+    }
+    std::string text;
+    text.reserve(field.size() + 2 + reason.size());
+    text.append(field).append(": ").append(reason);
+    return text;
+}
+
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using simdjson::error_code;
+using detail::PayloadKey;
+using detail::ValueKind;
+
+// Top-level envelope fields; the bit of each in a presence mask is its value.
+enum class Top : std::uint8_t {
+    kUnknown,
+    kEventId,
+    kEventType,
+    kSchemaVersion,
+    kOccurredAt,
+    kSource,
+    kCorrelationId,
+    kUserId,
+    kJobId,
+    kChannel,
+    kResourceId,
+    kAction,
+    kComponentId,
+    kStatus,
+    kMetrics,
+    kPayload,
+};
+
+constexpr std::uint32_t Bit(Top top) noexcept { return 1U << static_cast<unsigned>(top); }
+
+// Maps a key to its envelope field; topic-specific fields of other topics are unknown (ignored).
+Top Classify(std::string_view key, TopicId topic) noexcept {
+    const bool job_topic =
+        topic == TopicId::kJobLifecycle || topic == TopicId::kJobMetrics || topic == TopicId::kJobCommands;
+    switch (key.size()) {
+        case 6:
+            if (key == "source") return Top::kSource;
+            if (key == "job_id") return job_topic ? Top::kJobId : Top::kUnknown;
+            if (key == "action") return topic == TopicId::kAuditTrail ? Top::kAction : Top::kUnknown;
+            if (key == "status") return topic == TopicId::kSystemHealth ? Top::kStatus : Top::kUnknown;
+            break;
+        case 7:
+            if (key == "user_id") return Top::kUserId;
+            if (key == "payload") return Top::kPayload;
+            if (key == "channel") return topic == TopicId::kNotifications ? Top::kChannel : Top::kUnknown;
+            if (key == "metrics") return topic == TopicId::kSystemHealth ? Top::kMetrics : Top::kUnknown;
+            break;
+        case 8:
+            if (key == "event_id") return Top::kEventId;
+            break;
+        case 10:
+            if (key == "event_type") return Top::kEventType;
+            break;
+        case 11:
+            if (key == "occurred_at") return Top::kOccurredAt;
+            if (key == "resource_id") return topic == TopicId::kAuditTrail ? Top::kResourceId : Top::kUnknown;
+            break;
+        case 12:
+            if (key == "component_id") return topic == TopicId::kSystemHealth ? Top::kComponentId : Top::kUnknown;
+            break;
+        case 14:
+            if (key == "schema_version") return Top::kSchemaVersion;
+            if (key == "correlation_id") return Top::kCorrelationId;
+            break;
+        default: break;
+    }
+    return Top::kUnknown;
+}
+
+std::string Join(std::span<const std::string_view> names) {
+    std::string text;
+    for (const auto name : names) {
+        if (!text.empty()) {
+            text.push_back('|');
+        }
+        text.append(name);
+    }
+    return text;
+}
+
+std::string_view TrimRight(std::string_view text) noexcept {
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// JSON number grammar, for numbers simdjson cannot convert (integers beyond 64 bits, 1e999): they are
+// valid JSON and may pass through an unknown field or a payload unchanged.
+bool IsJsonNumber(std::string_view text) noexcept {
+    std::size_t i = 0;
+    const auto digits = [&] {
+        const std::size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            ++i;
+        }
+        return i > start;
+    };
+    if (i < text.size() && text[i] == '-') {
+        ++i;
+    }
+    if (i < text.size() && text[i] == '0') {
+        ++i;
+    } else if (!digits()) {
+        return false;
+    }
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        if (!digits()) {
+            return false;
+        }
+    }
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+            ++i;
+        }
+        if (!digits()) {
+            return false;
+        }
+    }
+    return i == text.size();
+}
+
+// A scalar seen by the walker, for the callers that want its value.
+struct Scalar {
+    ValueKind kind = ValueKind::kOther;
+    std::string_view text;       // strings: unescaped (valid until the next parse)
+    double number = 0;
+    std::int64_t integer = 0;
+    bool finite = true;
+};
+
+}  // namespace
+
+struct Parser::Impl {
+    explicit Impl(ParserOptions opts) : options(opts), parser(opts.max_message_bytes) {
+        for (const auto& topic : AllTopics()) {
+            std::uint32_t mask = 0;
+            for (const auto& field : TopLevelFields(topic.id)) {
+                if (field.required) {
+                    mask |= Bit(Classify(field.name, topic.id));
+                }
+            }
+            required[static_cast<std::size_t>(topic.id)] = mask;
+        }
+    }
+
+    std::optional<Violation> Parse(TopicId topic, std::string_view bytes, Event& out);
+
+    ParserOptions options;
+    ondemand::parser parser;
+    std::unique_ptr<char[]> buffer;
+    std::size_t capacity = 0;
+    std::array<std::uint32_t, 6> required{};
+    detail::PayloadFacts facts;
+    std::string_view field;  // top-level field being read, for error paths
+
+private:
+    error_code Walk(ondemand::value value, std::size_t depth, std::string* out, Scalar* scalar);
+    std::optional<Violation> ReadPayload(ondemand::value value, Event& out);
+    std::optional<Violation> ReadField(Top top, ondemand::value value, TopicId topic, Event& out);
+    Violation JsonViolation(error_code error) const;
+    Violation Fail(std::string_view reason) const { return Violation{std::string(field), std::string(reason)}; }
+};
+
+Violation Parser::Impl::JsonViolation(error_code error) const {
+    switch (error) {
+        case simdjson::UTF8_ERROR: return Violation{"", "invalid UTF-8"};
+        case simdjson::UNESCAPED_CHARS: return Violation{"", "unescaped control character in string"};
+        case simdjson::EMPTY: return Violation{"", "empty"};
+        case simdjson::DEPTH_ERROR:
+            return Fail("nesting deeper than " + std::to_string(options.max_depth) + " levels");
+        case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+        case simdjson::TAPE_ERROR: return Fail("malformed or truncated JSON");
+        case simdjson::STRING_ERROR: return Fail("invalid string escape");
+        case simdjson::NUMBER_ERROR: return Fail("invalid number");
+        case simdjson::T_ATOM_ERROR:
+        case simdjson::F_ATOM_ERROR:
+        case simdjson::N_ATOM_ERROR: return Fail("invalid literal");
+        default: return Fail(std::string("invalid JSON: ") + simdjson::error_message(error));
+    }
+}
+
+// Visits every value below `value` (so the whole document is checked, not skipped), writes it as
+// minified JSON to `out` when given, and reports a scalar's value through `scalar` when given.
+// Recursion is bounded by options.max_depth.
+error_code Parser::Impl::Walk(ondemand::value value, std::size_t depth, std::string* out, Scalar* scalar) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) {
+        return error;
+    }
+    switch (type) {
+        case ondemand::json_type::object: {
+            if (depth + 1 > options.max_depth) {
+                return simdjson::DEPTH_ERROR;
+            }
+            ondemand::object object;
+            if (auto error = value.get_object().get(object)) {
+                return error;
+            }
+            if (out) out->push_back('{');
+            bool first = true;
+            for (auto member : object) {
+                std::string_view key;
+                if (auto error = member.unescaped_key().get(key)) {
+                    return error;
+                }
+                if (out) {
+                    if (!first) out->push_back(',');
+                    detail::AppendJsonString(*out, key);
+                    out->push_back(':');
+                }
+                first = false;
+                ondemand::value child;
+                if (auto error = member.value().get(child)) {
+                    return error;
+                }
+                if (auto error = Walk(child, depth + 1, out, nullptr)) {
+                    return error;
+                }
+            }
+            if (out) out->push_back('}');
+            break;
+        }
+        case ondemand::json_type::array: {
+            if (depth + 1 > options.max_depth) {
+                return simdjson::DEPTH_ERROR;
+            }
+            ondemand::array array;
+            if (auto error = value.get_array().get(array)) {
+                return error;
+            }
+            if (out) out->push_back('[');
+            bool first = true;
+            for (auto element : array) {
+                ondemand::value child;
+                if (auto error = element.get(child)) {
+                    return error;
+                }
+                if (out && !first) out->push_back(',');
+                first = false;
+                if (auto error = Walk(child, depth + 1, out, nullptr)) {
+                    return error;
+                }
+            }
+            if (out) out->push_back(']');
+            break;
+        }
+        case ondemand::json_type::string: {
+            const std::string_view raw = TrimRight(value.raw_json_token());
+            std::string_view text;
+            if (auto error = value.get_string().get(text)) {
+                return error;
+            }
+            // The token is valid JSON (simdjson checked escapes and UTF-8), so it is copied as is.
+            if (out) out->append(raw);
+            if (scalar) {
+                scalar->kind = ValueKind::kString;
+                scalar->text = text;
+            }
+            break;
+        }
+        case ondemand::json_type::number: {
+            const std::string_view raw = TrimRight(value.raw_json_token());
+            ondemand::number number;
+            const error_code error = value.get_number().get(number);
+            if (error == simdjson::NUMBER_ERROR) {
+                if (!IsJsonNumber(raw)) {
+                    return simdjson::NUMBER_ERROR;
+                }
+                if (scalar) {
+                    scalar->kind = ValueKind::kNumber;
+                    scalar->finite = false;
+                }
+            } else if (error) {
+                return error;
+            } else if (scalar) {
+                scalar->finite = true;
+                switch (number.get_number_type()) {
+                    case ondemand::number_type::signed_integer:
+                        scalar->kind = ValueKind::kInteger;
+                        scalar->integer = number.get_int64();
+                        scalar->number = static_cast<double>(scalar->integer);
+                        break;
+                    case ondemand::number_type::unsigned_integer:
+                        // Above INT64_MAX: a number, but not one any integer field accepts.
+                        scalar->kind = ValueKind::kNumber;
+                        scalar->number = static_cast<double>(number.get_uint64());
+                        break;
+                    default:
+                        scalar->kind = ValueKind::kNumber;
+                        scalar->number = number.get_double();
+                        scalar->finite = std::isfinite(scalar->number);
+                        break;
+                }
+            }
+            if (out) out->append(raw);
+            break;
+        }
+        case ondemand::json_type::boolean: {
+            bool flag = false;
+            if (auto error = value.get_bool().get(flag)) {
+                return error;
+            }
+            if (out) out->append(flag ? "true" : "false");
+            break;
+        }
+        case ondemand::json_type::null: {
+            bool is_null = false;
+            if (auto error = value.is_null().get(is_null)) {
+                return error;
+            }
+            if (!is_null) {
+                return simdjson::N_ATOM_ERROR;
+            }
+            if (out) out->append("null");
+            break;
+        }
+    }
+    return simdjson::SUCCESS;
+}
+
+// Walks the payload object into out.payload and records the fields the payload rules look at.
+std::optional<Violation> Parser::Impl::ReadPayload(ondemand::value value, Event& out) {
+    ondemand::object object;
+    if (value.get_object().get(object)) {
+        return Fail("expected object");
+    }
+    if (options.max_depth < 2) {
+        return JsonViolation(simdjson::DEPTH_ERROR);
+    }
+    std::string& text = out.payload;
+    text.clear();
+    text.push_back('{');
+    bool first = true;
+    for (auto member : object) {
+        std::string_view key;
+        if (auto error = member.unescaped_key().get(key)) {
+            return JsonViolation(error);
+        }
+        if (!first) text.push_back(',');
+        first = false;
+        detail::AppendJsonString(text, key);
+        text.push_back(':');
+        ondemand::value child;
+        if (auto error = member.value().get(child)) {
+            return JsonViolation(error);
+        }
+        const PayloadKey known = detail::ClassifyPayloadKey(key);
+        Scalar scalar;
+        if (auto error = Walk(child, 2, &text, known == PayloadKey::kNone ? nullptr : &scalar)) {
+            return JsonViolation(error);
+        }
+        if (known == PayloadKey::kNone) {
+            continue;
+        }
+        const auto i = static_cast<std::size_t>(known);
+        if (facts.kind[i] != ValueKind::kAbsent) {
+            facts.duplicate[i] = true;
+        }
+        facts.kind[i] = scalar.kind;
+        facts.number[i] = scalar.number;
+        facts.integer[i] = scalar.integer;
+        facts.finite[i] = scalar.finite;
+        if (scalar.kind == ValueKind::kString) {
+            switch (known) {
+                case PayloadKey::kSampledAt: out.sample.sampled_at.assign(scalar.text); break;
+                case PayloadKey::kError: out.error.assign(scalar.text); break;
+                case PayloadKey::kErrorCode: out.error_code.assign(scalar.text); break;
+                case PayloadKey::kReason: out.reason.assign(scalar.text); break;
+                case PayloadKey::kStatus: facts.status.assign(scalar.text); break;
+                case PayloadKey::kName: facts.name.assign(scalar.text); break;
+                case PayloadKey::kKind: facts.kind_text.assign(scalar.text); break;
+                default: break;
+            }
+        }
+    }
+    text.push_back('}');
+    if (text.size() > options.max_payload_bytes) {
+        return Fail("larger than " + std::to_string(options.max_payload_bytes) + " bytes");
+    }
+    return std::nullopt;
+}
+
+std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value, TopicId topic, Event& out) {
+    if (top == Top::kPayload) {
+        return ReadPayload(value, out);
+    }
+    if (top == Top::kMetrics) {
+        ondemand::json_type type;
+        if (auto error = value.type().get(type)) {
+            return JsonViolation(error);
+        }
+        if (type != ondemand::json_type::object) {
+            return Fail("expected object");
+        }
+        out.metrics.clear();
+        if (auto error = Walk(value, 1, &out.metrics, nullptr)) {
+            return JsonViolation(error);
+        }
+        if (out.metrics.size() > options.max_payload_bytes) {
+            return Fail("larger than " + std::to_string(options.max_payload_bytes) + " bytes");
+        }
+        return std::nullopt;
+    }
+    Scalar scalar;
+    if (auto error = Walk(value, 1, nullptr, &scalar)) {
+        return JsonViolation(error);
+    }
+    if (top == Top::kSchemaVersion) {
+        if (scalar.kind != ValueKind::kInteger) {
+            return Fail("expected integer");
+        }
+        if (scalar.integer < 1) {
+            return Fail("must be >= 1");
+        }
+        if (scalar.integer > std::numeric_limits<int>::max()) {
+            return Fail("out of range");
+        }
+        out.schema_version = static_cast<int>(scalar.integer);
+        return std::nullopt;
+    }
+    if (scalar.kind != ValueKind::kString) {
+        return Fail("expected string");
+    }
+    const std::string_view text = scalar.text;
+    const auto non_empty = [&](std::string& dest) -> std::optional<Violation> {
+        if (text.empty()) {
+            return Fail("must not be empty");
+        }
+        dest.assign(text);
+        return std::nullopt;
+    };
+    switch (top) {
+        case Top::kEventId:
+            if (!IsUuid(text)) {
+                return Fail("invalid UUID");
+            }
+            out.event_id.assign(text);
+            return std::nullopt;
+        case Top::kEventType: {
+            const TopicSpec& spec = Spec(topic);
+            if (!IsKnownEventType(spec, text)) {
+                return Fail("must be one of " + Join(spec.event_types));
+            }
+            out.event_type.assign(text);
+            return std::nullopt;
+        }
+        case Top::kOccurredAt: {
+            const auto ms = ParseTimestamp(text);
+            if (!ms) {
+                return Fail("invalid RFC 3339 timestamp");
+            }
+            out.occurred_at.assign(text);
+            out.occurred_at_ms = *ms;
+            return std::nullopt;
+        }
+        case Top::kSource: return non_empty(out.source);
+        case Top::kCorrelationId: out.correlation_id.assign(text); return std::nullopt;
+        case Top::kUserId:
+            if (topic == TopicId::kNotifications) {
+                return non_empty(out.user_id);
+            }
+            out.user_id.assign(text);
+            return std::nullopt;
+        case Top::kJobId: return non_empty(out.job_id);
+        case Top::kResourceId: return non_empty(out.resource_id);
+        case Top::kComponentId: return non_empty(out.component_id);
+        case Top::kChannel: {
+            const auto channel = ParseChannel(text);
+            if (!channel) {
+                return Fail("must be one of " + Join(ChannelNames()));
+            }
+            out.channel = *channel;
+            return std::nullopt;
+        }
+        case Top::kAction: {
+            const auto action = ParseAuditAction(text);
+            if (!action) {
+                return Fail("must be one of " + Join(AuditActionNames()));
+            }
+            out.action = *action;
+            return std::nullopt;
+        }
+        case Top::kStatus: {
+            const auto status = ParseHealthStatus(text);
+            if (!status) {
+                return Fail("must be one of " + Join(HealthStatusNames()));
+            }
+            out.status = *status;
+            return std::nullopt;
+        }
+        default: return std::nullopt;
+    }
+}
+
+std::optional<Violation> Parser::Impl::Parse(TopicId topic, std::string_view bytes, Event& out) {
+    field = {};
+    out.Clear();
+    out.topic = topic;
+    facts.Reset();
+    if (bytes.empty()) {
+        return Violation{"", "empty"};
+    }
+    if (bytes.size() > options.max_message_bytes) {
+        return Violation{"", "larger than " + std::to_string(options.max_message_bytes) + " bytes"};
+    }
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end; reuse one padded copy.
+    const std::size_t needed = bytes.size() + simdjson::SIMDJSON_PADDING;
+    if (needed > capacity) {
+        capacity = std::max(needed, capacity * 2);
+        buffer = std::make_unique_for_overwrite<char[]>(capacity);
+    }
+    std::memcpy(buffer.get(), bytes.data(), bytes.size());
+    std::memset(buffer.get() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
+
+    // iterate() runs simdjson's stage 1 over the whole input: UTF-8 and unescaped control
+    // characters are checked everywhere, including fields that are never read.
+    ondemand::document doc;
+    if (auto error = parser.iterate(buffer.get(), bytes.size(), capacity).get(doc)) {
+        return JsonViolation(error);
+    }
+    ondemand::json_type type;
+    if (auto error = doc.type().get(type)) {
+        return JsonViolation(error);
+    }
+    if (type != ondemand::json_type::object) {
+        return Violation{"", "not an object"};
+    }
+    ondemand::object root;
+    if (auto error = doc.get_object().get(root)) {
+        return JsonViolation(error);
+    }
+    std::uint32_t seen = 0;
+    for (auto member : root) {
+        std::string_view key;
+        if (auto error = member.unescaped_key().get(key)) {
+            return JsonViolation(error);
+        }
+        ondemand::value value;
+        if (auto error = member.value().get(value)) {
+            return JsonViolation(error);
+        }
+        const Top top = Classify(key, topic);
+        if (top == Top::kUnknown) {
+            // Unknown fields are ignored (forward compatibility) but must still be valid JSON.
+            field = {};
+            if (auto error = Walk(value, 1, nullptr, nullptr)) {
+                return JsonViolation(error);
+            }
+            continue;
+        }
+        field = key;
+        if ((seen & Bit(top)) != 0) {
+            return Fail("duplicate field");
+        }
+        seen |= Bit(top);
+        if (auto violation = ReadField(top, value, topic, out)) {
+            return violation;
+        }
+    }
+    field = {};
+    // A complete object leaves nothing behind; anything else is trailing content.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+        return Violation{"", "trailing content after the JSON object"};
+    }
+
+    const std::uint32_t missing = required[static_cast<std::size_t>(topic)] & ~seen;
+    if (missing != 0) {
+        for (const auto& spec : TopLevelFields(topic)) {
+            if ((missing & Bit(Classify(spec.name, topic))) != 0) {
+                return Violation{std::string(spec.name), "missing"};
+            }
+        }
+    }
+    if (topic == TopicId::kAuditTrail && out.event_type != AuditEventType(out.action)) {
+        return Violation{"event_type",
+                         "must be " + std::string(AuditEventType(out.action)) + " for action " +
+                             std::string(ToString(out.action))};
+    }
+    return detail::CheckPayload(facts, out);
+}
+
+Parser::Parser(ParserOptions options) : impl_(std::make_unique<Impl>(options)) {}
+Parser::~Parser() = default;
+Parser::Parser(Parser&&) noexcept = default;
+Parser& Parser::operator=(Parser&&) noexcept = default;
+
+std::optional<Violation> Parser::Parse(TopicId topic, std::string_view bytes, Event& out) {
+    try {
+        return impl_->Parse(topic, bytes, out);
+    } catch (const std::exception& e) {
+        // Only allocation can throw here; report it as a violation rather than escape Parse.
+        return Violation{"", std::string("parser error: ") + e.what()};
+    }
+}
+
+}  // namespace cosmic::schema
