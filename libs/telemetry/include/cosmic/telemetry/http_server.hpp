@@ -2,6 +2,7 @@
 /// One civetweb HTTP server per process: /metrics, /healthz, /readyz, JSON routes registered
 /// by the service, and WebSocket endpoints with bounded per-connection send queues.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,7 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> headers;
 
     static HttpResponse Json(int status, std::string body);
+    static HttpResponse Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
     /// {"error": {"code": code, "message": message}} with correct JSON escaping.
     static HttpResponse Error(int status, std::string_view code, std::string_view message);
 };
@@ -55,8 +57,18 @@ struct HttpServerOptions {
     std::string bind_address = "0.0.0.0";
     int port = 0;                                  ///< 0 = any free port
     std::size_t max_request_bytes = 1024 * 1024;   ///< larger bodies get 413
-    int threads = 4;
+    int threads = 4;                               ///< HTTP worker threads (WebSockets get their own)
     std::size_t websocket_queue_messages = 256;    ///< per connection; a full queue drops the client
+    /// civetweb keeps one thread per open WebSocket, so they are capped: beyond this, upgrades get 503.
+    std::size_t max_websocket_connections = 64;
+    /// Incoming WebSocket messages larger than this close the connection (status 1009).
+    std::size_t max_websocket_message_bytes = 64 * 1024;
+    /// A client that takes longer than this to send a request or accept a response is cut off.
+    std::chrono::milliseconds request_timeout{10000};
+    /// Idle WebSockets are pinged this often; a client that misses 6 pings in a row is closed.
+    std::chrono::milliseconds websocket_ping_interval{30000};
+    /// Stop() waits this long for clients to answer the WebSocket close handshake.
+    std::chrono::milliseconds websocket_close_timeout{2000};
 };
 
 /// A WebSocket endpoint. Connections are identified by a process-unique id.
@@ -73,6 +85,9 @@ public:
     /// Queues a text frame; never blocks. Returns false when the connection is gone or its
     /// queue was full (the connection is then closed and counted as dropped).
     virtual bool Send(ConnectionId id, std::string text) = 0;
+    /// Starts a clean close (status 1000) after the frames already queued; never blocks.
+    /// Returns false when the connection is already gone or closing.
+    virtual bool Close(ConnectionId id) = 0;
     virtual std::size_t ConnectionCount() const = 0;
 };
 
@@ -90,6 +105,8 @@ public:
     WebSocketEndpoint& AddWebSocket(std::string_view path, WebSocketEndpoint::Callbacks callbacks);
 
     /// Binds and starts serving; throws std::runtime_error naming the address on failure.
+    /// Route() and AddWebSocket() must come before Start() (std::logic_error); readiness checks
+    /// may be added at any time.
     void Start();
     /// Closes WebSocket connections and stops serving. Idempotent.
     void Stop();

@@ -1,0 +1,523 @@
+#include "cosmic/telemetry/http_server.hpp"
+
+#include <civetweb.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <array>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+
+#include "civet_glue.hpp"
+#include "cosmic/telemetry/logging.hpp"
+#include "http_metrics.hpp"
+#include "json_text.hpp"
+#include "process_metrics.hpp"
+#include "router.hpp"
+#include "websocket_endpoint.hpp"
+
+namespace cosmic::telemetry {
+namespace {
+
+constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+enum class BodyResult { kOk, kTooLarge, kClientGone };
+
+/// The keep-alive rule civetweb applies after the handler (should_keep_alive), so the
+/// Connection header we send agrees with what the server then does.
+bool ClientWantsKeepAlive(const mg_connection* conn, std::string_view http_version) {
+    const char* header = mg_get_header(conn, "Connection");
+    if (header == nullptr) {
+        return http_version == "1.1";
+    }
+    std::string_view rest(header);
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        std::string_view token = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+            token.remove_prefix(1);
+        }
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+            token.remove_suffix(1);
+        }
+        if (token.size() == 10 && strncasecmp(token.data(), "keep-alive", 10) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool IsChunked(const mg_connection* conn) {
+    const char* encoding = mg_get_header(conn, "Transfer-Encoding");
+    return encoding != nullptr && strcasecmp(encoding, "chunked") == 0;
+}
+
+/// Reads the request body, refusing to buffer more than `limit` bytes: a declared length over
+/// the limit is refused before reading anything, a chunked body as soon as it grows past it.
+BodyResult ReadBody(mg_connection* conn, const mg_request_info& info, std::size_t limit, std::string& body) {
+    const bool chunked = IsChunked(conn);
+    const long long declared = info.content_length;
+    if (declared > 0 && static_cast<unsigned long long>(declared) > limit) {
+        return BodyResult::kTooLarge;
+    }
+    if (declared <= 0 && !chunked) {
+        return BodyResult::kOk;
+    }
+    // civetweb answers "Expect: 100-continue" only for its own file handlers; without this a
+    // client such as curl waits a second before sending the body.
+    const char* expect = mg_get_header(conn, "Expect");
+    if (expect != nullptr && strcasecmp(expect, "100-continue") == 0) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (mg_write(conn, kContinue.data(), kContinue.size()) <= 0) {
+            return BodyResult::kClientGone;
+        }
+    }
+    if (declared > 0) {
+        body.reserve(static_cast<std::size_t>(declared));
+    }
+    std::array<char, kReadChunk> buffer{};
+    while (true) {
+        const int n = mg_read(conn, buffer.data(), buffer.size());
+        if (n < 0) {
+            return BodyResult::kClientGone;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (body.size() + static_cast<std::size_t>(n) > limit) {
+            return BodyResult::kTooLarge;
+        }
+        body.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    if (declared > 0 && body.size() != static_cast<std::size_t>(declared)) {
+        return BodyResult::kClientGone;  // the client closed before sending all it announced
+    }
+    return BodyResult::kOk;
+}
+
+int LogCivetMessage(const mg_connection* /*conn*/, const char* message) {
+    static RateLimiter limiter;
+    std::uint64_t suppressed = 0;
+    if (limiter.Allow(suppressed)) {
+        spdlog::warn("http server: {}; {} similar suppressed", message != nullptr ? message : "", suppressed);
+    }
+    return 1;  // handled: civetweb must not write to stderr itself
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+    struct RouteEntry {
+        HttpHandler handler;
+        detail::HttpMetrics::RouteSeries* series = nullptr;
+    };
+
+    Impl(HttpServerOptions server_options, std::shared_ptr<prometheus::Registry> metrics_registry)
+        : options(std::move(server_options)),
+          registry(std::move(metrics_registry)),
+          metrics(*registry),
+          process(*registry),
+          websocket_shared(options) {}
+
+    int Serve(mg_connection* conn);
+    HttpResponse Invoke(const RouteEntry& entry, const HttpRequest& request, std::size_t route);
+    bool IsWebSocketPath(std::string_view path) const;
+    HttpResponse MetricsResponse();
+    HttpResponse ReadinessResponse();
+
+    static int HandleRequest(mg_connection* conn, void* data);
+    static int RejectUnknownWebSocket(const mg_connection* conn, void* data);
+    static int WebSocketConnect(const mg_connection* conn, void* data);
+    static void WebSocketReady(mg_connection* conn, void* data);
+    static int WebSocketData(mg_connection* conn, int bits, char* payload, std::size_t length, void* data);
+    static void WebSocketClose(const mg_connection* conn, void* data);
+
+    HttpServerOptions options;
+    std::shared_ptr<prometheus::Registry> registry;
+    detail::HttpMetrics metrics;
+    detail::ProcessMetrics process;
+    detail::Router router;
+    std::vector<RouteEntry> routes;
+
+    std::mutex readiness_mutex;
+    std::vector<std::pair<std::string, ReadinessCheck>> readiness_checks;
+
+    detail::WebSocketShared websocket_shared;
+    std::vector<std::unique_ptr<detail::WebSocketEndpointImpl>> websockets;
+
+    mutable std::mutex lifecycle_mutex;
+    mg_context* context = nullptr;
+    bool started = false;
+    bool stopped = false;
+    int port = 0;
+
+    RateLimiter error_limiter;
+};
+
+bool HttpServer::Impl::IsWebSocketPath(std::string_view path) const {
+    for (const auto& endpoint : websockets) {
+        if (endpoint->path() == path) {
+            return true;
+        }
+    }
+    return false;
+}
+
+HttpResponse HttpServer::Impl::Invoke(const RouteEntry& entry, const HttpRequest& request, std::size_t route) {
+    std::string failure;
+    try {
+        return entry.handler(request);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    } catch (...) {
+        failure = "non-standard exception";
+    }
+    std::uint64_t suppressed = 0;
+    if (error_limiter.Allow(suppressed)) {
+        spdlog::error("http {} {}: handler failed: {}; {} similar suppressed", router.Method(route),
+                      router.Pattern(route), failure, suppressed);
+    }
+    return HttpResponse::Error(500, "internal", "internal server error");
+}
+
+int HttpServer::Impl::Serve(mg_connection* conn) {
+    const auto started_at = std::chrono::steady_clock::now();
+    const mg_request_info* info = mg_get_request_info(conn);
+    if (info == nullptr || info->request_method == nullptr) {
+        return 0;
+    }
+    metrics.in_flight().Increment();
+    const std::string_view method = info->request_method;
+    const std::string_view version = info->http_version != nullptr ? info->http_version : "1.1";
+    const std::string_view raw_path = info->local_uri != nullptr ? info->local_uri : "";
+    bool keep_alive = ClientWantsKeepAlive(conn, version);
+    bool body_consumed = info->content_length <= 0 && !IsChunked(conn);
+
+    HttpResponse response;
+    detail::HttpMetrics::RouteSeries* series = nullptr;
+    const std::optional<std::vector<std::string>> segments = detail::SplitPath(raw_path);
+    if (!segments) {
+        response = HttpResponse::Error(400, "bad_request", "malformed request path");
+        series = &metrics.Series(method, "unmatched");
+    } else {
+        detail::Router::Match match = router.Find(method, *segments);
+        switch (match.outcome) {
+            case detail::Router::Outcome::kNotFound:
+                if (IsWebSocketPath(raw_path)) {
+                    response = HttpResponse::Error(426, "upgrade_required", "this path only accepts WebSocket upgrades");
+                    response.headers.emplace_back("Upgrade", "websocket");
+                    series = &metrics.Series(method, raw_path);
+                } else {
+                    response = HttpResponse::Error(404, "not_found",
+                                                   "no route for " + std::string(method) + " " + std::string(raw_path));
+                    series = &metrics.Series(method, "unmatched");
+                }
+                break;
+            case detail::Router::Outcome::kMethodNotAllowed:
+                response = HttpResponse::Error(405, "method_not_allowed",
+                                               std::string(method) + " is not allowed here; allowed: " + match.allow);
+                response.headers.emplace_back("Allow", match.allow);
+                series = &metrics.Series(method, router.Pattern(match.route));
+                break;
+            case detail::Router::Outcome::kFound: {
+                const RouteEntry& entry = routes[match.route];
+                series = router.Method(match.route) == method ? entry.series
+                                                               : &metrics.Series(method, router.Pattern(match.route));
+                std::string body;
+                switch (ReadBody(conn, *info, options.max_request_bytes, body)) {
+                    case BodyResult::kTooLarge:
+                        response = HttpResponse::Error(
+                            413, "payload_too_large",
+                            "request body exceeds " + std::to_string(options.max_request_bytes) + " bytes");
+                        break;
+                    case BodyResult::kClientGone:
+                        mg_disable_connection_keep_alive(conn);
+                        series->Observe(400, std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                           started_at)
+                                                 .count());
+                        metrics.in_flight().Decrement();
+                        return 400;
+                    case BodyResult::kOk: {
+                        body_consumed = true;
+                        HttpRequest request = detail::RequestFromCivet(*info);
+                        request.body = std::move(body);
+                        request.path_params = std::move(match.params);
+                        response = Invoke(entry, request, match.route);
+                        break;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    if (response.status < 100 || response.status > 599) {
+        std::uint64_t suppressed = 0;
+        if (error_limiter.Allow(suppressed)) {
+            spdlog::error("http {} {}: handler returned invalid status {}; {} similar suppressed", method, raw_path,
+                          response.status, suppressed);
+        }
+        response = HttpResponse::Error(500, "internal", "internal server error");
+    }
+    // An unread body small enough is skipped by civetweb; a large or chunked one would be read
+    // to the end just to be discarded, so the connection is closed instead.
+    if (!body_consumed && (IsChunked(conn) || info->content_length > static_cast<long long>(options.max_request_bytes))) {
+        keep_alive = false;
+    }
+    if (!keep_alive) {
+        mg_disable_connection_keep_alive(conn);
+    }
+    const bool written = detail::WriteResponse(conn, version, response, keep_alive, method == "HEAD");
+    if (!written) {
+        mg_disable_connection_keep_alive(conn);
+    }
+    series->Observe(response.status,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
+    metrics.in_flight().Decrement();
+    return response.status;
+}
+
+HttpResponse HttpServer::Impl::MetricsResponse() {
+    process.Update();
+    const std::vector<prometheus::MetricFamily> families = registry->Collect();
+    return HttpResponse::Text(200, prometheus::TextSerializer().Serialize(families), std::string(kMetricsContentType));
+}
+
+HttpResponse HttpServer::Impl::ReadinessResponse() {
+    std::vector<std::pair<std::string, ReadinessCheck>> checks;
+    {
+        std::lock_guard lock(readiness_mutex);
+        checks = readiness_checks;
+    }
+    bool ready = true;
+    std::string body_checks;
+    for (const auto& [name, check] : checks) {
+        std::string detail;
+        bool ok = false;
+        try {
+            ok = check(detail);
+        } catch (const std::exception& e) {
+            detail = std::string("check failed: ") + e.what();
+        }
+        ready = ready && ok;
+        if (!body_checks.empty()) {
+            body_checks += ',';
+        }
+        detail::AppendJsonString(body_checks, name);
+        body_checks += ":{\"ok\":";
+        body_checks += ok ? "true" : "false";
+        body_checks += ",\"detail\":";
+        detail::AppendJsonString(body_checks, detail);
+        body_checks += '}';
+    }
+    std::string body = "{\"ready\":";
+    body += ready ? "true" : "false";
+    body += ",\"checks\":{";
+    body += body_checks;
+    body += "}}";
+    return HttpResponse::Json(ready ? 200 : 503, std::move(body));
+}
+
+int HttpServer::Impl::HandleRequest(mg_connection* conn, void* data) {
+    auto* impl = static_cast<Impl*>(data);
+    try {
+        return impl->Serve(conn);
+    } catch (const std::exception& e) {
+        // Only reached when writing the response itself failed (e.g. out of memory).
+        std::uint64_t suppressed = 0;
+        if (impl->error_limiter.Allow(suppressed)) {
+            spdlog::error("http server: request failed: {}; {} similar suppressed", e.what(), suppressed);
+        }
+        mg_disable_connection_keep_alive(conn);
+        return 500;
+    }
+}
+
+int HttpServer::Impl::RejectUnknownWebSocket(const mg_connection* conn, void* /*data*/) {
+    auto* writable = const_cast<mg_connection*>(conn);
+    const mg_request_info* info = mg_get_request_info(conn);
+    mg_disable_connection_keep_alive(writable);
+    const std::string path = info != nullptr && info->local_uri != nullptr ? info->local_uri : "";
+    detail::WriteResponse(writable, info != nullptr && info->http_version != nullptr ? info->http_version : "1.1",
+                          HttpResponse::Error(404, "not_found", "no WebSocket endpoint at " + path), false, false);
+    return 1;
+}
+
+int HttpServer::Impl::WebSocketConnect(const mg_connection* conn, void* data) {
+    try {
+        return static_cast<detail::WebSocketEndpointImpl*>(data)->OnConnect(conn);
+    } catch (const std::exception& e) {
+        spdlog::error("websocket connect failed: {}", e.what());
+        return 1;
+    }
+}
+
+void HttpServer::Impl::WebSocketReady(mg_connection* conn, void* data) {
+    try {
+        static_cast<detail::WebSocketEndpointImpl*>(data)->OnReady(conn);
+    } catch (const std::exception& e) {
+        spdlog::error("websocket ready failed: {}", e.what());
+    }
+}
+
+int HttpServer::Impl::WebSocketData(mg_connection* conn, int bits, char* payload, std::size_t length, void* data) {
+    try {
+        return static_cast<detail::WebSocketEndpointImpl*>(data)->OnData(conn, bits, payload, length);
+    } catch (const std::exception& e) {
+        spdlog::error("websocket message handling failed: {}", e.what());
+        return 0;
+    }
+}
+
+void HttpServer::Impl::WebSocketClose(const mg_connection* conn, void* data) {
+    try {
+        static_cast<detail::WebSocketEndpointImpl*>(data)->OnClose(conn);
+    } catch (const std::exception& e) {
+        spdlog::error("websocket close failed: {}", e.what());
+    }
+}
+
+HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<prometheus::Registry> registry) {
+    if (!registry) {
+        throw std::invalid_argument("HttpServer needs a metrics registry");
+    }
+    if (options.threads < 1) {
+        throw std::invalid_argument("HttpServer needs at least one thread");
+    }
+    if (options.websocket_queue_messages == 0) {
+        throw std::invalid_argument("websocket_queue_messages must be at least 1");
+    }
+    impl_ = std::make_unique<Impl>(std::move(options), std::move(registry));
+    Impl* impl = impl_.get();
+    Route("GET", "/metrics", [impl](const HttpRequest&) { return impl->MetricsResponse(); });
+    Route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); });
+    Route("GET", "/readyz", [impl](const HttpRequest&) { return impl->ReadinessResponse(); });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Route(std::string_view method, std::string_view pattern, HttpHandler handler) {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (impl_->started) {
+        throw std::logic_error("HttpServer::Route(" + std::string(pattern) + ") after Start()");
+    }
+    if (!handler) {
+        throw std::invalid_argument("HttpServer::Route(" + std::string(pattern) + "): empty handler");
+    }
+    const std::size_t index = impl_->router.Add(method, pattern);
+    impl_->routes.push_back(
+        Impl::RouteEntry{std::move(handler), &impl_->metrics.Series(method, impl_->router.Pattern(index))});
+}
+
+void HttpServer::AddReadinessCheck(std::string name, ReadinessCheck check) {
+    if (!check) {
+        throw std::invalid_argument("HttpServer::AddReadinessCheck(" + name + "): empty check");
+    }
+    std::lock_guard lock(impl_->readiness_mutex);
+    impl_->readiness_checks.emplace_back(std::move(name), std::move(check));
+}
+
+WebSocketEndpoint& HttpServer::AddWebSocket(std::string_view path, WebSocketEndpoint::Callbacks callbacks) {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (impl_->started) {
+        throw std::logic_error("HttpServer::AddWebSocket(" + std::string(path) + ") after Start()");
+    }
+    if (path.empty() || path.front() != '/' || path.find_first_of("*?$|{}") != std::string_view::npos) {
+        throw std::invalid_argument("bad WebSocket path '" + std::string(path) + "'");
+    }
+    if (impl_->IsWebSocketPath(path)) {
+        throw std::invalid_argument("WebSocket path '" + std::string(path) + "' registered twice");
+    }
+    impl_->websockets.push_back(std::make_unique<detail::WebSocketEndpointImpl>(
+        std::string(path), std::move(callbacks), impl_->websocket_shared, *impl_->registry));
+    return *impl_->websockets.back();
+}
+
+void HttpServer::Start() {
+    static std::once_flag library_init;
+    std::call_once(library_init, [] { mg_init_library(0); });
+
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (impl_->started) {
+        throw std::logic_error("HttpServer::Start() called twice");
+    }
+    const HttpServerOptions& options = impl_->options;
+    const std::string listen = options.bind_address + ":" + std::to_string(options.port);
+    const std::string threads = std::to_string(options.threads + static_cast<int>(options.max_websocket_connections));
+    const std::string request_timeout = std::to_string(options.request_timeout.count());
+    const std::string ping_interval = std::to_string(options.websocket_ping_interval.count());
+    std::array<const char*, 19> config{
+        "listening_ports",      listen.c_str(),
+        "num_threads",          threads.c_str(),
+        "request_timeout_ms",   request_timeout.c_str(),
+        "websocket_timeout_ms", ping_interval.c_str(),
+        "enable_websocket_ping_pong", "yes",
+        "enable_keep_alive",    "yes",
+        "keep_alive_timeout_ms", "1000",
+        "decode_url",           "no",  // the router decodes per segment, so "%2F" stays inside one
+        "tcp_nodelay",          "1",
+        nullptr,
+    };
+    mg_callbacks callbacks{};
+    callbacks.log_message = LogCivetMessage;
+    callbacks.connection_close = detail::WebSocketEndpointImpl::OnConnectionClosed;
+    mg_init_data init{&callbacks, impl_.get(), config.data()};
+    std::array<char, 256> error_text{};
+    unsigned error_code = 0;
+    mg_error_data error{&error_code, error_text.data(), error_text.size()};
+    mg_context* context = mg_start2(&init, &error);
+    if (context == nullptr) {
+        throw std::runtime_error("HTTP server cannot listen on " + listen + ": " +
+                                 (error_text[0] != '\0' ? std::string(error_text.data()) : std::string("unknown error")));
+    }
+    mg_set_request_handler(context, "**", Impl::HandleRequest, impl_.get());
+    for (const auto& endpoint : impl_->websockets) {
+        mg_set_websocket_handler(context, endpoint->path().c_str(), Impl::WebSocketConnect, Impl::WebSocketReady,
+                                 Impl::WebSocketData, Impl::WebSocketClose, endpoint.get());
+    }
+    mg_set_websocket_handler(context, "**", Impl::RejectUnknownWebSocket, nullptr, nullptr, nullptr, impl_.get());
+
+    std::array<mg_server_port, 4> ports{};
+    const int count = mg_get_server_ports(context, static_cast<int>(ports.size()), ports.data());
+    if (count < 1) {
+        mg_stop(context);
+        throw std::runtime_error("HTTP server on " + listen + " reports no listening port");
+    }
+    impl_->port = ports[0].port;
+    impl_->context = context;
+    impl_->started = true;
+    spdlog::info("http server listening on {}:{}", options.bind_address, impl_->port);
+}
+
+void HttpServer::Stop() {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (impl_->context == nullptr) {
+        return;
+    }
+    // Close WebSockets with a handshake first (stop order: newest work first), then civetweb.
+    impl_->websocket_shared.stopping = true;
+    for (const auto& endpoint : impl_->websockets) {
+        endpoint->BeginShutdown();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + impl_->options.websocket_close_timeout;
+    for (const auto& endpoint : impl_->websockets) {
+        endpoint->WaitIdle(deadline);
+    }
+    for (const auto& endpoint : impl_->websockets) {
+        endpoint->ForceCloseAll();
+    }
+    mg_stop(impl_->context);
+    impl_->context = nullptr;
+    impl_->stopped = true;
+}
+
+int HttpServer::Port() const {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    return impl_->port;
+}
+
+}  // namespace cosmic::telemetry

@@ -1,0 +1,16 @@
+#pragma once
+/// Finds the descriptor of an accepted TCP connection from its address pair.
+///
+/// civetweb has no call to end a WebSocket from outside the thread that reads it (the read loop
+/// only stops on a peer close, an error, or server stop). Shutting the socket down makes that
+/// read return at once, so a slow client can be dropped and Stop() need not wait for polls.
+
+#include <string_view>
+
+namespace cosmic::telemetry::detail {
+
+/// The descriptor whose peer is remote_addr:remote_port and whose local port is local_port, or -1.
+/// Scans /proc/self/fd; an established connection's address pair is unique, so the match is exact.
+int FindConnectedSocket(std::string_view remote_addr, int remote_port, int local_port);
+
+}  // namespace cosmic::telemetry::detail
