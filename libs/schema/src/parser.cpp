@@ -325,18 +325,15 @@ error_code Parser::Impl::Walk(ondemand::value value, std::size_t depth, std::str
         }
         case ondemand::json_type::boolean: {
             bool flag = false;
-            if (auto error = value.get_bool().get(flag)) {
-                return error;
+            if (value.get_bool().get(flag)) {
+                return simdjson::T_ATOM_ERROR;  // starts like true/false but is not
             }
             if (out) out->append(flag ? "true" : "false");
             break;
         }
         case ondemand::json_type::null: {
             bool is_null = false;
-            if (auto error = value.is_null().get(is_null)) {
-                return error;
-            }
-            if (!is_null) {
+            if (value.is_null().get(is_null) || !is_null) {
                 return simdjson::N_ATOM_ERROR;
             }
             if (out) out->append("null");
