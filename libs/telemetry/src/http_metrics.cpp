@@ -20,7 +20,7 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                     .Register(registry)),
       seconds_(prometheus::BuildHistogram()
                    .Name("cosmic_http_request_seconds")
-                   .Help("Time from request start to response written, by method and route pattern")
+                   .Help("Time from request received to response ready, by method and route pattern")
                    .Register(registry)),
       in_flight_(prometheus::BuildGauge()
                      .Name("cosmic_http_requests_in_flight")

@@ -1,15 +1,22 @@
 #include "cosmic/telemetry/http_server.hpp"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "civet_glue.hpp"
 #include "cosmic/telemetry/logging.hpp"
@@ -26,6 +33,18 @@ constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
 constexpr std::size_t kReadChunk = 16 * 1024;
 
 enum class BodyResult { kOk, kTooLarge, kClientGone };
+
+/// Counts a request in cosmic_http_requests_in_flight for its whole life, however it ends.
+class InFlight {
+public:
+    explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
+    ~InFlight() { gauge_.Decrement(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+private:
+    prometheus::Gauge& gauge_;
+};
 
 /// The keep-alive rule civetweb applies after the handler (should_keep_alive), so the
 /// Connection header we send agrees with what the server then does.
@@ -82,7 +101,10 @@ BodyResult ReadBody(mg_connection* conn, const mg_request_info& info, std::size_
     }
     std::array<char, kReadChunk> buffer{};
     while (true) {
-        const int n = mg_read(conn, buffer.data(), buffer.size());
+        // civetweb fills the whole buffer from a chunked body before returning, so never ask for
+        // more than one byte past the limit: the answer then comes as soon as the limit is passed.
+        const std::size_t want = std::min(buffer.size(), limit - body.size() + 1);
+        const int n = mg_read(conn, buffer.data(), want);
         if (n < 0) {
             return BodyResult::kClientGone;
         }
@@ -107,6 +129,45 @@ int LogCivetMessage(const mg_connection* /*conn*/, const char* message) {
         spdlog::warn("http server: {}; {} similar suppressed", message != nullptr ? message : "", suppressed);
     }
     return 1;  // handled: civetweb must not write to stderr itself
+}
+
+/// One connection to the server's own listening socket, closed at once.
+void PokeListener(const std::string& bind_address, int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return;
+    }
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (bind_address == "0.0.0.0" || inet_pton(AF_INET, bind_address.c_str(), &address.sin_addr) != 1) {
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::close(fd);
+}
+
+/// mg_stop(), without its latency: civetweb's accept loop looks at the stop flag only between
+/// 2-second polls of the listening socket, so a connection to it is made until the stop is seen.
+void StopCivetweb(mg_context* context, const std::string& bind_address, int port) {
+    std::mutex mutex;
+    std::condition_variable stopped_cv;
+    bool stopped = false;
+    std::thread stopper([&] {
+        mg_stop(context);
+        std::lock_guard lock(mutex);
+        stopped = true;
+        stopped_cv.notify_all();
+    });
+    std::unique_lock lock(mutex);
+    while (!stopped) {
+        lock.unlock();
+        PokeListener(bind_address, port);
+        lock.lock();
+        stopped_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return stopped; });
+    }
+    lock.unlock();
+    stopper.join();
 }
 
 }  // namespace
@@ -191,7 +252,7 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
     if (info == nullptr || info->request_method == nullptr) {
         return 0;
     }
-    metrics.in_flight().Increment();
+    const InFlight in_flight(metrics.in_flight());
     const std::string_view method = info->request_method;
     const std::string_view version = info->http_version != nullptr ? info->http_version : "1.1";
     const std::string_view raw_path = info->local_uri != nullptr ? info->local_uri : "";
@@ -240,7 +301,6 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                         series->Observe(400, std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                                            started_at)
                                                  .count());
-                        metrics.in_flight().Decrement();
                         return 400;
                     case BodyResult::kOk: {
                         body_consumed = true;
@@ -271,13 +331,13 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
     if (!keep_alive) {
         mg_disable_connection_keep_alive(conn);
     }
+    // Counted before the write, so a client that has its response also sees it in /metrics.
+    series->Observe(response.status,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
     const bool written = detail::WriteResponse(conn, version, response, keep_alive, method == "HEAD");
     if (!written) {
         mg_disable_connection_keep_alive(conn);
     }
-    series->Observe(response.status,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
-    metrics.in_flight().Decrement();
     return response.status;
 }
 
@@ -457,7 +517,7 @@ void HttpServer::Start() {
         "websocket_timeout_ms", ping_interval.c_str(),
         "enable_websocket_ping_pong", "yes",
         "enable_keep_alive",    "yes",
-        "keep_alive_timeout_ms", "1000",
+        "keep_alive_timeout_ms", "500",
         "decode_url",           "no",  // the router decodes per segment, so "%2F" stays inside one
         "tcp_nodelay",          "1",
         nullptr,
@@ -510,7 +570,7 @@ void HttpServer::Stop() {
     for (const auto& endpoint : impl_->websockets) {
         endpoint->ForceCloseAll();
     }
-    mg_stop(impl_->context);
+    StopCivetweb(impl_->context, impl_->options.bind_address, impl_->port);
     impl_->context = nullptr;
     impl_->stopped = true;
 }
