@@ -1,0 +1,34 @@
+#pragma once
+/// Consumer lag from librdkafka's statistics JSON (`statistics.interval.ms`), parsed once per
+/// interval, never per message.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cosmic::kafka {
+
+struct PartitionLag {
+    std::string topic;
+    std::int32_t partition = 0;
+    /// Messages between the committed offset and the high watermark (librdkafka's consumer_lag).
+    std::int64_t lag = 0;
+
+    friend bool operator==(const PartitionLag&, const PartitionLag&) = default;
+};
+
+/// What Runner::Lag() returns: the partitions this consumer owns.
+struct LagSnapshot {
+    /// False until the first statistics arrived.
+    bool known = false;
+    std::int64_t total = 0;
+    std::vector<PartitionLag> partitions;
+};
+
+/// Partitions with a known lag (consumer_lag >= 0), skipping librdkafka's internal partition -1.
+/// Returns nullopt when the text is not statistics JSON.
+std::optional<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats_json);
+
+}  // namespace cosmic::kafka

@@ -1,0 +1,280 @@
+#include "cosmic/kafka/runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <utility>
+
+#include "rd_conf.hpp"
+#include "runner_impl.hpp"
+
+namespace cosmic::kafka {
+
+void Runner::Impl::RebalanceTrampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                                       rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<Runner::Impl*>(opaque)->OnRebalance(err, partitions);
+}
+
+int Runner::Impl::StatsTrampoline(rd_kafka_t* /*rk*/, char* json, size_t length, void* opaque) {
+    static_cast<Runner::Impl*>(opaque)->OnStats(std::string_view(json, length));
+    return 0;  // librdkafka frees `json`
+}
+
+void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* impl = static_cast<Runner::Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->options.group_id,
+                         KafkaError::FatalOf(rk).ToString());
+        impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
+        return;
+    }
+    std::uint64_t suppressed = 0;
+    if (impl->consumer_log.Allow(suppressed)) {
+        spdlog::warn("kafka consumer {}: {}: {} ({} similar suppressed)", impl->options.group_id,
+                     rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason, suppressed);
+    }
+}
+
+namespace {
+
+RunnerOptions Validated(RunnerOptions options) {
+    if (options.group_id.empty()) {
+        throw std::invalid_argument("runner: group_id is required");
+    }
+    if (options.topics.empty()) {
+        throw std::invalid_argument("runner " + options.group_id + ": no topics");
+    }
+    for (const auto& topic : options.topics) {
+        if (schema::FindTopic(topic) == nullptr) {
+            throw std::invalid_argument("runner " + options.group_id + ": topic '" + topic +
+                                        "' is not in the topic table");
+        }
+    }
+    options.retry.Validate();
+    if (options.poll_batch_size < 1) {
+        throw std::invalid_argument("runner: poll_batch_size must be at least 1");
+    }
+    if (options.client.enabled) {
+        options.client.Validate();
+    }
+    if (options.client_id.empty()) {
+        options.client_id = options.group_id;
+    }
+    if (options.dlq_producer.client_id == ProducerOptions{}.client_id) {
+        options.dlq_producer.client_id = options.group_id + "-dlq";
+    }
+    return options;
+}
+
+}  // namespace
+
+Runner::Impl::Impl(RunnerOptions opts, std::shared_ptr<prometheus::Registry> reg)
+    : options(Validated(std::move(opts))),
+      registry(reg ? std::move(reg) : std::make_shared<prometheus::Registry>()),
+      families(*registry),
+      backoff(options.retry) {
+    for (const auto& name : options.topics) {
+        TopicState state;
+        state.name = name;
+        state.spec = schema::FindTopic(name);
+        state.dlq_name = schema::DlqTopicName(name);
+        state.metrics = std::make_unique<detail::TopicMetrics>(*state.spec, families.consumed, families.retries,
+                                                               families.dlq, families.processing, families.age);
+        topics.push_back(std::move(state));
+    }
+}
+
+std::optional<std::size_t> Runner::Impl::TopicIndex(std::string_view name) const {
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+        if (topics[i].name == name) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+void Runner::Impl::Start() {
+    if (options.dead_letter_queue) {
+        dlq = std::make_unique<Producer>(options.client, options.dlq_producer, registry);
+    }
+    detail::ConfHandle conf;
+    // Defaults from the options, then the operator's properties, then what the semantics need.
+    conf.Set("client.id", options.client_id);
+    conf.Set("partition.assignment.strategy", options.assignment_strategy);
+    conf.Set("auto.offset.reset", options.auto_offset_reset);
+    conf.Set("fetch.wait.max.ms", std::to_string(options.fetch_wait_max.count()));
+    conf.Set("statistics.interval.ms", std::to_string(options.statistics_interval.count()));
+    conf.Set("queued.max.messages.kbytes", std::to_string(options.max_prefetch_kbytes));
+    for (const auto& [name, value] : options.client.properties) {
+        conf.Set(name, value);
+    }
+    conf.Set("group.id", options.group_id);
+    conf.Set("enable.auto.commit", "true");
+    conf.Set("enable.auto.offset.store", "false");
+    rd_kafka_conf_set_rebalance_cb(conf.Get(), &Impl::RebalanceTrampoline);
+    if (options.statistics_interval.count() > 0) {
+        rd_kafka_conf_set_stats_cb(conf.Get(), &Impl::StatsTrampoline);
+    }
+    rd_kafka_conf_set_error_cb(conf.Get(), &Impl::ErrorTrampoline);
+    rd_kafka_conf_set_opaque(conf.Get(), this);
+    consumer = detail::NewHandle(RD_KAFKA_CONSUMER, conf);
+    // Callbacks (rebalance, stats, errors) are served by consumer_poll on the consumer thread.
+    rd_kafka_poll_set_consumer(consumer);
+    {
+        std::lock_guard lock(reports_mutex);
+        consumer_queue = rd_kafka_queue_get_consumer(consumer);
+    }
+    rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+    for (const auto& topic : topics) {
+        rd_kafka_topic_partition_list_add(subscription, topic.name.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subscription);
+    rd_kafka_topic_partition_list_destroy(subscription);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        {
+            std::lock_guard lock(reports_mutex);
+            rd_kafka_queue_destroy(consumer_queue);
+            consumer_queue = nullptr;
+        }
+        rd_kafka_destroy(consumer);
+        consumer = nullptr;
+        dlq.reset();
+        throw KafkaException(KafkaError(err, "subscribe failed"));
+    }
+    started.store(true, std::memory_order_release);
+    thread = std::thread([this] { Run(); });
+}
+
+void Runner::Impl::Run() {
+    try {
+        while (!stop_requested.load(std::memory_order_acquire)) {
+            Turn();
+        }
+    } catch (const std::exception& e) {
+        // A bug or resource exhaustion in the runner itself: stop consuming rather than
+        // continuing in an unknown state; stored offsets are still committed below.
+        spdlog::critical("kafka consumer {} stopped by an unexpected error: {}", options.group_id, e.what());
+        RequestStop(Clock::now() + options.shutdown_deadline);
+        clean_stop = false;
+    }
+    Shutdown();
+}
+
+void Runner::Impl::RequestStop(Clock::time_point deadline) {
+    std::lock_guard lock(deadline_mutex);
+    if (!stop_requested.load(std::memory_order_acquire)) {
+        stop_deadline = deadline;
+        stop_requested.store(true, std::memory_order_release);
+    }
+}
+
+Clock::time_point Runner::Impl::StopDeadline() {
+    std::lock_guard lock(deadline_mutex);
+    return stop_deadline;
+}
+
+bool Runner::Impl::Stop(std::chrono::milliseconds deadline) {
+    std::lock_guard lock(stop_mutex);
+    if (!started.load(std::memory_order_acquire) || joined) {
+        return clean_stop;
+    }
+    RequestStop(Clock::now() + deadline);
+    {
+        std::lock_guard reports_lock(reports_mutex);
+        if (consumer_queue != nullptr) {
+            rd_kafka_queue_yield(consumer_queue);  // cut the current poll short
+        }
+    }
+    thread.join();
+    joined = true;
+    return clean_stop;
+}
+
+Runner::Runner(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(registry))) {}
+
+Runner::~Runner() {
+    Stop();
+}
+
+void Runner::On(std::string_view pattern, EventHandler handler) {
+    if (impl_->started.load()) {
+        throw std::logic_error("Runner::On after Start");
+    }
+    if (impl_->on_batch) {
+        throw std::logic_error("Runner::On together with OnBatch");
+    }
+    if (!handler) {
+        throw std::invalid_argument("Runner::On: empty handler");
+    }
+    const std::size_t slot = impl_->patterns.Add(pattern);
+    impl_->handlers.resize(slot + 1);
+    impl_->handlers[slot] = std::move(handler);
+}
+
+void Runner::OnInvalid(InvalidHandler handler) {
+    if (impl_->started.load()) {
+        throw std::logic_error("Runner::OnInvalid after Start");
+    }
+    impl_->on_invalid = std::move(handler);
+}
+
+void Runner::OnBatch(BatchHandler handler, std::size_t max_records, std::chrono::milliseconds max_wait) {
+    if (impl_->started.load()) {
+        throw std::logic_error("Runner::OnBatch after Start");
+    }
+    if (!impl_->handlers.empty()) {
+        throw std::logic_error("Runner::OnBatch together with On");
+    }
+    if (!handler || max_records == 0) {
+        throw std::invalid_argument("Runner::OnBatch: empty handler or max_records 0");
+    }
+    impl_->on_batch = std::move(handler);
+    impl_->batch_max_records = max_records;
+    impl_->batch_max_wait = max_wait;
+    impl_->batch.reserve(max_records);
+    impl_->batch_view.reserve(max_records);
+}
+
+void Runner::Start() {
+    if (!impl_->options.client.enabled) {
+        spdlog::info("kafka disabled: consumer {} not started", impl_->options.group_id);
+        return;
+    }
+    if (impl_->started.load()) {
+        throw std::logic_error("Runner::Start called twice");
+    }
+    impl_->Start();
+}
+
+bool Runner::Stop(std::chrono::milliseconds deadline) {
+    return impl_->Stop(deadline);
+}
+
+bool Runner::Stop() {
+    return impl_->Stop(impl_->options.shutdown_deadline);
+}
+
+bool Runner::Ready() const noexcept {
+    return impl_->ready.load(std::memory_order_acquire);
+}
+
+bool Runner::Enabled() const noexcept {
+    return impl_->options.client.enabled;
+}
+
+std::vector<TopicPartition> Runner::Assignment() const {
+    std::lock_guard lock(impl_->snapshot_mutex);
+    return impl_->assignment;
+}
+
+LagSnapshot Runner::Lag() const {
+    std::lock_guard lock(impl_->snapshot_mutex);
+    return impl_->lag;
+}
+
+const std::string& Runner::GroupId() const noexcept {
+    return impl_->options.group_id;
+}
+
+}  // namespace cosmic::kafka

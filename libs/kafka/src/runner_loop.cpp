@@ -1,0 +1,291 @@
+// The consumer thread's main path: poll, take records in, call handlers, act on outcomes.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "cosmic/kafka/dlq.hpp"
+#include "runner_impl.hpp"
+
+namespace cosmic::kafka {
+namespace {
+
+double SecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::int64_t WallClockMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+void Runner::Impl::Turn() {
+    ServiceReports();
+    const auto now = Clock::now();
+    ServiceDueUnits(now);
+    if (batch_count > 0 && now >= batch_deadline) {
+        DispatchBatch();
+    }
+    const int timeout = PollTimeoutMs(Clock::now());
+    for (int i = 0; i < options.poll_batch_size; ++i) {
+        rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, i == 0 ? timeout : 0);
+        if (message == nullptr) {
+            break;
+        }
+        Intake(MessagePtr(message));
+        if (stop_requested.load(std::memory_order_relaxed)) {
+            break;
+        }
+    }
+}
+
+int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
+    auto until = now + options.poll_timeout;
+    for (const auto& [id, unit] : units) {
+        if (unit.phase != Phase::kDlqInFlight) {
+            until = std::min(until, unit.due);
+        }
+    }
+    if (batch_count > 0) {
+        until = std::min(until, batch_deadline);
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+    return static_cast<int>(std::max<std::int64_t>(wait, 0));
+}
+
+PartitionState* Runner::Impl::Partition(std::size_t topic, std::int32_t partition) {
+    auto& partitions = topics[topic].partitions;
+    if (partition < 0 || static_cast<std::size_t>(partition) >= partitions.size()) {
+        return nullptr;
+    }
+    return &partitions[static_cast<std::size_t>(partition)];
+}
+
+void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
+    if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        return;
+    }
+    if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", options.group_id,
+                         KafkaError::FatalOf(consumer).ToString());
+        RequestStop(Clock::now() + options.shutdown_deadline);
+        return;
+    }
+    std::uint64_t suppressed = 0;
+    if (consumer_log.Allow(suppressed)) {
+        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", options.group_id,
+                     rd_kafka_message_errstr(&message), suppressed);
+    }
+}
+
+void Runner::Impl::Intake(MessagePtr message) {
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        OnConsumerError(*message);
+        return;
+    }
+    const auto topic = TopicIndex(rd_kafka_topic_name(message->rkt));
+    if (!topic) {
+        return;  // not subscribed by us (cannot happen with a plain subscription)
+    }
+    PartitionState* state = Partition(*topic, message->partition);
+    if (state == nullptr || !state->assigned) {
+        return;  // fetched before a revoke took effect; the new owner reads it
+    }
+    if (state->unit != 0 || state->paused) {
+        // A held record blocks its partition: later records must wait their turn. This one was
+        // fetched before the pause took effect; seek back to it when the partition resumes.
+        state->needs_seek = true;
+        return;
+    }
+    if (message->offset <= state->last_offset) {
+        return;  // a stale copy from before a seek
+    }
+    state->last_offset = message->offset;
+
+    if (on_batch) {
+        if (batch_count == 0) {
+            batch_deadline = Clock::now() + batch_max_wait;
+        }
+        if (batch_count == batch.size()) {
+            batch.emplace_back();
+        }
+        Held& held = batch[batch_count++];
+        held.message = std::move(message);
+        held.topic = *topic;
+        Parse(held);
+        if (batch_count >= batch_max_records) {
+            DispatchBatch();
+        }
+        return;
+    }
+    single.message = std::move(message);
+    single.topic = *topic;
+    Parse(single);
+    ProcessFresh(std::span<Held>(&single, 1));
+}
+
+void Runner::Impl::Parse(Held& held) {
+    const rd_kafka_message_t& message = *held.message;
+    const std::string_view value(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+    held.violation = parser.Parse(topics[held.topic].spec->id, value, held.event);
+    held.dlq_acked = false;
+}
+
+Delivery Runner::Impl::MakeDelivery(const Held& held, int attempt) const {
+    const rd_kafka_message_t& message = *held.message;
+    Delivery delivery;
+    delivery.topic = topics[held.topic].name;
+    delivery.partition = message.partition;
+    delivery.offset = message.offset;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    delivery.timestamp_ms = rd_kafka_message_timestamp(&message, &type);
+    if (message.key != nullptr) {
+        delivery.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
+    }
+    delivery.headers = HeaderView(&message);
+    delivery.attempt = attempt;
+    return delivery;
+}
+
+Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failure) {
+    // Runs one handler call, mapping exceptions to outcomes (DESIGN.md §6).
+    auto guarded = [&](auto&& call) -> Result {
+        try {
+            switch (call()) {
+                case Outcome::kOk:
+                    return Result::kOk;
+                case Outcome::kRetry:
+                    failure = {dlq_error::kRetriesExhausted, "handler returned retry"};
+                    return Result::kRetry;
+                case Outcome::kDeadLetter:
+                    failure = {dlq_error::kDeadLetter, "handler returned dead_letter"};
+                    return Result::kDeadLetter;
+            }
+            failure = {dlq_error::kRetriesExhausted, "handler returned an unknown outcome"};
+            return Result::kRetry;
+        } catch (const PermanentError& e) {
+            failure = {dlq_error::kPermanentError, e.what()};
+            return Result::kDeadLetter;
+        } catch (const RetryableError& e) {
+            failure = {dlq_error::kRetriesExhausted, e.what()};
+            return Result::kRetry;
+        } catch (const std::exception& e) {
+            failure = {dlq_error::kRetriesExhausted, e.what()};
+        } catch (...) {
+            failure = {dlq_error::kRetriesExhausted, "handler threw a non-standard exception"};
+        }
+        std::uint64_t suppressed = 0;
+        if (handler_log.Allow(suppressed)) {
+            spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)",
+                          options.group_id, topics[records.front().topic].name, records.front().message->partition,
+                          records.front().message->offset, failure.message, suppressed);
+        }
+        return Result::kRetry;
+    };
+
+    const auto start = Clock::now();
+    Result result = Result::kOk;
+    if (on_batch) {
+        batch_view.clear();
+        for (Held& held : records) {
+            const rd_kafka_message_t& message = *held.message;
+            Record record;
+            record.from = MakeDelivery(held, attempt);
+            record.value = std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+            record.event = held.violation ? nullptr : &held.event;
+            record.violation = held.violation ? &*held.violation : nullptr;
+            batch_view.push_back(record);
+        }
+        result = guarded([&] { return on_batch(std::span<const Record>(batch_view)); });
+    } else {
+        Held& held = records.front();
+        if (held.violation) {
+            if (!on_invalid) {
+                failure = {dlq_error::kInvalidEvent, held.violation->ToString()};
+                return Result::kDeadLetter;
+            }
+            const rd_kafka_message_t& message = *held.message;
+            RawRecord raw{MakeDelivery(held, attempt),
+                          std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0)};
+            result = guarded([&] { return on_invalid(raw, *held.violation); });
+        } else {
+            const auto slot = patterns.Find(held.event.event_type);
+            if (!slot) {
+                return Result::kSkipped;
+            }
+            const Delivery delivery = MakeDelivery(held, attempt);
+            result = guarded([&] { return handlers[*slot](held.event, delivery); });
+        }
+    }
+    topics[records.front().topic].metrics->processing.Observe(SecondsSince(start));
+    return result;
+}
+
+void Runner::Impl::ProcessFresh(std::span<Held> records) {
+    Failure failure;
+    const Result result = Invoke(records, 1, failure);
+    switch (result) {
+        case Result::kOk:
+        case Result::kSkipped:
+            Complete(records, result);
+            for (Held& held : records) {
+                held.message.reset();
+            }
+            return;
+        case Result::kRetry:
+            if (options.retry.max_attempts > 1) {
+                CountRetry(records);
+                Unit& unit = Hold(records);
+                unit.attempts = 1;
+                unit.failure = std::move(failure);
+                unit.due = Clock::now() + backoff.Next(1);
+                return;
+            }
+            break;
+        case Result::kDeadLetter:
+            break;
+    }
+    Unit& unit = Hold(records);
+    unit.attempts = 1;
+    StartDeadLetter(unit, std::move(failure));
+}
+
+void Runner::Impl::DispatchBatch() {
+    const std::size_t count = batch_count;
+    batch_count = 0;
+    if (count > 0) {
+        ProcessFresh(std::span<Held>(batch.data(), count));
+    }
+}
+
+void Runner::Impl::Complete(std::span<Held> records, Result result) {
+    const std::int64_t now_ms = WallClockMs();
+    for (const Held& held : records) {
+        StoreOffset(held);
+        const auto& metrics = *topics[held.topic].metrics;
+        if (held.violation) {
+            metrics.Unknown().Increment(detail::Counted::kInvalid);
+        } else {
+            metrics.For(held.event.event_type)
+                .Increment(result == Result::kSkipped ? detail::Counted::kSkipped : detail::Counted::kOk);
+        }
+        rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const std::int64_t timestamp = rd_kafka_message_timestamp(held.message.get(), &type);
+        if (timestamp >= 0) {
+            metrics.age.Observe(static_cast<double>(std::max<std::int64_t>(now_ms - timestamp, 0)) / 1000.0);
+        }
+    }
+}
+
+void Runner::Impl::CountRetry(std::span<Held> records) {
+    for (const Held& held : records) {
+        const auto& metrics = *topics[held.topic].metrics;
+        (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(detail::Counted::kRetry);
+        metrics.retries.Increment();
+    }
+}
+
+}  // namespace cosmic::kafka

@@ -1,0 +1,68 @@
+#pragma once
+// The runner's metric handles, created once per table topic / event type / outcome so the
+// consumer thread never looks a metric family up per record.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "cosmic/schema/topics.hpp"
+
+namespace cosmic::kafka::detail {
+
+/// outcome label values of cosmic_events_consumed_total.
+enum class Counted : std::uint8_t { kOk, kRetry, kDeadLetter, kSkipped, kInvalid };
+inline constexpr std::size_t kCountedValues = 5;
+
+struct OutcomeCounters {
+    std::array<prometheus::Counter*, kCountedValues> by_outcome{};
+    void Increment(Counted counted) const { by_outcome[static_cast<std::size_t>(counted)]->Increment(); }
+};
+
+class TopicMetrics {
+public:
+    TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<prometheus::Counter>& consumed,
+                 prometheus::Family<prometheus::Counter>& retries, prometheus::Family<prometheus::Counter>& dlq,
+                 prometheus::Family<prometheus::Histogram>& processing, prometheus::Family<prometheus::Histogram>& age);
+
+    /// The counters of a known event type of the topic, else those labelled "unknown".
+    const OutcomeCounters& For(std::string_view event_type) const;
+    const OutcomeCounters& Unknown() const noexcept { return unknown_; }
+
+    prometheus::Counter& retries;
+    prometheus::Counter& dlq;
+    prometheus::Histogram& processing;
+    prometheus::Histogram& age;
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+    };
+    std::unordered_map<std::string, OutcomeCounters, Hash, std::equal_to<>> by_type_;
+    OutcomeCounters unknown_;
+};
+
+/// The families, registered once per runner (prometheus-cpp merges same-name families).
+struct RunnerFamilies {
+    explicit RunnerFamilies(prometheus::Registry& registry);
+
+    prometheus::Family<prometheus::Counter>& consumed;
+    prometheus::Family<prometheus::Counter>& retries;
+    prometheus::Family<prometheus::Counter>& dlq;
+    prometheus::Family<prometheus::Histogram>& processing;
+    prometheus::Family<prometheus::Histogram>& age;
+    prometheus::Family<prometheus::Gauge>& lag;
+};
+
+}  // namespace cosmic::kafka::detail
