@@ -119,10 +119,20 @@ process_state() {
     printf '%s\n' "${stat%% *}"
 }
 
+# The first errors of the latest run (a failed start ends in many lines of orderly shutdown
+# that hide the cause), then the tail of each log of node N.
 show_log_tail() {
-    local dir=$1 n=$2 log
+    local dir=$1 n=$2 log errors
     for log in "${dir}/node-${n}/format.log" "${dir}/node-${n}/server.log"; do
         [[ -s $log ]] || continue
+        # Each ERROR line with the exception line that follows it, from the latest run only.
+        errors=$(awk '/^===== .* scripts\/kafka: starting node/ { n = 0; next_too = 0; delete e }
+                      next_too && !/^[[:space:]]+at / { e[n++] = $0 } { next_too = 0 }
+                      /\] (ERROR|FATAL) / && n < 8 { e[n++] = $0; next_too = 1 }
+                      END { for (i = 0; i < n; i++) print e[i] }' "$log")
+        if [[ -n $errors ]]; then
+            printf -- '----- first errors in %s -----\n%s\n' "$log" "$errors" >&2
+        fi
         printf -- '----- tail of %s -----\n' "$log" >&2
         tail -n "${COSMIC_KAFKA_LOG_TAIL:-40}" "$log" >&2
     done
