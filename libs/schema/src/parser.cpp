@@ -147,6 +147,34 @@ bool IsJsonNumber(std::string_view text) noexcept {
     return i == text.size();
 }
 
+// A member's key. Keys without escapes (nearly all) are read in place: stage 1 already checked their
+// UTF-8 and control characters, so only keys containing '\\' need simdjson's unescaping copy.
+// `plain` tells the caller the key can be written back without escaping.
+error_code KeyOf(ondemand::field& field, std::string_view& key, bool& plain) noexcept {
+    const char* start = field.key().raw();
+    const char* end = start;
+    // The closing quote exists (stage 1 rejects unclosed strings); a NUL means the padding was reached.
+    while (*end != '"' && *end != '\\' && *end != '\0') {
+        ++end;
+    }
+    plain = *end == '"';
+    if (plain) {
+        key = std::string_view(start, static_cast<std::size_t>(end - start));
+        return simdjson::SUCCESS;
+    }
+    return field.unescaped_key().get(key);
+}
+
+void AppendKey(std::string& out, std::string_view key, bool plain) {
+    if (plain) {
+        out.push_back('"');
+        out.append(key);
+        out.push_back('"');
+    } else {
+        detail::AppendJsonString(out, key);
+    }
+}
+
 // A scalar seen by the walker, for the callers that want its value.
 struct Scalar {
     ValueKind kind = ValueKind::kOther;
@@ -227,21 +255,22 @@ error_code Parser::Impl::Walk(ondemand::value value, std::size_t depth, std::str
             if (out) out->push_back('{');
             bool first = true;
             for (auto member : object) {
+                ondemand::field field;
+                if (auto error = std::move(member).get(field)) {
+                    return error;
+                }
                 std::string_view key;
-                if (auto error = member.unescaped_key().get(key)) {
+                bool plain = false;
+                if (auto error = KeyOf(field, key, plain)) {
                     return error;
                 }
                 if (out) {
                     if (!first) out->push_back(',');
-                    detail::AppendJsonString(*out, key);
+                    AppendKey(*out, key, plain);
                     out->push_back(':');
                 }
                 first = false;
-                ondemand::value child;
-                if (auto error = member.value().get(child)) {
-                    return error;
-                }
-                if (auto error = Walk(child, depth + 1, out, nullptr)) {
+                if (auto error = Walk(field.value(), depth + 1, out, nullptr)) {
                     return error;
                 }
             }
@@ -357,18 +386,20 @@ std::optional<Violation> Parser::Impl::ReadPayload(ondemand::value value, Event&
     text.push_back('{');
     bool first = true;
     for (auto member : object) {
+        ondemand::field field;
+        if (auto error = std::move(member).get(field)) {
+            return JsonViolation(error);
+        }
         std::string_view key;
-        if (auto error = member.unescaped_key().get(key)) {
+        bool plain = false;
+        if (auto error = KeyOf(field, key, plain)) {
             return JsonViolation(error);
         }
         if (!first) text.push_back(',');
         first = false;
-        detail::AppendJsonString(text, key);
+        AppendKey(text, key, plain);
         text.push_back(':');
-        ondemand::value child;
-        if (auto error = member.value().get(child)) {
-            return JsonViolation(error);
-        }
+        ondemand::value child = field.value();
         const PayloadKey known = detail::ClassifyPayloadKey(key);
         Scalar scalar;
         if (auto error = Walk(child, 2, &text, known == PayloadKey::kNone ? nullptr : &scalar)) {
@@ -556,14 +587,16 @@ std::optional<Violation> Parser::Impl::Parse(TopicId topic, std::string_view byt
     }
     std::uint32_t seen = 0;
     for (auto member : root) {
+        ondemand::field member_field;
+        if (auto error = std::move(member).get(member_field)) {
+            return JsonViolation(error);
+        }
         std::string_view key;
-        if (auto error = member.unescaped_key().get(key)) {
+        bool plain = false;
+        if (auto error = KeyOf(member_field, key, plain)) {
             return JsonViolation(error);
         }
-        ondemand::value value;
-        if (auto error = member.value().get(value)) {
-            return JsonViolation(error);
-        }
+        ondemand::value value = member_field.value();
         const Top top = Classify(key, topic);
         if (top == Top::kUnknown) {
             // Unknown fields are ignored (forward compatibility) but must still be valid JSON.

@@ -72,7 +72,15 @@ Xoshiro256& Generator() {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-bool IsHex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+constexpr auto kIsHex = [] {
+    std::array<bool, 256> hex{};
+    for (int c = 0; c < 256; ++c) {
+        hex[static_cast<std::size_t>(c)] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+    return hex;
+}();
+
+bool IsHex(char c) noexcept { return kIsHex[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -80,13 +88,14 @@ bool IsUuid(std::string_view text) noexcept {
     if (text.size() != 36) {
         return false;
     }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? text[i] != '-' : !IsHex(text[i])) {
-            return false;
-        }
+    if (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+        return false;
     }
-    return true;
+    bool hex = true;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        hex &= IsHex(text[i]) || i == 8 || i == 13 || i == 18 || i == 23;
+    }
+    return hex;
 }
 
 void AppendNewUuid(std::string& out) {
