@@ -1,6 +1,7 @@
 #pragma once
 /// 64-bit string hashing for the job index and the dedupe window.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -19,5 +20,16 @@ constexpr std::uint64_t Mix64(std::uint64_t x) noexcept {
 }
 
 inline std::uint64_t Hash64(std::string_view text) noexcept { return Mix64(std::hash<std::string_view>{}(text)); }
+
+}  // namespace cosmic::metrics
+
+namespace cosmic::metrics {
+
+/// Transparent hash so unordered containers keyed by std::string can be probed with a
+/// string_view (with std::equal_to<>), without building a temporary string.
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+};
 
 }  // namespace cosmic::metrics

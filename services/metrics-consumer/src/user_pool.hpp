@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hash.hpp"
+
 namespace cosmic::metrics {
 
 class UserPool {
@@ -26,15 +28,11 @@ public:
     std::size_t Size() const noexcept { return index_.size(); }
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-    };
     struct Entry {
         const std::string* name = nullptr;  // the key in index_ (node-based map: stable)
         std::uint32_t refs = 0;
     };
-    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+    std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> index_;
     std::vector<Entry> entries_;
     std::vector<std::uint32_t> free_;
 };

@@ -1,0 +1,6 @@
+#include "cosmic/service/runtime.hpp"
+#include "metrics_service.hpp"
+
+int main(int argc, char** argv) {
+    return cosmic::service::RunMain<cosmic::metrics::MetricsService>("metrics-consumer", argc, argv);
+}
