@@ -196,4 +196,10 @@ void MockCluster::SetTopicError(std::string_view topic, rd_kafka_resp_err_t erro
     rd_kafka_mock_topic_set_error(cluster_, name.c_str(), error);
 }
 
+void MockCluster::SetApiVersion(ApiKey api, int min_version, int max_version) {
+    Check(rd_kafka_mock_set_apiversion(cluster_, static_cast<std::int16_t>(api), static_cast<std::int16_t>(min_version),
+                                       static_cast<std::int16_t>(max_version)),
+          "set api version of " + std::string(ToString(api)));
+}
+
 }  // namespace cosmic::kafka

@@ -81,18 +81,21 @@ kafka::ClientConfig CommonConfig(const std::string& bootstraps) {
 }
 
 int PartitionCountOn(rd_kafka_t* rk, std::string_view topic, std::chrono::milliseconds timeout) {
-    const std::string name(topic);
-    std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
-        rd_kafka_topic_new(rk, name.c_str(), nullptr), &rd_kafka_topic_destroy);
     const auto deadline = Clock::now() + timeout;
-    rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     do {
+        // All-topics metadata: naming the topic would make the mock cluster auto-create it.
         const rd_kafka_metadata_t* metadata = nullptr;
-        last = rd_kafka_metadata(rk, 0, handle.get(), &metadata, std::max(RemainingMs(deadline), 1));
+        last = rd_kafka_metadata(rk, 1, nullptr, &metadata, std::max(RemainingMs(deadline), 1));
         if (last == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            const auto& entry = metadata->topics[0];
-            last = entry.err;
-            const int count = entry.partition_cnt;
+            int count = 0;
+            last = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+            for (int i = 0; i < metadata->topic_cnt; ++i) {
+                if (topic == metadata->topics[i].topic) {
+                    last = metadata->topics[i].err;
+                    count = metadata->topics[i].partition_cnt;
+                }
+            }
             rd_kafka_metadata_destroy(metadata);
             if (last == RD_KAFKA_RESP_ERR_NO_ERROR && count > 0) {
                 return count;
@@ -101,7 +104,23 @@ int PartitionCountOn(rd_kafka_t* rk, std::string_view topic, std::chrono::millis
         // A just-created topic can be briefly unknown to the broker answering; ask again.
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (Clock::now() < deadline);
-    throw std::runtime_error("embedded cluster: no metadata for topic " + name + ": " + rd_kafka_err2str(last));
+    throw std::runtime_error("embedded cluster: no metadata for topic " + std::string(topic) + ": " +
+                             rd_kafka_err2str(last));
+}
+
+/// Loads the topic's partition leaders into the client before an assign: assigning a partition
+/// whose leader is not yet known makes librdkafka wait for its offset-query retry timer (500 ms).
+/// Only called for topics known to exist, so naming it cannot auto-create it.
+void LearnLeaders(rd_kafka_t* rk, std::string_view topic, Clock::time_point deadline) {
+    const std::string name(topic);
+    std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
+        rd_kafka_topic_new(rk, name.c_str(), nullptr), &rd_kafka_topic_destroy);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(rk, 0, handle.get(), &metadata, std::max(RemainingMs(deadline), 1)) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(metadata);
+    }
+    // On failure the assign below still works, only slower.
 }
 
 void AppendHeaders(const rd_kafka_message_t* message, Headers& out) {
@@ -213,6 +232,8 @@ struct EmbeddedCluster::Producer {
             Set(conf, name, value);
         }
         Set(conf, "linger.ms", "0");
+        // Tests create their topics; a typo must fail instead of auto-creating a topic.
+        Set(conf, "allow.auto.create.topics", "false");
         Set(conf, "message.timeout.ms", "60000");
         rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
         char error[512];
@@ -358,6 +379,7 @@ std::vector<ConsumedRecord> EmbeddedCluster::ConsumeAll(std::string_view topic, 
     const auto deadline = Clock::now() + timeout;
     Handle consumer(NewConsumer("cosmic-test-reader-" + UniqueSuffix()));
     const int partitions = PartitionCountOn(consumer.get(), topic, timeout);
+    LearnLeaders(consumer.get(), topic, deadline);
     const std::string name(topic);
     PartitionList list(rd_kafka_topic_partition_list_new(partitions));
     for (int p = 0; p < partitions; ++p) {
@@ -385,6 +407,7 @@ std::vector<ConsumedRecord> EmbeddedCluster::ConsumeToEnd(std::string_view topic
     const auto deadline = Clock::now() + timeout;
     Handle consumer(NewConsumer("cosmic-test-reader-" + UniqueSuffix()));
     const int partitions = PartitionCountOn(consumer.get(), topic, timeout);
+    LearnLeaders(consumer.get(), topic, deadline);
     const std::string name(topic);
     std::map<std::int32_t, std::int64_t> ends;  // partition -> high watermark still to reach
     PartitionList list(rd_kafka_topic_partition_list_new(partitions));

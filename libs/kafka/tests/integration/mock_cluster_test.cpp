@@ -53,10 +53,15 @@ TEST_F(MockClusterFixtureTest, ProducedRecordsComeBackWithKeyValueAndHeaders) {
     EXPECT_EQ(cluster_.Watermarks(topic, 2), (std::pair<std::int64_t, std::int64_t>(0, 1)));
 }
 
+TEST_F(MockClusterFixtureTest, PartitionCountOfAnUnknownTopicFailsWithoutCreatingIt) {
+    EXPECT_THROW(cluster_.PartitionCount("not-created", 300ms), std::runtime_error);
+    EXPECT_THROW(cluster_.PartitionCount("not-created", 300ms), std::runtime_error);
+}
+
 TEST_F(MockClusterFixtureTest, ConsumeAllReturnsWhatArrivedWhenTheTimeoutPasses) {
     const std::string topic = cluster_.CreateUniqueTopic("short", 1);
     cluster_.Produce(topic, "k", "only");
-    EXPECT_EQ(cluster_.ConsumeAll(topic, 2, 500ms).size(), 1U);
+    EXPECT_EQ(cluster_.ConsumeAll(topic, 2, 1s).size(), 1U);
 }
 
 TEST_F(MockClusterFixtureTest, CommittedOffsetsShowWhatAGroupCommitted) {

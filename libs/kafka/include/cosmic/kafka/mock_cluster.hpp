@@ -89,6 +89,10 @@ public:
     /// Every request for the topic fails with `error` (RD_KAFKA_RESP_ERR_NO_ERROR clears it).
     void SetTopicError(std::string_view topic, rd_kafka_resp_err_t error);
 
+    /// Limits the protocol versions the brokers advertise for `api` (-1, -1 removes the API), to
+    /// act like an older broker.
+    void SetApiVersion(ApiKey api, int min_version, int max_version);
+
     /// The underlying handle for mock calls not wrapped here.
     rd_kafka_mock_cluster_t* Native() const noexcept { return cluster_; }
 

@@ -1,0 +1,158 @@
+// Group lag against the mock cluster: known commits and known produce counts give known lag.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "cosmic/kafka/group_lag.hpp"
+#include "cosmic/kafka/testing/embedded_cluster.hpp"
+
+namespace cosmic::kafka {
+namespace {
+
+using testing::EmbeddedClusterTest;
+
+class GroupLagTest : public EmbeddedClusterTest {
+protected:
+    void ProduceTo(const std::string& topic, std::int32_t partition, int count) {
+        for (int i = 0; i < count; ++i) {
+            cluster_.Produce(testing::ProduceRecord{topic, "k", "v" + std::to_string(i), {}, partition, 0});
+        }
+    }
+};
+
+TEST_F(GroupLagTest, LagIsHighWatermarkMinusCommittedPerPartition) {
+    const std::string topic = cluster_.CreateUniqueTopic("lag", 3);
+    ProduceTo(topic, 0, 5);
+    ProduceTo(topic, 1, 3);
+    ProduceTo(topic, 2, 4);
+    cluster_.CommitOffsets("lag-group", topic, {{0, 2}, {1, 3}});
+
+    GroupLagReader reader(cluster_.ClientConfig());
+    const GroupLag lag = reader.Read("lag-group", {topic});
+    ASSERT_EQ(lag.partitions.size(), 3U);
+    EXPECT_EQ(lag.group, "lag-group");
+
+    EXPECT_EQ(lag.partitions[0].topic, topic);
+    EXPECT_EQ(lag.partitions[0].partition, 0);
+    EXPECT_EQ(lag.partitions[0].committed, 2);
+    EXPECT_EQ(lag.partitions[0].high, 5);
+    EXPECT_EQ(lag.partitions[0].lag, 3);
+
+    EXPECT_EQ(lag.partitions[1].committed, 3);
+    EXPECT_EQ(lag.partitions[1].lag, 0);
+
+    // Nothing committed: every retained record counts.
+    EXPECT_EQ(lag.partitions[2].committed, -1);
+    EXPECT_EQ(lag.partitions[2].low, 0);
+    EXPECT_EQ(lag.partitions[2].high, 4);
+    EXPECT_EQ(lag.partitions[2].lag, 4);
+    EXPECT_EQ(lag.TotalLag(), 7);
+    EXPECT_FALSE(reader.UsesCommittedFallback());
+
+    // The same reader sees later progress.
+    ProduceTo(topic, 1, 2);
+    cluster_.CommitOffsets("lag-group", topic, {{0, 5}});
+    const GroupLag later = reader.Read("lag-group", {topic});
+    EXPECT_EQ(later.partitions[0].lag, 0);
+    EXPECT_EQ(later.partitions[1].lag, 2);
+    EXPECT_EQ(later.TotalLag(), 6);
+}
+
+TEST_F(GroupLagTest, CoversEveryRequestedTopic) {
+    const std::string a = cluster_.CreateUniqueTopic("lag-a", 1);
+    const std::string b = cluster_.CreateUniqueTopic("lag-b", 2);
+    ProduceTo(b, 1, 2);
+    GroupLagReader reader(cluster_.ClientConfig());
+    const GroupLag lag = reader.Read("nobody", {a, b});
+    ASSERT_EQ(lag.partitions.size(), 3U);
+    EXPECT_EQ(lag.partitions[0].topic, a);
+    EXPECT_EQ(lag.partitions[2].topic, b);
+    EXPECT_EQ(lag.partitions[2].partition, 1);
+    EXPECT_EQ(lag.TotalLag(), 2);
+}
+
+TEST_F(GroupLagTest, UnknownTopicIsAnErrorAndIsNotCreated) {
+    GroupLagReader reader(cluster_.ClientConfig(), GroupLagOptions{std::chrono::seconds(5), true});
+    try {
+        reader.Read("g", {"no-such-topic"});
+        FAIL() << "expected GroupLagError";
+    } catch (const GroupLagError& error) {
+        EXPECT_EQ(error.Code(), RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        EXPECT_NE(std::string(error.what()).find("no-such-topic"), std::string::npos);
+    }
+    EXPECT_THROW(reader.PartitionCount("no-such-topic"), GroupLagError);
+}
+
+TEST_F(GroupLagTest, SeesCommitsOfAnActiveGroupWithoutJoiningIt) {
+    const std::string topic = cluster_.CreateUniqueTopic("lag-active", 2);
+    ProduceTo(topic, 0, 3);
+    ProduceTo(topic, 1, 1);
+
+    // A real group member consumes everything and commits synchronously, and stays in the group.
+    auto config = cluster_.ClientConfig();
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char error[512];
+    config.properties["group.id"] = "active-group";
+    config.properties["auto.offset.reset"] = "earliest";
+    config.properties["enable.auto.commit"] = "false";
+    for (const auto& [name, value] : config.properties) {
+        ASSERT_EQ(rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)), RD_KAFKA_CONF_OK);
+    }
+    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
+    ASSERT_NE(consumer, nullptr) << error;
+    rd_kafka_poll_set_consumer(consumer);
+    rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(subscription, topic.c_str(), RD_KAFKA_PARTITION_UA);
+    ASSERT_EQ(rd_kafka_subscribe(consumer, subscription), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(subscription);
+    int seen = 0;
+    EXPECT_TRUE(testing::EmbeddedCluster::WaitFor([&] {
+        if (rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100)) {
+            seen += message->err == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0;
+            rd_kafka_message_destroy(message);
+        }
+        return seen == 4;
+    }));
+    ASSERT_EQ(rd_kafka_commit(consumer, nullptr, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    GroupLagReader reader(cluster_.ClientConfig());
+    const GroupLag lag = reader.Read("active-group", {topic});
+    ASSERT_EQ(lag.partitions.size(), 2U);
+    EXPECT_EQ(lag.partitions[0].committed, 3);
+    EXPECT_EQ(lag.partitions[1].committed, 1);
+    EXPECT_EQ(lag.TotalLag(), 0);
+
+    // Still assigned: reading the lag did not rebalance the member away.
+    rd_kafka_topic_partition_list_t* assignment = nullptr;
+    ASSERT_EQ(rd_kafka_assignment(consumer, &assignment), RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_EQ(assignment->cnt, 2);
+    rd_kafka_topic_partition_list_destroy(assignment);
+
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+}
+
+TEST_F(GroupLagTest, CommittedQueryFallbackGivesTheSameAnswer) {
+    const std::string topic = cluster_.CreateUniqueTopic("lag-fallback", 2);
+    ProduceTo(topic, 0, 4);
+    ProduceTo(topic, 1, 2);
+    cluster_.CommitOffsets("fallback-group", topic, {{0, 1}});
+    GroupLagReader admin(cluster_.ClientConfig());
+    GroupLagReader fallback(cluster_.ClientConfig(), GroupLagOptions{std::chrono::seconds(10), false});
+    EXPECT_TRUE(fallback.UsesCommittedFallback());
+    const GroupLag expected = admin.Read("fallback-group", {topic});
+    const GroupLag actual = fallback.Read("fallback-group", {topic});
+    ASSERT_EQ(actual.partitions.size(), 2U);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(actual.partitions[i].committed, expected.partitions[i].committed);
+        EXPECT_EQ(actual.partitions[i].lag, expected.partitions[i].lag);
+    }
+    EXPECT_EQ(actual.partitions[0].committed, 1);
+    EXPECT_EQ(actual.partitions[1].committed, -1);
+    EXPECT_EQ(actual.TotalLag(), 5);
+}
+
+}  // namespace
+}  // namespace cosmic::kafka
