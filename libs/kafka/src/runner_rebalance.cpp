@@ -208,7 +208,7 @@ void Runner::Impl::OnStats(std::string_view json) {
     }
     LagSnapshot snapshot;
     snapshot.known = true;
-    for (PartitionLag& entry : *parsed) {
+    for (ConsumerLag& entry : *parsed) {
         const auto topic = TopicIndex(entry.topic);
         const PartitionState* state = topic ? Partition(*topic, entry.partition) : nullptr;
         if (state == nullptr || !state->assigned) {
@@ -244,7 +244,7 @@ void Runner::Impl::PublishAssignment() {
     std::sort(current.begin(), current.end());
     std::lock_guard lock(snapshot_mutex);
     assignment = std::move(current);
-    std::erase_if(lag.partitions, [&](const PartitionLag& entry) {
+    std::erase_if(lag.partitions, [&](const ConsumerLag& entry) {
         return !std::binary_search(assignment.begin(), assignment.end(), TopicPartition{entry.topic, entry.partition});
     });
     lag.total = 0;

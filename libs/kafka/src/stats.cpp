@@ -4,7 +4,7 @@
 
 namespace cosmic::kafka {
 
-std::optional<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats_json) {
+std::optional<std::vector<ConsumerLag>> ParseConsumerLag(std::string_view stats_json) {
     // Statistics arrive every few seconds on one thread; a per-thread parser keeps its buffers.
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element document;
@@ -15,7 +15,7 @@ std::optional<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats
     if (document.get_object().get(root) != simdjson::SUCCESS) {
         return std::nullopt;
     }
-    std::vector<PartitionLag> result;
+    std::vector<ConsumerLag> result;
     simdjson::dom::object topics;
     if (root["topics"].get_object().get(topics) != simdjson::SUCCESS) {
         return result;  // no topics yet (e.g. before the first assignment)
@@ -34,7 +34,7 @@ std::optional<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats
             if (partition["consumer_lag"].get_int64().get(lag) != simdjson::SUCCESS || lag < 0) {
                 continue;  // -1: not known yet (no committed offset or watermark)
             }
-            result.push_back(PartitionLag{std::string(topic_name), static_cast<std::int32_t>(id), lag});
+            result.push_back(ConsumerLag{std::string(topic_name), static_cast<std::int32_t>(id), lag});
         }
     }
     return result;

@@ -10,13 +10,13 @@
 
 namespace cosmic::kafka {
 
-struct PartitionLag {
+struct ConsumerLag {
     std::string topic;
     std::int32_t partition = 0;
     /// Messages between the committed offset and the high watermark (librdkafka's consumer_lag).
     std::int64_t lag = 0;
 
-    friend bool operator==(const PartitionLag&, const PartitionLag&) = default;
+    friend bool operator==(const ConsumerLag&, const ConsumerLag&) = default;
 };
 
 /// What Runner::Lag() returns: the partitions this consumer owns.
@@ -24,11 +24,11 @@ struct LagSnapshot {
     /// False until the first statistics arrived.
     bool known = false;
     std::int64_t total = 0;
-    std::vector<PartitionLag> partitions;
+    std::vector<ConsumerLag> partitions;
 };
 
 /// Partitions with a known lag (consumer_lag >= 0), skipping librdkafka's internal partition -1.
 /// Returns nullopt when the text is not statistics JSON.
-std::optional<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats_json);
+std::optional<std::vector<ConsumerLag>> ParseConsumerLag(std::string_view stats_json);
 
 }  // namespace cosmic::kafka
