@@ -9,8 +9,10 @@
 
 namespace cosmic::telemetry::detail {
 
-/// The descriptor whose peer is remote_addr:remote_port and whose local port is local_port, or -1.
-/// Scans /proc/self/fd; an established connection's address pair is unique, so the match is exact.
+/// The descriptor whose peer is remote_addr:remote_port (IPv4) and whose local port is
+/// local_port, or -1. The connection's socket inode comes from /proc/net/tcp and the descriptor
+/// from the /proc/self/fd links, so no other thread's descriptors are touched while they may be
+/// closing; an open connection's address pair and inode are unique, so the match is exact.
 int FindConnectedSocket(std::string_view remote_addr, int remote_port, int local_port);
 
 }  // namespace cosmic::telemetry::detail

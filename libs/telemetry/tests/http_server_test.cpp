@@ -33,6 +33,8 @@ std::pair<std::string, std::string> ErrorFields(const std::string& json) {
 class HttpServerTest : public ::testing::Test {
 protected:
     void SetUp() override { registry_ = std::make_shared<prometheus::Registry>(); }
+    // The server goes first: its callbacks refer to state owned by the test.
+    void TearDown() override { server_.reset(); }
 
     HttpServer& MakeServer(HttpServerOptions options = {}) {
         options.bind_address = "127.0.0.1";

@@ -44,6 +44,8 @@ struct Observed {
 class WebSocketTest : public ::testing::Test {
 protected:
     void SetUp() override { registry_ = std::make_shared<prometheus::Registry>(); }
+    // The server goes first: its callbacks refer to state owned by the test.
+    void TearDown() override { server_.reset(); }
 
     /// A server with one endpoint at /ws that accepts token "good" and echoes "echo:<text>".
     WebSocketEndpoint& StartServer(HttpServerOptions options = {}) {
