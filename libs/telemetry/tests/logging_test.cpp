@@ -39,7 +39,10 @@ protected:
     simdjson::dom::element Parse(const std::string& line) {
         simdjson::dom::element element;
         const auto error = parser_.parse(line).get(element);
-        EXPECT_EQ(error, simdjson::SUCCESS) << line;
+        if (error != simdjson::SUCCESS) {
+            ADD_FAILURE() << "not JSON (" << simdjson::error_message(error) << "): " << line;
+            return parser_.parse(std::string_view("{}"));  // every field then reads as missing
+        }
         return element;
     }
 

@@ -265,7 +265,7 @@ TEST_F(WebSocketTest, SlowClientIsDroppedWithoutBlockingSendOrOthers) {
     }
     ASSERT_TRUE(dropped) << "queue never filled after " << accepted << " messages";
     EXPECT_FALSE(endpoint.Send(slow_id, "more"));
-    EXPECT_TRUE(WaitClosed(slow_id));
+    ASSERT_TRUE(WaitClosed(slow_id));
     EXPECT_EQ(MetricValue(*registry_, "cosmic_websocket_dropped_total", {{"path", "/ws"}}), 1.0);
 
     // The other connection is unaffected.
