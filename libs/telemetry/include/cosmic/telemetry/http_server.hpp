@@ -72,13 +72,18 @@ struct HttpServerOptions {
 };
 
 /// A WebSocket endpoint. Connections are identified by a process-unique id.
+/// Callbacks run on the server thread that owns the connection (one at a time per connection)
+/// and hold that thread, so they should be quick; Send() and Close() may be called from them.
 class WebSocketEndpoint {
 public:
     using ConnectionId = std::uint64_t;
     struct Callbacks {
-        /// Called on upgrade; return false to reject (e.g. auth failed).
+        /// Called on upgrade, before the handshake, with the request's headers and query; return
+        /// false to reject (e.g. auth failed): the client gets 403 and on_close is not called.
         std::function<bool(ConnectionId, const HttpRequest&)> on_open;
+        /// A complete (reassembled) UTF-8 text message.
         std::function<void(ConnectionId, std::string_view text)> on_message;
+        /// Once per accepted connection, however it ended (client close, drop, Stop()).
         std::function<void(ConnectionId)> on_close;
     };
     virtual ~WebSocketEndpoint() = default;
@@ -108,7 +113,8 @@ public:
     /// Route() and AddWebSocket() must come before Start() (std::logic_error); readiness checks
     /// may be added at any time.
     void Start();
-    /// Closes WebSocket connections and stops serving. Idempotent.
+    /// Closes WebSocket connections (close handshake, 1001) and stops serving; waits for
+    /// in-flight requests. Idempotent; not to be called from a handler. The destructor calls it.
     void Stop();
     /// The bound port (after Start()).
     int Port() const;
