@@ -17,6 +17,7 @@ namespace cosmic::audit {
 
 struct AppendResult {
     std::size_t inserted = 0;
+    std::size_t inserted_invalid = 0;  ///< of `inserted`, records that failed validation
     std::size_t duplicates = 0;   ///< at or below the partition's chain head: already stored (or purged)
     std::size_t checkpoints = 0;  ///< periodic checkpoints written by this batch
 };

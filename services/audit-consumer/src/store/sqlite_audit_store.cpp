@@ -189,6 +189,7 @@ AppendResult SqliteAuditStore::AppendBatch(std::span<const AuditRecord> records)
         if (state.pending.LeafCount() == 0) state.pending_first_offset = record.offset;
         state.pending.AddLeaf(hash, sha_);
         ++result.inserted;
+        if (!record.valid) ++result.inserted_invalid;
     }
     for (Staged& staged : staged_) {
         if (staged.state.pending.LeafCount() >= options_.checkpoint_every_rows) {

@@ -1,0 +1,6 @@
+#include "audit_service.hpp"
+#include "cosmic/service/runtime.hpp"
+
+int main(int argc, char** argv) {
+    return cosmic::service::RunMain<cosmic::audit::AuditService>("audit-consumer", argc, argv);
+}

@@ -1,0 +1,82 @@
+#include "audit_config.hpp"
+
+#include <filesystem>
+
+namespace cosmic::audit {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+void DeclareAuditConfig(service::ConfigSchema& schema) {
+    schema.SetDefault("http.port", kDefaultHttpPort);
+    schema.String("database.url", "",
+                  "Audit store: sqlite:///path/audit.db; empty means ${data_dir}/audit.db (PostgreSQL is not "
+                  "supported yet).",
+                  "COSMIC_DATABASE_URL");
+    schema.Int("audit.retention_days", 90, 1, 36500,
+               "Rows whose occurred_at is older than this many days are purged (in chain order).");
+    schema.Duration("audit.purge_interval", milliseconds(std::chrono::hours(1)), milliseconds(1000),
+                    milliseconds(std::chrono::hours(24 * 7)), "How often retention runs.");
+    schema.Duration("audit.checkpoint_interval", seconds(60), milliseconds(100), milliseconds(std::chrono::hours(24)),
+                    "How often partitions with new rows get a checkpoint (chain head + Merkle root).");
+    schema.Int("audit.checkpoint_every_rows", 10000, 1, 10'000'000,
+               "A partition is also checkpointed as soon as this many rows arrived since its last checkpoint.");
+    schema.Duration("audit.verify_interval", milliseconds(std::chrono::hours(1)), milliseconds(0),
+                    milliseconds(std::chrono::hours(24 * 7)),
+                    "How often the service re-verifies every chain on its own (0 = never; the API can always).");
+    schema.Bool("audit.durable", true,
+                "true: SQLite synchronous=FULL, a committed batch survives power loss; false: NORMAL (faster, "
+                "the last batches can be lost on power loss but not on a process crash).");
+    schema.Int("audit.batch_max_records", 1000, 1, 100'000,
+               "Records written per transaction (memory bound of a batch); the offsets are stored after it commits.");
+    schema.Duration("audit.batch_max_wait", milliseconds(50), milliseconds(1), seconds(10),
+                    "A batch is written at the latest this long after its first record arrived.");
+    schema.Int("audit.retry_max_attempts", 100, 1, 1'000'000,
+               "Attempts to write a batch (exponential backoff, cap 30 s) before it goes to audit-trail.dlq.");
+    schema.Int("audit.read_connections", 4, 1, 64, "SQLite read connections for the API.");
+    schema.Int("audit.cache_size_kib", 16384, 256, 4'194'304, "SQLite page cache per connection (KiB).");
+    schema.Int("audit.purge_chunk_rows", 5000, 1, 1'000'000,
+               "Rows deleted per retention transaction (bounds how long ingest waits for a purge).");
+    schema.Int("audit.query_default_limit", 100, 1, 10'000, "Rows per page when the request has no limit.");
+    schema.Int("audit.query_max_limit", 1000, 1, 10'000, "Largest page; bigger limits are capped to it.");
+    schema.Duration("heartbeat.interval", seconds(10), milliseconds(100), milliseconds(std::chrono::hours(1)),
+                    "How often a health.heartbeat goes to system-health.");
+}
+
+AuditSettings LoadAuditSettings(const service::Config& config) {
+    AuditSettings s;
+    const std::string url = config.GetString("database.url");
+    if (url.empty()) {
+        s.store.path = (std::filesystem::path(config.GetString("data_dir")) / "audit.db").string();
+    } else if (url.starts_with("sqlite://")) {
+        s.store.path = url.substr(std::string_view("sqlite://").size());
+        if (s.store.path.empty()) {
+            throw service::ConfigError("database.url", config.SourceOf("database.url"), "sqlite:// needs a path");
+        }
+    } else {
+        throw service::ConfigError("database.url", config.SourceOf("database.url"),
+                                   "only sqlite:///path URLs are supported by this build");
+    }
+    s.store.retention_ms = config.GetInt("audit.retention_days") * kDayMs;
+    s.store.durable = config.GetBool("audit.durable");
+    s.store.checkpoint_every_rows = static_cast<std::size_t>(config.GetInt("audit.checkpoint_every_rows"));
+    s.store.read_connections = static_cast<std::size_t>(config.GetInt("audit.read_connections"));
+    s.store.cache_size_kib = config.GetInt("audit.cache_size_kib");
+    s.store.purge_chunk_rows = static_cast<std::size_t>(config.GetInt("audit.purge_chunk_rows"));
+    s.batch_max_records = static_cast<std::size_t>(config.GetInt("audit.batch_max_records"));
+    s.batch_max_wait = config.GetDuration("audit.batch_max_wait");
+    s.retry_max_attempts = static_cast<int>(config.GetInt("audit.retry_max_attempts"));
+    s.checkpoint_interval = config.GetDuration("audit.checkpoint_interval");
+    s.purge_interval = config.GetDuration("audit.purge_interval");
+    s.verify_interval = config.GetDuration("audit.verify_interval");
+    s.heartbeat_interval = config.GetDuration("heartbeat.interval");
+    s.query_default_limit = static_cast<std::size_t>(config.GetInt("audit.query_default_limit"));
+    s.query_max_limit = static_cast<std::size_t>(config.GetInt("audit.query_max_limit"));
+    if (s.query_default_limit > s.query_max_limit) {
+        throw service::ConfigError("audit.query_default_limit", config.SourceOf("audit.query_default_limit"),
+                                   "must not exceed audit.query_max_limit");
+    }
+    return s;
+}
+
+}  // namespace cosmic::audit
