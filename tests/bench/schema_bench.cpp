@@ -58,13 +58,12 @@ Result Measure(const std::string& name, int batches, int batch_size, const std::
         total += ns;
     }
     std::sort(per_batch.begin(), per_batch.end());
-    const auto at = [&](double q) { return per_batch[static_cast<std::size_t>(q * (per_batch.size() - 1))]; };
+    const auto at = [&](double q) { return per_batch[static_cast<std::size_t>(q * static_cast<double>(per_batch.size() - 1))]; };
     return {name, total / (static_cast<double>(batches) * batch_size), at(0.50), at(0.95), at(0.99)};
 }
 
 std::string TypicalEnvelope() {
-    cosmic::schema::Event event =
-        cosmic::schema::NewEvent(TopicId::kJobLifecycle, "job.completed", "job-orchestrator");
+    cosmic::schema::Event event = cosmic::schema::NewEvent(TopicId::kJobLifecycle, "job.completed", "job-orchestrator");
     event.correlation_id = cosmic::schema::NewUuid();
     event.user_id = "user-1042";
     event.job_id = cosmic::schema::NewUuid();

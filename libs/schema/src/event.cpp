@@ -20,7 +20,9 @@ std::optional<E> Lookup(std::span<const std::string_view> names, std::string_vie
 
 std::string_view ToString(AuditAction action) noexcept { return AuditActionNames()[static_cast<std::size_t>(action)]; }
 std::string_view ToString(Channel channel) noexcept { return ChannelNames()[static_cast<std::size_t>(channel)]; }
-std::string_view ToString(HealthStatus status) noexcept { return HealthStatusNames()[static_cast<std::size_t>(status)]; }
+std::string_view ToString(HealthStatus status) noexcept {
+    return HealthStatusNames()[static_cast<std::size_t>(status)];
+}
 
 std::optional<AuditAction> ParseAuditAction(std::string_view text) noexcept {
     return Lookup<AuditAction>(AuditActionNames(), text);
@@ -32,10 +34,14 @@ std::optional<HealthStatus> ParseHealthStatus(std::string_view text) noexcept {
 
 std::string_view Event::Key() const noexcept {
     switch (Spec(topic).key_field) {
-        case KeyField::kJobId: return job_id;
-        case KeyField::kUserId: return user_id;
-        case KeyField::kResourceId: return resource_id;
-        case KeyField::kComponentId: return component_id;
+        case KeyField::kJobId:
+            return job_id;
+        case KeyField::kUserId:
+            return user_id;
+        case KeyField::kResourceId:
+            return resource_id;
+        case KeyField::kComponentId:
+            return component_id;
     }
     return {};
 }

@@ -62,15 +62,16 @@ std::span<const FieldSpec> TopLevelFields(TopicId topic) noexcept {
         }
         case TopicId::kAuditTrail: {
             static const auto table =
-                Table(topic, false, std::array{Field("resource_id", FieldType::kString, true, true),
-                                               Field("action", FieldType::kEnum, true, true, kActions), kPayload});
+                Table(topic, false,
+                      std::array{Field("resource_id", FieldType::kString, true, true),
+                                 Field("action", FieldType::kEnum, true, true, kActions), kPayload});
             return table;
         }
         case TopicId::kSystemHealth: {
-            static const auto table =
-                Table(topic, false, std::array{Field("component_id", FieldType::kString, true, true),
-                                               Field("status", FieldType::kEnum, true, true, kStatuses),
-                                               Field("metrics", FieldType::kObject, true, false), kPayload});
+            static const auto table = Table(topic, false,
+                                            std::array{Field("component_id", FieldType::kString, true, true),
+                                                       Field("status", FieldType::kEnum, true, true, kStatuses),
+                                                       Field("metrics", FieldType::kObject, true, false), kPayload});
             return table;
         }
         case TopicId::kJobCommands: {

@@ -27,9 +27,9 @@ std::string Violation::ToString() const {
 namespace {
 
 namespace ondemand = simdjson::ondemand;
-using simdjson::error_code;
 using detail::PayloadKey;
 using detail::ValueKind;
+using simdjson::error_code;
 
 // Top-level envelope fields; the bit of each in a presence mask is its value.
 enum class Top : std::uint8_t {
@@ -87,7 +87,8 @@ Top Classify(std::string_view key, TopicId topic) noexcept {
             if (key == "schema_version") return Top::kSchemaVersion;
             if (key == "correlation_id") return Top::kCorrelationId;
             break;
-        default: break;
+        default:
+            break;
     }
     return Top::kUnknown;
 }
@@ -178,7 +179,7 @@ void AppendKey(std::string& out, std::string_view key, bool plain) {
 // A scalar seen by the walker, for the callers that want its value.
 struct Scalar {
     ValueKind kind = ValueKind::kOther;
-    std::string_view text;       // strings: unescaped (valid until the next parse)
+    std::string_view text;  // strings: unescaped (valid until the next parse)
     double number = 0;
     std::int64_t integer = 0;
     bool finite = true;
@@ -209,7 +210,7 @@ struct Parser::Impl {
     detail::PayloadFacts facts;
     std::string_view field;  // top-level field being read, for error paths
 
-private:
+  private:
     error_code Walk(ondemand::value value, std::size_t depth, std::string* out, Scalar* scalar);
     std::optional<Violation> ReadPayload(ondemand::value value, Event& out);
     std::optional<Violation> ReadField(Top top, ondemand::value value, TopicId topic, Event& out);
@@ -219,19 +220,27 @@ private:
 
 Violation Parser::Impl::JsonViolation(error_code error) const {
     switch (error) {
-        case simdjson::UTF8_ERROR: return Violation{"", "invalid UTF-8"};
-        case simdjson::UNESCAPED_CHARS: return Violation{"", "unescaped control character in string"};
-        case simdjson::EMPTY: return Violation{"", "empty"};
+        case simdjson::UTF8_ERROR:
+            return Violation{"", "invalid UTF-8"};
+        case simdjson::UNESCAPED_CHARS:
+            return Violation{"", "unescaped control character in string"};
+        case simdjson::EMPTY:
+            return Violation{"", "empty"};
         case simdjson::DEPTH_ERROR:
             return Fail("nesting deeper than " + std::to_string(options.max_depth) + " levels");
         case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-        case simdjson::TAPE_ERROR: return Fail("malformed or truncated JSON");
-        case simdjson::STRING_ERROR: return Fail("invalid string escape");
-        case simdjson::NUMBER_ERROR: return Fail("invalid number");
+        case simdjson::TAPE_ERROR:
+            return Fail("malformed or truncated JSON");
+        case simdjson::STRING_ERROR:
+            return Fail("invalid string escape");
+        case simdjson::NUMBER_ERROR:
+            return Fail("invalid number");
         case simdjson::T_ATOM_ERROR:
         case simdjson::F_ATOM_ERROR:
-        case simdjson::N_ATOM_ERROR: return Fail("invalid literal");
-        default: return Fail(std::string("invalid JSON: ") + simdjson::error_message(error));
+        case simdjson::N_ATOM_ERROR:
+            return Fail("invalid literal");
+        default:
+            return Fail(std::string("invalid JSON: ") + simdjson::error_message(error));
     }
 }
 
@@ -418,14 +427,29 @@ std::optional<Violation> Parser::Impl::ReadPayload(ondemand::value value, Event&
         facts.finite[i] = scalar.finite;
         if (scalar.kind == ValueKind::kString) {
             switch (known) {
-                case PayloadKey::kSampledAt: out.sample.sampled_at.assign(scalar.text); break;
-                case PayloadKey::kError: out.error.assign(scalar.text); break;
-                case PayloadKey::kErrorCode: out.error_code.assign(scalar.text); break;
-                case PayloadKey::kReason: out.reason.assign(scalar.text); break;
-                case PayloadKey::kStatus: facts.status.assign(scalar.text); break;
-                case PayloadKey::kName: facts.name.assign(scalar.text); break;
-                case PayloadKey::kKind: facts.kind_text.assign(scalar.text); break;
-                default: break;
+                case PayloadKey::kSampledAt:
+                    out.sample.sampled_at.assign(scalar.text);
+                    break;
+                case PayloadKey::kError:
+                    out.error.assign(scalar.text);
+                    break;
+                case PayloadKey::kErrorCode:
+                    out.error_code.assign(scalar.text);
+                    break;
+                case PayloadKey::kReason:
+                    out.reason.assign(scalar.text);
+                    break;
+                case PayloadKey::kStatus:
+                    facts.status.assign(scalar.text);
+                    break;
+                case PayloadKey::kName:
+                    facts.name.assign(scalar.text);
+                    break;
+                case PayloadKey::kKind:
+                    facts.kind_text.assign(scalar.text);
+                    break;
+                default:
+                    break;
             }
         }
     }
@@ -509,17 +533,23 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
             out.occurred_at_ms = *ms;
             return std::nullopt;
         }
-        case Top::kSource: return non_empty(out.source);
-        case Top::kCorrelationId: out.correlation_id.assign(text); return std::nullopt;
+        case Top::kSource:
+            return non_empty(out.source);
+        case Top::kCorrelationId:
+            out.correlation_id.assign(text);
+            return std::nullopt;
         case Top::kUserId:
             if (topic == TopicId::kNotifications) {
                 return non_empty(out.user_id);
             }
             out.user_id.assign(text);
             return std::nullopt;
-        case Top::kJobId: return non_empty(out.job_id);
-        case Top::kResourceId: return non_empty(out.resource_id);
-        case Top::kComponentId: return non_empty(out.component_id);
+        case Top::kJobId:
+            return non_empty(out.job_id);
+        case Top::kResourceId:
+            return non_empty(out.resource_id);
+        case Top::kComponentId:
+            return non_empty(out.component_id);
         case Top::kChannel: {
             const auto channel = ParseChannel(text);
             if (!channel) {
@@ -544,7 +574,8 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
             out.status = *status;
             return std::nullopt;
         }
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -630,9 +661,8 @@ std::optional<Violation> Parser::Impl::Parse(TopicId topic, std::string_view byt
         }
     }
     if (topic == TopicId::kAuditTrail && out.event_type != AuditEventType(out.action)) {
-        return Violation{"event_type",
-                         "must be " + std::string(AuditEventType(out.action)) + " for action " +
-                             std::string(ToString(out.action))};
+        return Violation{"event_type", "must be " + std::string(AuditEventType(out.action)) + " for action " +
+                                           std::string(ToString(out.action))};
     }
     return detail::CheckPayload(facts, out);
 }

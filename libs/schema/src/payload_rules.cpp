@@ -8,10 +8,19 @@
 namespace cosmic::schema::detail {
 namespace {
 
-constexpr std::array<std::string_view, PayloadFacts::kKeys> kPaths = {
-    "payload",           "payload.cpu_percent", "payload.memory_mb", "payload.io_read_mb", "payload.io_write_mb",
-    "payload.execution_time_ms", "payload.sampled_at", "payload.error", "payload.error_code", "payload.reason",
-    "payload.status",    "payload.name",        "payload.kind"};
+constexpr std::array<std::string_view, PayloadFacts::kKeys> kPaths = {"payload",
+                                                                      "payload.cpu_percent",
+                                                                      "payload.memory_mb",
+                                                                      "payload.io_read_mb",
+                                                                      "payload.io_write_mb",
+                                                                      "payload.execution_time_ms",
+                                                                      "payload.sampled_at",
+                                                                      "payload.error",
+                                                                      "payload.error_code",
+                                                                      "payload.reason",
+                                                                      "payload.status",
+                                                                      "payload.name",
+                                                                      "payload.kind"};
 
 constexpr std::size_t kMaxJobNameCodePoints = 200;
 
@@ -32,9 +41,12 @@ std::optional<Violation> RequireString(const PayloadFacts& facts, PayloadKey key
         return v;
     }
     switch (facts.Kind(key)) {
-        case ValueKind::kAbsent: return required ? std::optional(Fail(key, "missing")) : std::nullopt;
-        case ValueKind::kString: return std::nullopt;
-        default: return Fail(key, "expected string");
+        case ValueKind::kAbsent:
+            return required ? std::optional(Fail(key, "missing")) : std::nullopt;
+        case ValueKind::kString:
+            return std::nullopt;
+        default:
+            return Fail(key, "expected string");
     }
 }
 
@@ -45,10 +57,13 @@ std::optional<Violation> RequireNonNegative(const PayloadFacts& facts, PayloadKe
     }
     const auto i = static_cast<std::size_t>(key);
     switch (facts.kind[i]) {
-        case ValueKind::kAbsent: return Fail(key, "missing");
+        case ValueKind::kAbsent:
+            return Fail(key, "missing");
         case ValueKind::kInteger:
-        case ValueKind::kNumber: break;
-        default: return Fail(key, "expected number");
+        case ValueKind::kNumber:
+            break;
+        default:
+            return Fail(key, "expected number");
     }
     if (!facts.finite[i]) {
         return Fail(key, "out of range");
@@ -71,8 +86,10 @@ std::optional<Violation> CheckExecutionTime(const PayloadFacts& facts, bool requ
     switch (facts.kind[i]) {
         case ValueKind::kAbsent:
             return required ? std::optional(Fail(key, "missing")) : std::nullopt;
-        case ValueKind::kInteger: break;
-        default: return Fail(key, "expected integer");
+        case ValueKind::kInteger:
+            break;
+        default:
+            return Fail(key, "expected integer");
     }
     if (facts.integer[i] < 0) {
         return Fail(key, "must be >= 0");
@@ -151,7 +168,8 @@ PayloadKey ClassifyPayloadKey(std::string_view key) noexcept {
         case 17:
             if (key == "execution_time_ms") return PayloadKey::kExecutionTimeMs;
             break;
-        default: break;
+        default:
+            break;
     }
     return PayloadKey::kNone;
 }

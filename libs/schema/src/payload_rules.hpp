@@ -38,8 +38,8 @@ struct PayloadFacts {
     static constexpr std::size_t kKeys = 13;
     ValueKind kind[kKeys] = {};
     bool duplicate[kKeys] = {};
-    bool finite[kKeys] = {};        ///< numbers: representable as a finite double
-    double number[kKeys] = {};      ///< numbers (integers too)
+    bool finite[kKeys] = {};           ///< numbers: representable as a finite double
+    double number[kKeys] = {};         ///< numbers (integers too)
     std::int64_t integer[kKeys] = {};  ///< kInteger: the value
     // Strings the rules need but Event has no field for.
     std::string status;

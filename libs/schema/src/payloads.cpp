@@ -70,11 +70,17 @@ std::string CancelledPayload(std::string_view reason, std::optional<std::int64_t
 }
 
 bool WriteTypedPayload(const Event& event, JsonWriter& writer) {
-    if (event.topic == TopicId::kJobMetrics && event.event_type == "job.metrics") {
+    if (event.topic == TopicId::kJobMetrics) {
+        if (event.event_type != "job.metrics") {
+            return false;
+        }
         WriteMetrics(writer, event.sample);
-    } else if (event.topic != TopicId::kJobLifecycle) {
+        return true;
+    }
+    if (event.topic != TopicId::kJobLifecycle) {
         return false;
-    } else if (event.event_type == "job.completed") {
+    }
+    if (event.event_type == "job.completed") {
         if (!event.execution_time_ms) {
             return false;  // leave "{}" so consumers reject the event instead of reading a made-up 0
         }

@@ -107,8 +107,7 @@ std::string FormatTimestamp(std::int64_t epoch_ms) {
 }
 
 std::int64_t NowEpochMs() noexcept {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -164,7 +163,7 @@ std::optional<std::int64_t> ParseTimestamp(std::string_view text) noexcept {
         if (off_hour < 0 || off_hour > 23 || off_minute < 0 || off_minute > 59) {
             return std::nullopt;
         }
-        offset_minutes = (zone == '+' ? 1 : -1) * (off_hour * 60 + off_minute);
+        offset_minutes = (zone == '+' ? 1 : -1) * (std::int64_t{off_hour} * 60 + off_minute);
         pos += 6;
     } else {
         return std::nullopt;

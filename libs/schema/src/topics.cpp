@@ -1,9 +1,9 @@
 #include "cosmic/schema/topics.hpp"
 
-#include "cosmic/schema/event.hpp"
-
 #include <algorithm>
 #include <array>
+
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::schema {
 namespace {
@@ -11,8 +11,8 @@ namespace {
 using std::chrono::hours;
 constexpr hours Days(int days) { return hours(24 * days); }
 
-constexpr std::array<std::string_view, 6> kJobLifecycleTypes = {
-    "job.submitted", "job.queued", "job.running", "job.completed", "job.failed", "job.cancelled"};
+constexpr std::array<std::string_view, 6> kJobLifecycleTypes = {"job.submitted", "job.queued", "job.running",
+                                                                "job.completed", "job.failed", "job.cancelled"};
 constexpr std::array<std::string_view, 1> kJobMetricsTypes = {"job.metrics"};
 constexpr std::array<std::string_view, 2> kNotificationTypes = {"notification.sent", "notification.failed"};
 // Same order as AuditAction, so AuditEventType(action) can index it.
@@ -31,8 +31,8 @@ constexpr std::array<TopicSpec, 6> kTopics = {{
      "notifications.avsc"},
     {TopicId::kAuditTrail, "audit-trail", 5, Days(90), KeyField::kResourceId, "resource_id", "gzip", kAuditTypes,
      "audit-trail.avsc"},
-    {TopicId::kSystemHealth, "system-health", 3, Days(7), KeyField::kComponentId, "component_id", "lz4",
-     kHealthTypes, "system-health.avsc"},
+    {TopicId::kSystemHealth, "system-health", 3, Days(7), KeyField::kComponentId, "component_id", "lz4", kHealthTypes,
+     "system-health.avsc"},
     {TopicId::kJobCommands, "job-commands", 10, Days(7), KeyField::kJobId, "job_id", "lz4", kCommandTypes,
      "job-commands.avsc"},
 }};

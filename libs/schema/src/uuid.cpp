@@ -23,7 +23,7 @@ constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept { return (x << k) 
 
 // xoshiro256** (Blackman & Vigna): fast, 256-bit state; unique streams come from the CSPRNG seed.
 class Xoshiro256 {
-public:
+  public:
     std::uint64_t Next() noexcept {
         const std::uint64_t result = Rotl(s_[1] * 5, 7) * 9;
         const std::uint64_t t = s_[1] << 17;
@@ -51,7 +51,7 @@ public:
         }
     }
 
-private:
+  private:
     std::array<std::uint64_t, 4> s_{};
 };
 
@@ -105,9 +105,9 @@ void AppendNewUuid(std::string& out) {
     hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
     lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
     std::array<unsigned char, 16> bytes{};
-    for (int i = 0; i < 8; ++i) {
-        bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(hi >> (56 - 8 * i));
-        bytes[static_cast<std::size_t>(8 + i)] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+    for (std::size_t i = 0; i < 8; ++i) {
+        bytes[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
+        bytes[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
     }
     char text[36];
     std::size_t pos = 0;

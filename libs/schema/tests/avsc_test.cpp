@@ -58,7 +58,9 @@ void CheckFieldType(const TopicSpec& topic, const FieldSpec& spec, dom::element 
         case FieldType::kObject:  // JSON text of the object
             EXPECT_EQ(type.get_string().value_unsafe(), "string");
             break;
-        case FieldType::kInt: EXPECT_EQ(type.get_string().value_unsafe(), "int"); break;
+        case FieldType::kInt:
+            EXPECT_EQ(type.get_string().value_unsafe(), "int");
+            break;
         case FieldType::kUuid:
             ASSERT_TRUE(type.is_object());
             EXPECT_EQ(Str(type, "type"), "string");
@@ -96,8 +98,7 @@ TEST(AvroSchemas, AgreeWithTheFieldTables) {
     for (const auto& topic : AllTopics()) {
         SCOPED_TRACE(topic.avro_file);
         simdjson::padded_string text;
-        ASSERT_EQ(simdjson::padded_string::load((kSchemasDir / topic.avro_file).string()).get(text),
-                  simdjson::SUCCESS);
+        ASSERT_EQ(simdjson::padded_string::load((kSchemasDir / topic.avro_file).string()).get(text), simdjson::SUCCESS);
         dom::parser parser;
         dom::element record;
         ASSERT_EQ(parser.parse(text).get(record), simdjson::SUCCESS);

@@ -12,21 +12,52 @@
 namespace cosmic::schema {
 namespace {
 
-constexpr std::string_view kInteresting[] = {"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "0",
-                                             "-",  "1e999", "null", "tru", " ", "\xff", "\xc3", "\xed\xa0\x80",
-                                             "\x01", "\"payload\":{}", "\"event_type\":\"job.failed\","};
+constexpr std::string_view kInteresting[] = {"{",
+                                             "}",
+                                             "[",
+                                             "]",
+                                             ",",
+                                             ":",
+                                             "\"",
+                                             "\\",
+                                             "\\u",
+                                             "\\ud800",
+                                             "0",
+                                             "-",
+                                             "1e999",
+                                             "null",
+                                             "tru",
+                                             " ",
+                                             "\xff",
+                                             "\xc3",
+                                             "\xed\xa0\x80",
+                                             "\x01",
+                                             "\"payload\":{}",
+                                             "\"event_type\":\"job.failed\","};
 
 std::string Mutate(std::string message, std::mt19937_64& rng) {
     const int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits && !message.empty(); ++e) {
         const std::size_t pos = rng() % message.size();
         switch (rng() % 6) {
-            case 0: message[pos] = static_cast<char>(rng()); break;                 // flip a byte
-            case 1: message.erase(pos, 1 + rng() % 8); break;                      // delete a run
-            case 2: message.insert(pos, kInteresting[rng() % std::size(kInteresting)]); break;
-            case 3: message.resize(pos); break;                                    // truncate
-            case 4: message.insert(pos, message.substr(rng() % message.size(), rng() % 16)); break;  // duplicate
-            default: std::swap(message[pos], message[rng() % message.size()]); break;
+            case 0:
+                message[pos] = static_cast<char>(rng());
+                break;  // flip a byte
+            case 1:
+                message.erase(pos, 1 + rng() % 8);
+                break;  // delete a run
+            case 2:
+                message.insert(pos, kInteresting[rng() % std::size(kInteresting)]);
+                break;
+            case 3:
+                message.resize(pos);
+                break;  // truncate
+            case 4:
+                message.insert(pos, message.substr(rng() % message.size(), rng() % 16));
+                break;  // duplicate
+            default:
+                std::swap(message[pos], message[rng() % message.size()]);
+                break;
         }
     }
     return message;

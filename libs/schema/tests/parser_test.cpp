@@ -52,8 +52,9 @@ TEST(ParserDocument, InvalidUtf8AnywhereIsRejected) {
     bad_key.insert(1, "\"k\xfe\":1,");
     EXPECT_EQ(Outcome(TopicId::kJobLifecycle, bad_key), "invalid UTF-8");
     // Valid multi-byte text passes.
-    EXPECT_EQ(Outcome(TopicId::kJobLifecycle, JsonFields(fields).Set("unknown", "\"\xf0\x9f\x9a\x80 \xc3\xa9\"").Render()),
-              "ok");
+    EXPECT_EQ(
+        Outcome(TopicId::kJobLifecycle, JsonFields(fields).Set("unknown", "\"\xf0\x9f\x9a\x80 \xc3\xa9\"").Render()),
+        "ok");
 }
 
 TEST(ParserDocument, TruncatedMessagesAreRejected) {
@@ -152,17 +153,20 @@ TEST_P(ParserRules, Outcome) {
     EXPECT_EQ(Outcome(c.topic, fields.Render()), c.expected) << fields.Render();
 }
 
+// The edits own copies of their arguments: the case tables outlive the temporaries they are built from.
 std::function<void(JsonFields&)> Drop(std::string key) {
-    return [key](JsonFields& f) { f.Remove(key); };
+    return [key = std::move(key)](JsonFields& f) { f.Remove(key); };
 }
 std::function<void(JsonFields&)> Put(std::string key, std::string raw) {
-    return [key, raw](JsonFields& f) { f.Set(key, raw); };
+    return [key = std::move(key), raw = std::move(raw)](JsonFields& f) { f.Set(key, raw); };
 }
 std::function<void(JsonFields&)> DropIn(std::string key, std::string inner) {
-    return [key, inner](JsonFields& f) { f.RemoveIn(key, inner); };
+    return [key = std::move(key), inner = std::move(inner)](JsonFields& f) { f.RemoveIn(key, inner); };
 }
 std::function<void(JsonFields&)> PutIn(std::string key, std::string inner, std::string raw) {
-    return [key, inner, raw](JsonFields& f) { f.SetIn(key, inner, raw); };
+    return [key = std::move(key), inner = std::move(inner), raw = std::move(raw)](JsonFields& f) {
+        f.SetIn(key, inner, raw);
+    };
 }
 
 constexpr auto kLife = TopicId::kJobLifecycle;
@@ -195,8 +199,7 @@ const Case kEnvelopeCases[] = {
      "occurred_at: invalid RFC 3339 timestamp"},
     {"OccurredAtImpossibleDate", kLife, "job.queued", Put("occurred_at", "\"2026-02-30T00:00:00Z\""),
      "occurred_at: invalid RFC 3339 timestamp"},
-    {"OccurredAtEpochNumber", kLife, "job.queued", Put("occurred_at", "1767323045678"),
-     "occurred_at: expected string"},
+    {"OccurredAtEpochNumber", kLife, "job.queued", Put("occurred_at", "1767323045678"), "occurred_at: expected string"},
     {"OccurredAtOffsetAccepted", kLife, "job.queued", Put("occurred_at", "\"2026-01-02T05:04:05.678+02:00\""), "ok"},
     {"SourceMissing", kLife, "job.queued", Drop("source"), "source: missing"},
     {"SourceEmpty", kLife, "job.queued", Put("source", "\"\""), "source: must not be empty"},
@@ -278,7 +281,8 @@ const Case kPayloadCases[] = {
      "payload.memory_mb: expected number"},
     {"MetricsIoReadNegative", kMetrics, "job.metrics", PutIn("payload", "io_read_mb", "-1"),
      "payload.io_read_mb: must be >= 0"},
-    {"MetricsIoWriteMissing", kMetrics, "job.metrics", DropIn("payload", "io_write_mb"), "payload.io_write_mb: missing"},
+    {"MetricsIoWriteMissing", kMetrics, "job.metrics", DropIn("payload", "io_write_mb"),
+     "payload.io_write_mb: missing"},
     {"MetricsIntegerNumbersAccepted", kMetrics, "job.metrics", PutIn("payload", "io_write_mb", "0"), "ok"},
     {"MetricsExecutionTimeMissing", kMetrics, "job.metrics", DropIn("payload", "execution_time_ms"),
      "payload.execution_time_ms: missing"},
@@ -293,7 +297,7 @@ const Case kPayloadCases[] = {
     {"MetricsSampledAtInvalid", kMetrics, "job.metrics", PutIn("payload", "sampled_at", "\"yesterday\""),
      "payload.sampled_at: invalid RFC 3339 timestamp"},
     {"MetricsPayloadTooLarge", kMetrics, "job.metrics",
-     PutIn("payload", "blob", "\"" + std::string(70 * 1024, 'x') + "\""),
+     PutIn("payload", "blob", "\"" + std::string(std::size_t{70} * 1024, 'x') + "\""),
      "payload: larger than 65536 bytes"},
     {"CompletedExecutionTimeMissing", kLife, "job.completed", DropIn("payload", "execution_time_ms"),
      "payload.execution_time_ms: missing"},
@@ -323,8 +327,8 @@ const Case kPayloadCases[] = {
     {"SubmitNameMissing", kCommands, "command.submit", DropIn("payload", "name"), "payload.name: missing"},
     {"SubmitNameEmpty", kCommands, "command.submit", PutIn("payload", "name", "\"\""),
      "payload.name: must be 1-200 characters"},
-    {"SubmitNameTooLong", kCommands, "command.submit",
-     PutIn("payload", "name", "\"" + std::string(201, 'n') + "\""), "payload.name: must be 1-200 characters"},
+    {"SubmitNameTooLong", kCommands, "command.submit", PutIn("payload", "name", "\"" + std::string(201, 'n') + "\""),
+     "payload.name: must be 1-200 characters"},
     {"SubmitName200MultiByteCharacters", kCommands, "command.submit",
      [](JsonFields& f) {
          std::string name = "\"";
@@ -344,7 +348,8 @@ INSTANTIATE_TEST_SUITE_P(Payload, ParserRules, ::testing::ValuesIn(kPayloadCases
 
 TEST(ParserValues, PayloadIsStoredMinifiedWithItsEscapes) {
     JsonFields fields = ValidFields(kLife, "job.queued");
-    fields.Set("payload", "{ \"a\" : [ 1 , 2.50 , \"x\\u00e9\\n\" ] ,\n \"b\" : { } , \"big\": 123456789012345678901234 }");
+    fields.Set("payload",
+               "{ \"a\" : [ 1 , 2.50 , \"x\\u00e9\\n\" ] ,\n \"b\" : { } , \"big\": 123456789012345678901234 }");
     Parser parser;
     Event event;
     ASSERT_FALSE(parser.Parse(kLife, fields.Render(), event));

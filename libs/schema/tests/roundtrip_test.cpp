@@ -68,8 +68,8 @@ TEST(RoundTrip, OccurredAtIsFormattedFromMillisecondsWhenTextIsEmpty) {
 TEST(RoundTrip, ParserReuseDoesNotLeakFieldsBetweenMessages) {
     Parser parser;
     Event parsed;
-    ASSERT_FALSE(parser.Parse(TopicId::kJobLifecycle, Serialize(MakeValidEvent(TopicId::kJobLifecycle, "job.failed")),
-                              parsed));
+    ASSERT_FALSE(
+        parser.Parse(TopicId::kJobLifecycle, Serialize(MakeValidEvent(TopicId::kJobLifecycle, "job.failed")), parsed));
     EXPECT_FALSE(parsed.error.empty());
     Event second = MakeValidEvent(TopicId::kJobLifecycle, "job.running");
     second.user_id.clear();

@@ -19,8 +19,12 @@ Event MakeValidEvent(TopicId topic, std::string_view event_type) {
     switch (topic) {
         case TopicId::kJobLifecycle:
         case TopicId::kJobMetrics:
-        case TopicId::kJobCommands: event.job_id = "job-" + NewUuid(); break;
-        case TopicId::kNotifications: event.channel = Channel::kWebhook; break;
+        case TopicId::kJobCommands:
+            event.job_id = "job-" + NewUuid();
+            break;
+        case TopicId::kNotifications:
+            event.channel = Channel::kWebhook;
+            break;
         case TopicId::kAuditTrail:
             event.resource_id = "job-7";
             for (const auto action : {AuditAction::kCreate, AuditAction::kUpdate, AuditAction::kDelete,

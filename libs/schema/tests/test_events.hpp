@@ -21,7 +21,7 @@ void ExpectSameEvent(const Event& expected, const Event& actual);
 
 /// A JSON object as an ordered list of (key, raw JSON value), so tests can drop or replace one field.
 class JsonFields {
-public:
+  public:
     /// Splits a JSON object (e.g. Serialize output); fails the test when it is not one.
     explicit JsonFields(std::string_view object_json);
     JsonFields& Set(std::string_view key, std::string_view raw_value);  ///< replaces or appends
@@ -32,7 +32,7 @@ public:
     std::string Get(std::string_view key) const;
     std::string Render() const;
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> fields_;
 };
 

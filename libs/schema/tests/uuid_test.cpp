@@ -17,7 +17,7 @@ TEST(Uuid, CanonicalVersion4Form) {
         const std::string id = NewUuid();
         ASSERT_EQ(id.size(), 36U);
         ASSERT_TRUE(IsUuid(id)) << id;
-        EXPECT_EQ(id[14], '4') << id;                                   // version
+        EXPECT_EQ(id[14], '4') << id;                                                    // version
         EXPECT_NE(std::string_view("89ab").find(id[19]), std::string_view::npos) << id;  // RFC 4122 variant
         EXPECT_TRUE(std::none_of(id.begin(), id.end(), [](char c) { return c >= 'A' && c <= 'F'; })) << id;
     }
@@ -28,6 +28,7 @@ TEST(Uuid, UniqueAcrossThreads) {
     constexpr int kPerThread = 20'000;
     std::vector<std::vector<std::string>> ids(kThreads);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&ids, t] {
             ids[static_cast<std::size_t>(t)].reserve(kPerThread);

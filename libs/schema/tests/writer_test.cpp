@@ -44,14 +44,18 @@ TEST(JsonWriter, KeepsValidUtf8) {
 
 TEST(JsonWriter, ReplacesInvalidUtf8WithReplacementCharacter) {
     const std::string r = "\xef\xbf\xbd";
-    EXPECT_EQ(Quote("a\xff" "b"), "\"a" + r + "b\"");
-    EXPECT_EQ(Quote("\x80"), "\"" + r + "\"");                        // lone continuation byte
-    EXPECT_EQ(Quote("\xc0\xaf"), "\"" + r + r + "\"");                // overlong '/'
-    EXPECT_EQ(Quote("\xed\xa0\x80"), "\"" + r + r + r + "\"");        // UTF-16 surrogate
+    EXPECT_EQ(Quote("a\xff"
+                    "b"),
+              "\"a" + r + "b\"");
+    EXPECT_EQ(Quote("\x80"), "\"" + r + "\"");                          // lone continuation byte
+    EXPECT_EQ(Quote("\xc0\xaf"), "\"" + r + r + "\"");                  // overlong '/'
+    EXPECT_EQ(Quote("\xed\xa0\x80"), "\"" + r + r + r + "\"");          // UTF-16 surrogate
     EXPECT_EQ(Quote("\xf4\x90\x80\x80"), "\"" + r + r + r + r + "\"");  // above U+10FFFF
-    EXPECT_EQ(Quote("\xe2\x82"), "\"" + r + "\"");                    // truncated at the end
-    EXPECT_EQ(Quote("\xe2\x82" "A"), "\"" + r + "A\"");              // truncated before ASCII
-    EXPECT_EQ(Quote("\xf0\x9f\x9a"), "\"" + r + "\"");                // truncated emoji
+    EXPECT_EQ(Quote("\xe2\x82"), "\"" + r + "\"");                      // truncated at the end
+    EXPECT_EQ(Quote("\xe2\x82"
+                    "A"),
+              "\"" + r + "A\"");                        // truncated before ASCII
+    EXPECT_EQ(Quote("\xf0\x9f\x9a"), "\"" + r + "\"");  // truncated emoji
 }
 
 TEST(JsonWriter, AnyBytesGiveValidJson) {

@@ -19,8 +19,8 @@ enum class HealthStatus : std::uint8_t { kHealthy, kDegraded, kUnhealthy };
 
 /// "CREATE", "STATE_CHANGE", ...; `audit.<lower case>` is the matching event_type.
 std::string_view ToString(AuditAction action) noexcept;
-std::string_view ToString(Channel channel) noexcept;       ///< "email", "in_app", ...
-std::string_view ToString(HealthStatus status) noexcept;   ///< "HEALTHY", ...
+std::string_view ToString(Channel channel) noexcept;      ///< "email", "in_app", ...
+std::string_view ToString(HealthStatus status) noexcept;  ///< "HEALTHY", ...
 std::optional<AuditAction> ParseAuditAction(std::string_view text) noexcept;
 std::optional<Channel> ParseChannel(std::string_view text) noexcept;
 std::optional<HealthStatus> ParseHealthStatus(std::string_view text) noexcept;
@@ -41,33 +41,33 @@ struct Event {
     TopicId topic = TopicId::kJobLifecycle;
 
     // Envelope (every topic).
-    std::string event_id;        ///< UUID
+    std::string event_id;  ///< UUID
     std::string event_type;
     int schema_version = kSchemaVersion;
-    std::string occurred_at;     ///< RFC 3339 UTC with milliseconds, as on the wire
+    std::string occurred_at;          ///< RFC 3339 UTC with milliseconds, as on the wire
     std::int64_t occurred_at_ms = 0;  ///< occurred_at as Unix epoch milliseconds
     std::string source;
     std::string correlation_id;
-    std::string user_id;         ///< may be empty for system events
+    std::string user_id;  ///< may be empty for system events
 
     // Topic-specific top-level fields.
-    std::string job_id;          ///< job-lifecycle, job-metrics, job-commands
-    Channel channel = Channel::kInApp;             ///< notifications
-    std::string resource_id;                       ///< audit-trail
+    std::string job_id;                              ///< job-lifecycle, job-metrics, job-commands
+    Channel channel = Channel::kInApp;               ///< notifications
+    std::string resource_id;                         ///< audit-trail
     AuditAction action = AuditAction::kStateChange;  ///< audit-trail
-    std::string component_id;                      ///< system-health
-    HealthStatus status = HealthStatus::kHealthy;  ///< system-health
-    std::string metrics = "{}";                    ///< system-health: JSON object text
+    std::string component_id;                        ///< system-health
+    HealthStatus status = HealthStatus::kHealthy;    ///< system-health
+    std::string metrics = "{}";                      ///< system-health: JSON object text
 
     /// The payload object as JSON text (minified on parse; written verbatim on serialize).
     std::string payload = "{}";
 
     // Typed payload fields, filled by the parser for the event types that define them.
-    MetricsSample sample;                          ///< job.metrics
-    std::optional<std::int64_t> execution_time_ms; ///< job.completed (required), others optional
-    std::string error;                             ///< job.failed
-    std::string error_code;                        ///< job.failed (optional)
-    std::string reason;                            ///< job.cancelled
+    MetricsSample sample;                           ///< job.metrics
+    std::optional<std::int64_t> execution_time_ms;  ///< job.completed (required), others optional
+    std::string error;                              ///< job.failed
+    std::string error_code;                         ///< job.failed (optional)
+    std::string reason;                             ///< job.cancelled
 
     /// The value of the topic's key field (job_id, user_id, resource_id or component_id).
     std::string_view Key() const noexcept;

@@ -23,8 +23,8 @@ enum class FieldType : std::uint8_t {
 struct FieldSpec {
     std::string_view name;
     FieldType type;
-    bool required;   ///< must be present on the wire (Avro: no default)
-    bool non_empty;  ///< a string that must not be empty
+    bool required;                              ///< must be present on the wire (Avro: no default)
+    bool non_empty;                             ///< a string that must not be empty
     std::span<const std::string_view> symbols;  ///< kEnum: the allowed wire values
 };
 
@@ -33,8 +33,8 @@ struct FieldSpec {
 std::span<const FieldSpec> TopLevelFields(TopicId topic) noexcept;
 
 /// Wire values of the enums, in enum order.
-std::span<const std::string_view> ChannelNames() noexcept;      ///< email, in_app, websocket, webhook
-std::span<const std::string_view> AuditActionNames() noexcept;  ///< CREATE, ..., ALERT
-std::span<const std::string_view> HealthStatusNames() noexcept; ///< HEALTHY, DEGRADED, UNHEALTHY
+std::span<const std::string_view> ChannelNames() noexcept;       ///< email, in_app, websocket, webhook
+std::span<const std::string_view> AuditActionNames() noexcept;   ///< CREATE, ..., ALERT
+std::span<const std::string_view> HealthStatusNames() noexcept;  ///< HEALTHY, DEGRADED, UNHEALTHY
 
 }  // namespace cosmic::schema

@@ -14,19 +14,19 @@
 namespace cosmic::schema {
 
 struct Violation {
-    std::string field;   ///< JSON path of the offending field ("payload.cpu_percent"), or "" for the document
-    std::string reason;  ///< "missing", "expected string", "invalid UTF-8", ...
+    std::string field;             ///< JSON path of the offending field ("payload.cpu_percent"), or "" for the document
+    std::string reason;            ///< "missing", "expected string", "invalid UTF-8", ...
     std::string ToString() const;  ///< "payload.cpu_percent: expected number"
 };
 
 struct ParserOptions {
-    std::size_t max_message_bytes = 1024 * 1024;
-    std::size_t max_payload_bytes = 64 * 1024;
+    std::size_t max_message_bytes = std::size_t{1024} * 1024;
+    std::size_t max_payload_bytes = std::size_t{64} * 1024;
     std::size_t max_depth = 32;
 };
 
 class Parser {
-public:
+  public:
     explicit Parser(ParserOptions options = {});
     ~Parser();
     Parser(const Parser&) = delete;
@@ -38,7 +38,7 @@ public:
     /// Returns nullopt on success, otherwise the violation (and `out` is unspecified).
     std::optional<Violation> Parse(TopicId topic, std::string_view bytes, Event& out);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -28,10 +28,10 @@ struct TopicSpec {
     int partitions;
     std::chrono::milliseconds retention;
     KeyField key_field;
-    std::string_view key_field_name;   ///< "job_id", "user_id", ...
-    std::string_view compression;      ///< librdkafka / Kafka `compression.type` value
+    std::string_view key_field_name;  ///< "job_id", "user_id", ...
+    std::string_view compression;     ///< librdkafka / Kafka `compression.type` value
     std::span<const std::string_view> event_types;
-    std::string_view avro_file;        ///< file name under schemas/
+    std::string_view avro_file;  ///< file name under schemas/
 };
 
 inline constexpr std::string_view kDlqSuffix = ".dlq";

@@ -11,7 +11,7 @@ namespace cosmic::schema {
 
 /// Streaming JSON writer into a caller-owned (reusable) string. Commas are inserted for you.
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::string& out);
     JsonWriter& BeginObject();
     JsonWriter& EndObject();
@@ -21,13 +21,13 @@ public:
     JsonWriter& String(std::string_view value);  ///< escapes; invalid UTF-8 becomes U+FFFD
     JsonWriter& Int(std::int64_t value);
     JsonWriter& Uint(std::uint64_t value);
-    JsonWriter& Double(double value);            ///< NaN/Inf are written as null
+    JsonWriter& Double(double value);  ///< NaN/Inf are written as null
     JsonWriter& Bool(bool value);
     JsonWriter& Null();
     /// Inserts already-valid JSON text (e.g. a payload that came from the parser).
     JsonWriter& Raw(std::string_view json);
 
-private:
+  private:
     void Separate();
     std::string& out_;
     bool need_comma_ = false;
