@@ -21,6 +21,7 @@
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
 #include "cosmic/telemetry/trace.hpp"
+#include "property_scope.hpp"
 #include "rd_conf.hpp"
 
 namespace cosmic::kafka {
@@ -292,7 +293,7 @@ Producer::Producer(const ClientConfig& config, ProducerOptions options, std::sha
         conf.Set("message.timeout.ms", std::to_string(o.delivery_timeout.count()));
         // Same key -> same partition as the Java client (and KafkaJS) would choose.
         conf.Set("partitioner", "murmur2_random");
-        for (const auto& [name, value] : config.properties) {
+        for (const auto& [name, value] : detail::ForProducer(config).properties) {
             conf.Set(name, value);
         }
         conf.Set("enable.idempotence", "true");

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "property_scope.hpp"
 #include "rd_conf.hpp"
 #include "runner_impl.hpp"
 
@@ -105,7 +106,7 @@ void Runner::Impl::Start() {
     conf.Set("fetch.wait.max.ms", std::to_string(options.fetch_wait_max.count()));
     conf.Set("statistics.interval.ms", std::to_string(options.statistics_interval.count()));
     conf.Set("queued.max.messages.kbytes", std::to_string(options.max_prefetch_kbytes));
-    for (const auto& [name, value] : options.client.properties) {
+    for (const auto& [name, value] : detail::ForConsumer(options.client).properties) {
         conf.Set(name, value);
     }
     conf.Set("group.id", options.group_id);
