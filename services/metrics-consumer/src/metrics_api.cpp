@@ -91,7 +91,7 @@ telemetry::HttpResponse MetricsApi::GetLag(const telemetry::HttpRequest& /*reque
     writer.Key("known").Bool(lag.known);
     writer.Key("total").Int(lag.total);
     writer.Key("partitions").BeginArray();
-    for (const kafka::PartitionLag& partition : lag.partitions) {
+    for (const kafka::ConsumerLag& partition : lag.partitions) {
         writer.BeginObject();
         writer.Key("topic").String(partition.topic);
         writer.Key("partition").Int(partition.partition);

@@ -61,6 +61,8 @@ MetricsService::MetricsService(service::Runtime& runtime)
     : runtime_(runtime),
       config_(ReadMetricsConfig(runtime.GetConfig())),
       aggregator_(config_.aggregator, MakeAggregatorMetrics(*runtime.Registry())) {
+    // First, so a missing tokens file fails startup before any Kafka client exists.
+    const std::shared_ptr<const service::Authenticator> authenticator = runtime.Auth();
     prometheus::Registry& registry = *runtime.Registry();
     invalid_counter_ = &Counter(registry, "cosmic_metrics_invalid_samples_total",
                                 "job.metrics samples dead-lettered by the service's own rules (never aggregated).");
@@ -83,7 +85,6 @@ MetricsService::MetricsService(service::Runtime& runtime)
     runner_ = std::make_unique<kafka::Runner>(std::move(runner_options), runtime.Registry());
     runner_->On("job.metrics", [this](const schema::Event& event, const kafka::Delivery&) { return Handle(event); });
 
-    auto authenticator = runtime.Auth();
     stream_ = std::make_unique<MetricsStream>(aggregator_, authenticator, config_.stream, MakeStreamMetrics(registry));
     stream_->Attach(runtime.Http().AddWebSocket("/ws/metrics", stream_->Callbacks()));
 
