@@ -67,9 +67,12 @@ std::string_view BearerToken(std::string_view header) {
 
 std::string_view RoleName(Role role) {
     switch (role) {
-        case Role::kUser: return "user";
-        case Role::kAdmin: return "admin";
-        case Role::kAuditor: return "auditor";
+        case Role::kUser:
+            return "user";
+        case Role::kAdmin:
+            return "admin";
+        case Role::kAuditor:
+            return "auditor";
     }
     return "?";
 }
@@ -101,8 +104,9 @@ Authenticator Authenticator::FromFile(const std::string& path, std::string_view 
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (auto error = parser.load(path).get(root); error != simdjson::SUCCESS) {
-        fail(std::string(error == simdjson::IO_ERROR ? "cannot read tokens file: " : "tokens file is not valid JSON: ") +
-             simdjson::error_message(error));
+        fail(
+            std::string(error == simdjson::IO_ERROR ? "cannot read tokens file: " : "tokens file is not valid JSON: ") +
+            simdjson::error_message(error));
     }
     simdjson::dom::array tokens;
     if (root["tokens"].get_array().get(tokens) != simdjson::SUCCESS) {

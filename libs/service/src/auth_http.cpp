@@ -18,8 +18,8 @@ telemetry::HttpHandler RequireAuth(std::shared_ptr<const Authenticator> authenti
         if (!principal) {
             // RFC 6750 §3: a request without credentials gets only the challenge; a bad token
             // also gets error="invalid_token".
-            auto response = telemetry::HttpResponse::Error(
-                401, "unauthorized", header ? "invalid bearer token" : "missing bearer token");
+            auto response = telemetry::HttpResponse::Error(401, "unauthorized",
+                                                           header ? "invalid bearer token" : "missing bearer token");
             response.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="cosmic", error="invalid_token")"
                                                                      : R"(Bearer realm="cosmic")");
             return response;

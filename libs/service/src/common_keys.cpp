@@ -20,9 +20,9 @@ std::string HostnameDashPid() {
 
 void DeclareCommonKeys(ConfigSchema& schema, std::int64_t http_port) {
     using std::chrono::milliseconds;
-    ConfigKey instance_id = MakeKey("service.instance_id", ConfigType::kString, HostnameDashPid(),
-                                    "Identity of this replica in logs, heartbeats and client ids.",
-                                    "COSMIC_INSTANCE_ID");
+    ConfigKey instance_id =
+        MakeKey("service.instance_id", ConfigType::kString, HostnameDashPid(),
+                "Identity of this replica in logs, heartbeats and client ids.", "COSMIC_INSTANCE_ID");
     instance_id.default_text = "<hostname>-<pid>";
     schema.Add(std::move(instance_id));
     schema.Int("http.port", http_port, 0, 65535, "HTTP listen port; 0 picks a free port (logged, see http.port_file).");

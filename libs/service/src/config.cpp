@@ -23,7 +23,7 @@ const std::string& DefaultSource() {
 
 /// Fills a Config from its three sources; a class so it can reach Config's members.
 class ConfigLoader {
-public:
+  public:
     static Config Load(const ConfigSchema& schema, const std::string& file_path, const Environment& env) {
         Config config;
         config.schema_ = schema;
@@ -38,7 +38,7 @@ public:
         return config;
     }
 
-private:
+  private:
     static void ApplyFile(Config& config, const std::string& path) {
         const std::string source = "file " + path;
         detail::FileSettings settings = detail::ReadConfigFile(config.schema_, path);

@@ -22,20 +22,27 @@ std::string Join(std::string_view prefix, std::string_view name) {
 std::string_view JsonTypeName(simdjson::dom::element_type type) {
     using simdjson::dom::element_type;
     switch (type) {
-        case element_type::ARRAY: return "an array";
-        case element_type::OBJECT: return "an object";
+        case element_type::ARRAY:
+            return "an array";
+        case element_type::OBJECT:
+            return "an object";
         case element_type::INT64:
-        case element_type::UINT64: return "an integer";
-        case element_type::DOUBLE: return "a number";
-        case element_type::STRING: return "a string";
-        case element_type::BOOL: return "a boolean";
-        case element_type::NULL_VALUE: return "null";
+        case element_type::UINT64:
+            return "an integer";
+        case element_type::DOUBLE:
+            return "a number";
+        case element_type::STRING:
+            return "a string";
+        case element_type::BOOL:
+            return "a boolean";
+        case element_type::NULL_VALUE:
+            return "null";
     }
     return "?";
 }
 
 class FileReader {
-public:
+  public:
     FileReader(const ConfigSchema& schema, const std::string& path) : schema_(schema), source_("file " + path) {}
 
     FileSettings Read(const std::string& path) {
@@ -43,9 +50,9 @@ public:
         simdjson::dom::element root;
         if (auto error = parser.load(path).get(root); error != simdjson::SUCCESS) {
             const bool unreadable = error == simdjson::IO_ERROR;
-            throw ConfigError("", source_,
-                              std::string(unreadable ? "cannot read: " : "not valid JSON: ") +
-                                  simdjson::error_message(error));
+            throw ConfigError(
+                "", source_,
+                std::string(unreadable ? "cannot read: " : "not valid JSON: ") + simdjson::error_message(error));
         }
         if (root.type() != simdjson::dom::element_type::OBJECT) {
             throw ConfigError("", source_, "the top level must be a JSON object");
@@ -54,7 +61,7 @@ public:
         return std::move(settings_);
     }
 
-private:
+  private:
     void Walk(simdjson::dom::element element, const std::string& prefix) {
         if (prefix == kKafkaProperties) {
             if (element.type() != simdjson::dom::element_type::OBJECT) {
@@ -186,7 +193,9 @@ private:
             std::string text;
             std::string_view string_value;
             switch (value.type()) {
-                case element_type::OBJECT: CollectKafka(value, name); continue;
+                case element_type::OBJECT:
+                    CollectKafka(value, name);
+                    continue;
                 case element_type::STRING:
                     if (value.get(string_value) == simdjson::SUCCESS) {
                         text = std::string(string_value);
@@ -201,9 +210,9 @@ private:
                     break;
                 case element_type::ARRAY:
                 case element_type::NULL_VALUE:
-                    throw ConfigError(std::string(kKafkaProperties) + "." + name, source_,
-                                      "expected a string, number or boolean, got " +
-                                          std::string(JsonTypeName(value.type())));
+                    throw ConfigError(
+                        std::string(kKafkaProperties) + "." + name, source_,
+                        "expected a string, number or boolean, got " + std::string(JsonTypeName(value.type())));
             }
             settings_.kafka_properties.emplace_back(name, std::move(text));
         }

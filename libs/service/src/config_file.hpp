@@ -11,8 +11,8 @@
 namespace cosmic::service::detail {
 
 struct FileSettings {
-    std::vector<std::pair<std::string, ConfigValue>> values;             ///< key -> typed value
-    std::vector<std::pair<std::string, std::string>> kafka_properties;   ///< property -> value
+    std::vector<std::pair<std::string, ConfigValue>> values;            ///< key -> typed value
+    std::vector<std::pair<std::string, std::string>> kafka_properties;  ///< property -> value
 };
 
 /// Throws ConfigError naming the key and "file <path>" for an unreadable or unparsable file,

@@ -41,13 +41,20 @@ ConfigError::ConfigError(std::string key, std::string source, std::string_view p
 
 std::string_view TypeName(ConfigType type) {
     switch (type) {
-        case ConfigType::kString: return "string";
-        case ConfigType::kInt: return "int";
-        case ConfigType::kBool: return "bool";
-        case ConfigType::kDouble: return "double";
-        case ConfigType::kDuration: return "duration_ms";
-        case ConfigType::kEnum: return "enum";
-        case ConfigType::kStringList: return "list";
+        case ConfigType::kString:
+            return "string";
+        case ConfigType::kInt:
+            return "int";
+        case ConfigType::kBool:
+            return "bool";
+        case ConfigType::kDouble:
+            return "double";
+        case ConfigType::kDuration:
+            return "duration_ms";
+        case ConfigType::kEnum:
+            return "enum";
+        case ConfigType::kStringList:
+            return "list";
     }
     return "?";
 }
@@ -123,7 +130,8 @@ ConfigSchema& ConfigSchema::Duration(std::string name, std::chrono::milliseconds
 
 ConfigSchema& ConfigSchema::Enum(std::string name, std::string default_value, std::vector<std::string> choices,
                                  std::string doc, std::string env) {
-    ConfigKey key = MakeKey(std::move(name), ConfigType::kEnum, std::move(default_value), std::move(doc), std::move(env));
+    ConfigKey key =
+        MakeKey(std::move(name), ConfigType::kEnum, std::move(default_value), std::move(doc), std::move(env));
     key.choices = std::move(choices);
     return Add(std::move(key));
 }

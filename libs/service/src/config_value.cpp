@@ -24,13 +24,20 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::string Describe(ConfigType type) {
     switch (type) {
-        case ConfigType::kInt: return "an integer";
-        case ConfigType::kBool: return "a boolean (true/false)";
-        case ConfigType::kDouble: return "a number";
-        case ConfigType::kDuration: return "a duration in milliseconds (or with unit ms, s, m, h)";
-        case ConfigType::kEnum: return "one of the listed values";
-        case ConfigType::kStringList: return "a comma-separated list";
-        case ConfigType::kString: break;
+        case ConfigType::kInt:
+            return "an integer";
+        case ConfigType::kBool:
+            return "a boolean (true/false)";
+        case ConfigType::kDouble:
+            return "a number";
+        case ConfigType::kDuration:
+            return "a duration in milliseconds (or with unit ms, s, m, h)";
+        case ConfigType::kEnum:
+            return "one of the listed values";
+        case ConfigType::kStringList:
+            return "a comma-separated list";
+        case ConfigType::kString:
+            break;
     }
     return "a string";
 }
@@ -47,8 +54,8 @@ std::optional<std::int64_t> ParseInt(std::string_view text) {
 
 std::optional<std::int64_t> ParseDurationMs(std::string_view text) {
     std::size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 ||
-                                    (digits == 0 && text[digits] == '-'))) {
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || (digits == 0 && text[digits] == '-'))) {
         ++digits;
     }
     auto number = ParseInt(text.substr(0, digits));
@@ -97,24 +104,30 @@ std::string QuoteForError(const ConfigKey& key, std::string_view text) {
 bool HoldsType(ConfigType type, const ConfigValue& value) {
     switch (type) {
         case ConfigType::kString:
-        case ConfigType::kEnum: return std::holds_alternative<std::string>(value);
-        case ConfigType::kInt: return std::holds_alternative<std::int64_t>(value);
-        case ConfigType::kBool: return std::holds_alternative<bool>(value);
-        case ConfigType::kDouble: return std::holds_alternative<double>(value);
-        case ConfigType::kDuration: return std::holds_alternative<std::chrono::milliseconds>(value);
-        case ConfigType::kStringList: return std::holds_alternative<std::vector<std::string>>(value);
+        case ConfigType::kEnum:
+            return std::holds_alternative<std::string>(value);
+        case ConfigType::kInt:
+            return std::holds_alternative<std::int64_t>(value);
+        case ConfigType::kBool:
+            return std::holds_alternative<bool>(value);
+        case ConfigType::kDouble:
+            return std::holds_alternative<double>(value);
+        case ConfigType::kDuration:
+            return std::holds_alternative<std::chrono::milliseconds>(value);
+        case ConfigType::kStringList:
+            return std::holds_alternative<std::vector<std::string>>(value);
     }
     return false;
 }
 
 ConfigValue ParseText(const ConfigKey& key, std::string_view text, const std::string& source) {
     const std::string_view trimmed = TrimAscii(text);
-    const auto bad = [&]() {
-        Fail(key, source, QuoteForError(key, text) + " is not " + Describe(key.type));
-    };
+    const auto bad = [&]() { Fail(key, source, QuoteForError(key, text) + " is not " + Describe(key.type)); };
     ConfigValue value;
     switch (key.type) {
-        case ConfigType::kString: value = std::string(text); break;
+        case ConfigType::kString:
+            value = std::string(text);
+            break;
         case ConfigType::kInt: {
             auto parsed = ParseInt(trimmed);
             if (!parsed) bad();
@@ -198,8 +211,8 @@ void CheckValue(const ConfigKey& key, const ConfigValue& value, const std::strin
             const double number = std::get<double>(value);
             if (!std::isfinite(number) || number < key.min_double || number > key.max_double) {
                 Fail(key, source,
-                     QuoteForError(key, FormatRaw(value)) + " is out of range [" + FormatRaw(key.min_double) +
-                         ", " + FormatRaw(key.max_double) + "]");
+                     QuoteForError(key, FormatRaw(value)) + " is out of range [" + FormatRaw(key.min_double) + ", " +
+                         FormatRaw(key.max_double) + "]");
             }
             break;
         }
@@ -216,7 +229,8 @@ void CheckValue(const ConfigKey& key, const ConfigValue& value, const std::strin
         }
         case ConfigType::kString:
         case ConfigType::kBool:
-        case ConfigType::kStringList: break;
+        case ConfigType::kStringList:
+            break;
     }
 }
 

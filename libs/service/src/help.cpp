@@ -22,7 +22,8 @@ std::string Constraint(const ConfigKey& key) {
         }
         case ConfigType::kString:
         case ConfigType::kBool:
-        case ConfigType::kStringList: break;
+        case ConfigType::kStringList:
+            break;
     }
     return {};
 }

@@ -35,9 +35,12 @@ constexpr auto kForceExitGrace = std::chrono::seconds(2);
 
 const char* SignalName(int signal_number) {
     switch (signal_number) {
-        case SIGTERM: return "SIGTERM";
-        case SIGINT: return "SIGINT";
-        default: return "a stop signal";
+        case SIGTERM:
+            return "SIGTERM";
+        case SIGINT:
+            return "SIGINT";
+        default:
+            return "a stop signal";
     }
 }
 
@@ -48,7 +51,7 @@ std::int64_t MillisSince(Clock::time_point start) {
 /// Exits the process if shutdown runs past deadline + grace: a component stuck in Stop() must
 /// not keep a pod in Terminating until the kubelet kills it.
 class ShutdownWatchdog {
-public:
+  public:
     explicit ShutdownWatchdog(Clock::time_point limit)
         : thread_([this, limit] {
               std::unique_lock lock(mutex_);
@@ -70,7 +73,7 @@ public:
     ShutdownWatchdog(const ShutdownWatchdog&) = delete;
     ShutdownWatchdog& operator=(const ShutdownWatchdog&) = delete;
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable done_changed_;
     bool done_ = false;

@@ -9,7 +9,7 @@
 namespace cosmic::service::detail {
 
 class SignalWatcher {
-public:
+  public:
     /// Starts watching; `on_signal` runs on the watcher thread, once per signal received.
     explicit SignalWatcher(std::function<void(int)> on_signal);
     /// Stops watching and joins the thread.
@@ -17,7 +17,7 @@ public:
     SignalWatcher(const SignalWatcher&) = delete;
     SignalWatcher& operator=(const SignalWatcher&) = delete;
 
-private:
+  private:
     void Loop();
 
     std::function<void(int)> on_signal_;

@@ -17,9 +17,12 @@ using ::testing::Pair;
 
 std::string TokensJson() {
     return R"({"tokens": [
-        {"sha256": ")" + Authenticator::HashHex("alice-token") + R"(", "user_id": "alice", "roles": ["user"]},
-        {"sha256": ")" + Authenticator::HashHex("root-token") + R"(", "user_id": "root", "roles": ["admin", "user"]},
-        {"sha256": ")" + Authenticator::HashHex("audit-token") + R"(", "user_id": "carol", "roles": ["auditor"]}
+        {"sha256": ")" +
+           Authenticator::HashHex("alice-token") + R"(", "user_id": "alice", "roles": ["user"]},
+        {"sha256": ")" +
+           Authenticator::HashHex("root-token") + R"(", "user_id": "root", "roles": ["admin", "user"]},
+        {"sha256": ")" +
+           Authenticator::HashHex("audit-token") + R"(", "user_id": "carol", "roles": ["auditor"]}
     ]})";
 }
 
@@ -83,7 +86,8 @@ TEST(AuthTest, LoadErrorsNameTheKeyAndFile) {
         {R"({"tokens": [{"sha256": ")" + good_hash + R"(", "user_id": "", "roles": []}]})", "user_id"},
         {R"({"tokens": [{"sha256": ")" + good_hash + R"(", "user_id": "u", "roles": "admin"}]})", "roles"},
         {R"({"tokens": [{"sha256": ")" + good_hash + R"(", "user_id": "a", "roles": []},
-                        {"sha256": ")" + good_hash + R"(", "user_id": "b", "roles": []}]})",
+                        {"sha256": ")" +
+             good_hash + R"(", "user_id": "b", "roles": []}]})",
          "tokens[1]: the same token hash appears twice"},
         {R"({"users": []})", "\"tokens\" array"},
         {R"({"tokens": [)", "not valid JSON"},
@@ -110,12 +114,11 @@ TEST(AuthTest, LoadErrorsNameTheKeyAndFile) {
 TEST(RequireAuthTest, AnswersUnauthorizedForbiddenOrCallsTheHandler) {
     testing::TempDir dir;
     int calls = 0;
-    const telemetry::HttpHandler handler =
-        RequireAuth(Load(dir), {Role::kAdmin, Role::kAuditor},
-                    [&](const telemetry::HttpRequest&, const Principal& principal) {
-                        ++calls;
-                        return telemetry::HttpResponse::Json(200, R"({"user":")" + principal.user_id + R"("})");
-                    });
+    const telemetry::HttpHandler handler = RequireAuth(
+        Load(dir), {Role::kAdmin, Role::kAuditor}, [&](const telemetry::HttpRequest&, const Principal& principal) {
+            ++calls;
+            return telemetry::HttpResponse::Json(200, R"({"user":")" + principal.user_id + R"("})");
+        });
     telemetry::HttpRequest request;
     request.method = "GET";
     request.path = "/api/v1/audit";

@@ -82,10 +82,9 @@ TEST(ConfigTest, FileOverridesDefaultsAndEnvironmentOverridesFile) {
         "executor": {"failure_rate": 0.5, "mode": "off", "tick_ms": "2s"},
         "kafka": {"enabled": false}
     })");
-    const Config config = Config::Load(TestSchema(), file,
-                                       {{"COSMIC_HTTP_PORT", "9100"},
-                                        {"COSMIC_MONITORED_GROUPS", "g1, g2,,g3"},
-                                        {"COSMIC_LOG_LEVEL", "WARN"}});
+    const Config config = Config::Load(
+        TestSchema(), file,
+        {{"COSMIC_HTTP_PORT", "9100"}, {"COSMIC_MONITORED_GROUPS", "g1, g2,,g3"}, {"COSMIC_LOG_LEVEL", "WARN"}});
     EXPECT_EQ(config.GetInt("http.port"), 9100);
     EXPECT_EQ(config.SourceOf("http.port"), "env COSMIC_HTTP_PORT");
     EXPECT_EQ(config.GetString("http.bind"), "127.0.0.1");
@@ -224,8 +223,8 @@ TEST(ConfigTest, UnknownCosmicVariablesWarnWithoutFailing) {
 }
 
 TEST(ConfigTest, DescribeRedactsSecrets) {
-    const Config config = Config::Load(TestSchema(), "",
-                                       {{"COSMIC_SMTP_PASSWORD", "hunter2"}, {"COSMIC_HTTP_PORT", "9001"}});
+    const Config config =
+        Config::Load(TestSchema(), "", {{"COSMIC_SMTP_PASSWORD", "hunter2"}, {"COSMIC_HTTP_PORT", "9001"}});
     const std::string text = config.Describe();
     EXPECT_THAT(text, HasSubstr("http.port=9001 (env COSMIC_HTTP_PORT)"));
     EXPECT_THAT(text, HasSubstr("smtp.password=<redacted>"));

@@ -37,8 +37,8 @@ TEST(KafkaEnvTest, RecognisesKubernetesServiceLinkVariables) {
                              "KAFKA_PORT_9092_TCP_PROTO", "KAFKA_HEADLESS_SERVICE_HOST", "KAFKA_HEADLESS_PORT"}) {
         EXPECT_TRUE(detail::IsServiceLinkVariable(name)) << name;
     }
-    for (const char* name : {"KAFKA_SASL_KERBEROS_SERVICE_NAME", "KAFKA_SECURITY_PROTOCOL", "KAFKA_ACKS",
-                             "KAFKA_PORTS_EXTRA"}) {
+    for (const char* name :
+         {"KAFKA_SASL_KERBEROS_SERVICE_NAME", "KAFKA_SECURITY_PROTOCOL", "KAFKA_ACKS", "KAFKA_PORTS_EXTRA"}) {
         EXPECT_FALSE(detail::IsServiceLinkVariable(name)) << name;
     }
 }

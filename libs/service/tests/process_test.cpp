@@ -2,13 +2,12 @@
 // config error on stderr, --help/--version, and the SIGTERM lifecycle.
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -42,6 +41,7 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& variab
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
     std::vector<char*> pointers;
+    pointers.reserve(strings.size() + 1);
     for (auto& s : strings) pointers.push_back(s.data());
     pointers.push_back(nullptr);
     return pointers;
@@ -93,7 +93,7 @@ Finished RunToEnd(const testing::TempDir& dir, std::vector<std::string> args, co
 
 /// A running child whose stdout (the JSON log) is read line by line through a pipe.
 class RunningChild {
-public:
+  public:
     RunningChild(const testing::TempDir& dir, const std::vector<std::string>& env) {
         std::vector<std::string> args = {kBinary};
         std::vector<std::string> environment = ChildEnvironment(env);
@@ -146,7 +146,7 @@ public:
     }
     const std::string& Log() const { return log_; }
 
-private:
+  private:
     pid_t pid_ = -1;
     FILE* out_ = nullptr;
     std::string log_;

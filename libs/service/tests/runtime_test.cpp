@@ -2,12 +2,11 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 /// What the components did, in order.
 class Journal {
-public:
+  public:
     void Record(std::string event) {
         std::lock_guard lock(mutex_);
         events_.push_back(std::move(event));
@@ -36,13 +35,13 @@ public:
         return events_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<std::string> events_;
 };
 
 class RecordingComponent : public Component {
-public:
+  public:
     RecordingComponent(std::string name, Journal& journal, bool fail_start = false, bool fail_stop = false)
         : name_(std::move(name)), journal_(journal), fail_start_(fail_start), fail_stop_(fail_stop) {}
     std::string_view Name() const override { return name_; }
@@ -57,21 +56,21 @@ public:
     }
     std::vector<Clock::time_point> deadlines;
 
-private:
+  private:
     std::string name_;
     Journal& journal_;
     bool fail_start_;
     bool fail_stop_;
 };
 
-Config TestConfig(const testing::TempDir& dir, Environment extra = {}) {
+Config TestConfig(const testing::TempDir& dir, const Environment& extra = {}) {
     ConfigSchema schema;
     DeclareCommonKeys(schema);
     Environment env = {{"COSMIC_HTTP_PORT", "0"},
                        {"COSMIC_HTTP_BIND", "127.0.0.1"},
                        {"COSMIC_PORT_FILE", dir.File("port")},
                        {"KAFKA_ENABLED", "false"}};
-    for (auto& [name, value] : extra) {
+    for (const auto& [name, value] : extra) {
         env[name] = value;
     }
     return Config::Load(schema, "", env);
@@ -87,10 +86,11 @@ HttpResult HttpGet(int port, const std::string& path) {
     CURL* curl = curl_easy_init();
     const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* out) {
-        static_cast<std::string*>(out)->append(data, size * count);
-        return size * count;
-    });
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* out) {
+            static_cast<std::string*>(out)->append(data, size * count);
+            return size * count;
+        });
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
     if (curl_easy_perform(curl) == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
@@ -134,8 +134,8 @@ TEST(RuntimeTest, StartsInOrderServesHttpAndStopsInReverse) {
     runtime.RequestStop();
     runner.join();
     EXPECT_EQ(exit_code, kExitOk);
-    EXPECT_THAT(journal.Events(), ElementsAre("start store", "start consumer", "start relay", "ping",
-                                              "stop relay", "stop consumer", "stop store"));
+    EXPECT_THAT(journal.Events(), ElementsAre("start store", "start consumer", "start relay", "ping", "stop relay",
+                                              "stop consumer", "stop store"));
     // One shared deadline for the whole shutdown, shutdown.deadline_ms after the stop began.
     ASSERT_EQ(consumer.deadlines.size(), 1U);
     EXPECT_GE(consumer.deadlines[0] - requested, std::chrono::milliseconds(10000));
@@ -153,8 +153,8 @@ TEST(RuntimeTest, FailureMidStartStopsStartedComponentsInReverse) {
     runtime.Emplace<RecordingComponent>("relay", journal);
 
     EXPECT_EQ(runtime.Run(), kExitFailure);
-    EXPECT_THAT(journal.Events(), ElementsAre("start store", "start producer", "start consumer", "stop producer",
-                                              "stop store"));
+    EXPECT_THAT(journal.Events(),
+                ElementsAre("start store", "start producer", "start consumer", "stop producer", "stop store"));
     EXPECT_FALSE(runtime.WaitUntilRunning(Clock::now()));
     EXPECT_FALSE(std::filesystem::exists(dir.File("port")));
 }
@@ -176,7 +176,11 @@ TEST(RuntimeTest, StopRequestedDuringStartupSkipsTheRest) {
     Runtime runtime("runtime-test", TestConfig(dir));
     runtime.Emplace<RecordingComponent>("store", journal);
     runtime.Emplace<FunctionComponent>(
-        "slow", [&] { journal.Record("start slow"); runtime.RequestStop(); },
+        "slow",
+        [&] {
+            journal.Record("start slow");
+            runtime.RequestStop();
+        },
         [&](Clock::time_point) { journal.Record("stop slow"); });
     runtime.Emplace<RecordingComponent>("relay", journal);
     EXPECT_EQ(runtime.Run(), kExitOk);
@@ -189,7 +193,8 @@ TEST(RuntimeTest, FailedStopStillStopsTheRestAndExitsNonZero) {
     Runtime runtime("runtime-test", TestConfig(dir));
     runtime.Emplace<RecordingComponent>("store", journal);
     runtime.Emplace<RecordingComponent>("consumer", journal, false, /*fail_stop=*/true);
-    runtime.Emplace<FunctionComponent>("last", [&] { runtime.RequestStop(); }, nullptr);
+    runtime.Emplace<FunctionComponent>(
+        "last", [&] { runtime.RequestStop(); }, nullptr);
     EXPECT_EQ(runtime.Run(), kExitFailure);
     EXPECT_THAT(journal.Events(), ElementsAre("start store", "start consumer", "stop consumer", "stop store"));
 }
@@ -237,8 +242,8 @@ TEST(RuntimeTest, AuthRequiresTheTokensFileKey) {
         EXPECT_THAT(error.what(), HasSubstr("absent.json"));
     }
 
-    const std::string tokens = dir.Write(
-        "tokens.json", R"({"tokens":[{"sha256":")" + Authenticator::HashHex("t") + R"(","user_id":"u","roles":["user"]}]})");
+    const std::string tokens = dir.Write("tokens.json", R"({"tokens":[{"sha256":")" + Authenticator::HashHex("t") +
+                                                            R"(","user_id":"u","roles":["user"]}]})");
     Runtime present("runtime-test", TestConfig(dir, {{"COSMIC_TOKENS_FILE", tokens}}));
     const auto auth = present.Auth();
     EXPECT_EQ(auth->Size(), 1U);

@@ -10,7 +10,7 @@
 namespace {
 
 class TestService {
-public:
+  public:
     static void DeclareConfig(cosmic::service::ConfigSchema& schema) {
         schema.SetDefault("http.port", std::int64_t{18080});
         schema.Int("test.answer", 42, 0, 100, "A key of this test service.");
@@ -33,7 +33,7 @@ public:
             });
     }
 
-private:
+  private:
     bool hang_on_stop_;
     std::mutex mutex_;
     std::condition_variable never_;
@@ -41,6 +41,4 @@ private:
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    return cosmic::service::RunMain<TestService>("service-test", argc, argv);
-}
+int main(int argc, char** argv) { return cosmic::service::RunMain<TestService>("service-test", argc, argv); }

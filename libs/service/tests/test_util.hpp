@@ -12,7 +12,7 @@ namespace cosmic::service::testing {
 
 /// A fresh directory under TMPDIR, removed with everything in it on destruction.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "cosmic-service-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
@@ -31,7 +31,7 @@ public:
 
     /// Writes `content` to `name` in this directory and returns its path.
     std::string Write(const std::string& name, const std::string& content) const {
-        const std::string path = File(name);
+        std::string path = File(name);
         std::ofstream out(path, std::ios::trunc);
         out << content;
         if (!out) {
@@ -40,7 +40,7 @@ public:
         return path;
     }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

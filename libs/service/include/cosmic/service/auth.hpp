@@ -33,7 +33,7 @@ bool HasAnyRole(const Principal& principal, const std::vector<Role>& roles);
 
 /// The known tokens. Immutable after loading, so it can be shared by HTTP worker threads.
 class Authenticator {
-public:
+  public:
     using Digest = std::array<unsigned char, 32>;
     struct Entry {
         Digest sha256;
@@ -61,13 +61,12 @@ public:
     /// SHA-256 of `token`, as stored in the tokens file (lower-case hex).
     static std::string HashHex(std::string_view token);
 
-private:
+  private:
     std::vector<Entry> entries_;
 };
 
 /// A handler that runs only for an authenticated principal.
-using AuthenticatedHandler =
-    std::function<telemetry::HttpResponse(const telemetry::HttpRequest&, const Principal&)>;
+using AuthenticatedHandler = std::function<telemetry::HttpResponse(const telemetry::HttpRequest&, const Principal&)>;
 
 /// Wraps `handler`: 401 with `WWW-Authenticate: Bearer` and a JSON error when the token is
 /// missing or unknown; 403 when the principal has none of `any_of` (empty = any role).

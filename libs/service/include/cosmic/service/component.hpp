@@ -10,7 +10,7 @@
 namespace cosmic::service {
 
 class Component {
-public:
+  public:
     virtual ~Component() = default;
 
     /// Stable name for logs ("store", "consumer", "outbox-relay").
@@ -26,7 +26,7 @@ public:
 
 /// A component made of two functions, for small pieces that do not deserve a class.
 class FunctionComponent final : public Component {
-public:
+  public:
     using StartFn = std::function<void()>;
     using StopFn = std::function<void(std::chrono::steady_clock::time_point)>;
 
@@ -41,7 +41,7 @@ public:
         if (stop_) stop_(deadline);
     }
 
-private:
+  private:
     std::string name_;
     StartFn start_;
     StopFn stop_;

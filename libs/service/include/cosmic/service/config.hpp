@@ -25,14 +25,14 @@ namespace cosmic::service {
 /// A startup configuration problem: names the key (or file) and where the bad value came from.
 /// RunMain turns it into one line on stderr and exit code 2.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     /// `key` is the dotted key or Kafka property; `source` is "file <path>", "env <VAR>" or "default".
     ConfigError(std::string key, std::string source, std::string_view problem);
 
     const std::string& Key() const { return key_; }
     const std::string& Source() const { return source_; }
 
-private:
+  private:
     std::string key_;
     std::string source_;
 };
@@ -48,45 +48,44 @@ using ConfigValue =
 
 /// One declared key.
 struct ConfigKey {
-    std::string name;        ///< dotted, e.g. "http.port"
+    std::string name;  ///< dotted, e.g. "http.port"
     ConfigType type = ConfigType::kString;
     ConfigValue default_value;
     std::string doc;
-    std::string env;         ///< environment variable; COSMIC_<NAME> when declared empty
+    std::string env;  ///< environment variable; COSMIC_<NAME> when declared empty
     std::int64_t min = std::numeric_limits<std::int64_t>::min();  ///< kInt and kDuration (ms)
     std::int64_t max = std::numeric_limits<std::int64_t>::max();
     double min_double = std::numeric_limits<double>::lowest();  ///< kDouble
     double max_double = std::numeric_limits<double>::max();
     std::vector<std::string> choices;  ///< kEnum
-    bool secret = false;     ///< value never echoed in errors, logs or --help
-    std::string default_text;  ///< shown by --help instead of the default when set (e.g. "<hostname>-<pid>")
+    bool secret = false;               ///< value never echoed in errors, logs or --help
+    std::string default_text;          ///< shown by --help instead of the default when set (e.g. "<hostname>-<pid>")
 };
 
 /// A key with the common fields set; adjust min/max, choices, secret, default_text after.
-ConfigKey MakeKey(std::string name, ConfigType type, ConfigValue default_value, std::string doc,
-                  std::string env = {});
+ConfigKey MakeKey(std::string name, ConfigType type, ConfigValue default_value, std::string doc, std::string env = {});
 
 /// `COSMIC_` + upper(name with '.' -> '_'), e.g. "http.port" -> "COSMIC_HTTP_PORT".
 std::string DefaultEnvName(std::string_view key);
 
 /// The declared keys of one service. Declaration order is kept for --help.
 class ConfigSchema {
-public:
+  public:
     /// Declares a key; throws std::logic_error for a duplicate name or env variable, or a
     /// default that does not satisfy the key's own constraints.
     ConfigSchema& Add(ConfigKey key);
 
     ConfigSchema& String(std::string name, std::string default_value, std::string doc, std::string env = {});
     ConfigSchema& Secret(std::string name, std::string doc, std::string env = {});
-    ConfigSchema& Int(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max,
-                      std::string doc, std::string env = {});
+    ConfigSchema& Int(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max, std::string doc,
+                      std::string env = {});
     ConfigSchema& Bool(std::string name, bool default_value, std::string doc, std::string env = {});
     ConfigSchema& Double(std::string name, double default_value, double min, double max, std::string doc,
                          std::string env = {});
     ConfigSchema& Duration(std::string name, std::chrono::milliseconds default_value, std::chrono::milliseconds min,
                            std::chrono::milliseconds max, std::string doc, std::string env = {});
-    ConfigSchema& Enum(std::string name, std::string default_value, std::vector<std::string> choices,
-                       std::string doc, std::string env = {});
+    ConfigSchema& Enum(std::string name, std::string default_value, std::vector<std::string> choices, std::string doc,
+                       std::string env = {});
     ConfigSchema& StringList(std::string name, std::vector<std::string> default_value, std::string doc,
                              std::string env = {});
 
@@ -99,7 +98,7 @@ public:
     const ConfigKey* FindByEnv(std::string_view env) const;
     const std::vector<ConfigKey>& Keys() const { return keys_; }
 
-private:
+  private:
     std::vector<ConfigKey> keys_;
 };
 
@@ -117,7 +116,7 @@ Environment ProcessEnvironment();
 /// Loaded, validated configuration. Accessors are for startup code: they look a key up by name
 /// and throw std::logic_error for an undeclared key or a type mismatch (a programming error).
 class Config {
-public:
+  public:
     /// Defaults, then `file_path` (skipped when empty), then `env`. Throws ConfigError naming
     /// the key and source for an unknown key in the file, a value of the wrong type or out of
     /// range, an unreadable or unparsable file, or a Kafka property librdkafka rejects.
@@ -149,7 +148,7 @@ public:
 
     const ConfigSchema& Schema() const { return schema_; }
 
-private:
+  private:
     struct Entry {
         ConfigValue value;
         std::string source;

@@ -42,7 +42,7 @@ inline constexpr int kExitConfigError = 2;  ///< bad configuration or command li
 void BlockStopSignals();
 
 class Runtime {
-public:
+  public:
     /// Builds the registry and the HTTP server from `config` (http.bind, http.port,
     /// http.threads). Nothing is started until Run().
     Runtime(std::string service, Config config);
@@ -90,7 +90,7 @@ public:
     /// The bound HTTP port while running (0 before).
     int HttpPort() const;
 
-private:
+  private:
     void OnSignal(int signal_number);
     void WaitForStopRequest();
     bool StopComponents(std::size_t started, std::chrono::steady_clock::time_point deadline);
