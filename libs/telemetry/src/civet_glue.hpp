@@ -1,11 +1,13 @@
 #pragma once
 /// Translation between civetweb's request/connection API and HttpRequest/HttpResponse.
 
+#include <string>
 #include <string_view>
 
 #include "cosmic/telemetry/http_server.hpp"
 
 struct mg_connection;
+struct mg_context;
 struct mg_request_info;
 
 namespace cosmic::telemetry::detail {
@@ -20,5 +22,22 @@ HttpRequest RequestFromCivet(const mg_request_info& info);
 /// Returns false when the client went away.
 bool WriteResponse(mg_connection* conn, std::string_view http_version, const HttpResponse& response, bool keep_alive,
                    bool head_only);
+
+/// Whether the connection stays open after this response, by the rule civetweb applies after
+/// the handler (should_keep_alive), so the Connection header sent agrees with what it then does.
+bool ClientWantsKeepAlive(const mg_connection* conn, std::string_view http_version);
+
+/// True for a request with Transfer-Encoding: chunked.
+bool IsChunked(const mg_connection* conn);
+
+enum class BodyResult { kOk, kTooLarge, kClientGone };
+
+/// Reads the request body, refusing to buffer more than `limit` bytes: a declared length over
+/// the limit is refused before reading anything, a chunked body as soon as it grows past it.
+/// Answers "Expect: 100-continue" when the body is going to be read.
+BodyResult ReadBody(mg_connection* conn, const mg_request_info& info, std::size_t limit, std::string& body);
+
+/// mg_stop() without waiting out civetweb's 2-second accept poll.
+void StopCivetweb(mg_context* context, const std::string& bind_address, int port);
 
 }  // namespace cosmic::telemetry::detail
