@@ -15,13 +15,13 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                   "COSMIC_DATABASE_URL");
     schema.Int("audit.retention_days", 90, 1, 36500,
                "Rows whose occurred_at is older than this many days are purged (in chain order).");
-    schema.Duration("audit.purge_interval", milliseconds(std::chrono::hours(1)), milliseconds(1000),
+    schema.Duration("audit.purge_interval_ms", milliseconds(std::chrono::hours(1)), milliseconds(1000),
                     milliseconds(std::chrono::hours(24 * 7)), "How often retention runs.");
-    schema.Duration("audit.checkpoint_interval", seconds(60), milliseconds(100), milliseconds(std::chrono::hours(24)),
+    schema.Duration("audit.checkpoint_interval_ms", seconds(60), milliseconds(100), milliseconds(std::chrono::hours(24)),
                     "How often partitions with new rows get a checkpoint (chain head + Merkle root).");
     schema.Int("audit.checkpoint_every_rows", 10000, 1, 10'000'000,
                "A partition is also checkpointed as soon as this many rows arrived since its last checkpoint.");
-    schema.Duration("audit.verify_interval", milliseconds(std::chrono::hours(1)), milliseconds(0),
+    schema.Duration("audit.verify_interval_ms", milliseconds(std::chrono::hours(1)), milliseconds(0),
                     milliseconds(std::chrono::hours(24 * 7)),
                     "How often the service re-verifies every chain on its own (0 = never; the API can always).");
     schema.Bool("audit.durable", true,
@@ -29,7 +29,7 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                 "the last batches can be lost on power loss but not on a process crash).");
     schema.Int("audit.batch_max_records", 1000, 1, 100'000,
                "Records written per transaction (memory bound of a batch); the offsets are stored after it commits.");
-    schema.Duration("audit.batch_max_wait", milliseconds(50), milliseconds(1), seconds(10),
+    schema.Duration("audit.batch_max_wait_ms", milliseconds(50), milliseconds(1), seconds(10),
                     "A batch is written at the latest this long after its first record arrived.");
     schema.Int("audit.retry_max_attempts", 100, 1, 1'000'000,
                "Attempts to write a batch (exponential backoff, cap 30 s) before it goes to audit-trail.dlq.");
@@ -39,7 +39,7 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                "Rows deleted per retention transaction (bounds how long ingest waits for a purge).");
     schema.Int("audit.query_default_limit", 100, 1, 10'000, "Rows per page when the request has no limit.");
     schema.Int("audit.query_max_limit", 1000, 1, 10'000, "Largest page; bigger limits are capped to it.");
-    schema.Duration("heartbeat.interval", seconds(10), milliseconds(100), milliseconds(std::chrono::hours(1)),
+    schema.Duration("heartbeat.interval_ms", seconds(10), milliseconds(100), milliseconds(std::chrono::hours(1)),
                     "How often a health.heartbeat goes to system-health.");
 }
 
@@ -64,12 +64,12 @@ AuditSettings LoadAuditSettings(const service::Config& config) {
     s.store.cache_size_kib = config.GetInt("audit.cache_size_kib");
     s.store.purge_chunk_rows = static_cast<std::size_t>(config.GetInt("audit.purge_chunk_rows"));
     s.batch_max_records = static_cast<std::size_t>(config.GetInt("audit.batch_max_records"));
-    s.batch_max_wait = config.GetDuration("audit.batch_max_wait");
+    s.batch_max_wait = config.GetDuration("audit.batch_max_wait_ms");
     s.retry_max_attempts = static_cast<int>(config.GetInt("audit.retry_max_attempts"));
-    s.checkpoint_interval = config.GetDuration("audit.checkpoint_interval");
-    s.purge_interval = config.GetDuration("audit.purge_interval");
-    s.verify_interval = config.GetDuration("audit.verify_interval");
-    s.heartbeat_interval = config.GetDuration("heartbeat.interval");
+    s.checkpoint_interval = config.GetDuration("audit.checkpoint_interval_ms");
+    s.purge_interval = config.GetDuration("audit.purge_interval_ms");
+    s.verify_interval = config.GetDuration("audit.verify_interval_ms");
+    s.heartbeat_interval = config.GetDuration("heartbeat.interval_ms");
     s.query_default_limit = static_cast<std::size_t>(config.GetInt("audit.query_default_limit"));
     s.query_max_limit = static_cast<std::size_t>(config.GetInt("audit.query_max_limit"));
     if (s.query_default_limit > s.query_max_limit) {
