@@ -24,14 +24,14 @@ int Runner::Impl::StatsTrampoline(rd_kafka_t* /*rk*/, char* json, size_t length,
 void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* impl = static_cast<Runner::Impl*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->options.group_id,
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name,
                          KafkaError::FatalOf(rk).ToString());
         impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
         return;
     }
     std::uint64_t suppressed = 0;
     if (impl->consumer_log.Allow(suppressed)) {
-        spdlog::warn("kafka consumer {}: {}: {} ({} similar suppressed)", impl->options.group_id,
+        spdlog::warn("kafka consumer {}: {}: {} ({} similar suppressed)", impl->name,
                      rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason, suppressed);
     }
 }
@@ -74,11 +74,12 @@ Runner::Impl::Impl(RunnerOptions opts, std::shared_ptr<prometheus::Registry> reg
       registry(reg ? std::move(reg) : std::make_shared<prometheus::Registry>()),
       families(*registry),
       backoff(options.retry) {
-    for (const auto& name : options.topics) {
+    name = options.group_id;
+    for (const auto& topic : options.topics) {
         TopicState state;
-        state.name = name;
-        state.spec = schema::FindTopic(name);
-        state.dlq_name = schema::DlqTopicName(name);
+        state.name = topic;
+        state.spec = schema::FindTopic(topic);
+        state.dlq_name = schema::DlqTopicName(topic);
         state.metrics = std::make_unique<detail::TopicMetrics>(*state.spec, families.consumed, families.retries,
                                                                families.dlq, families.processing, families.age);
         topics.push_back(std::move(state));
@@ -119,6 +120,7 @@ void Runner::Impl::Start() {
     rd_kafka_conf_set_error_cb(conf.Get(), &Impl::ErrorTrampoline);
     rd_kafka_conf_set_opaque(conf.Get(), this);
     consumer = detail::NewHandle(RD_KAFKA_CONSUMER, conf);
+    name = options.group_id + "/" + rd_kafka_name(consumer);
     // Callbacks (rebalance, stats, errors) are served by consumer_poll on the consumer thread.
     rd_kafka_poll_set_consumer(consumer);
     {
@@ -154,7 +156,7 @@ void Runner::Impl::Run() {
     } catch (const std::exception& e) {
         // A bug or resource exhaustion in the runner itself: stop consuming rather than
         // continuing in an unknown state; stored offsets are still committed below.
-        spdlog::critical("kafka consumer {} stopped by an unexpected error: {}", options.group_id, e.what());
+        spdlog::critical("kafka consumer {} stopped by an unexpected error: {}", name, e.what());
         RequestStop(Clock::now() + options.shutdown_deadline);
         clean_stop = false;
     }
@@ -239,7 +241,7 @@ void Runner::OnBatch(BatchHandler handler, std::size_t max_records, std::chrono:
 
 void Runner::Start() {
     if (!impl_->options.client.enabled) {
-        spdlog::info("kafka disabled: consumer {} not started", impl_->options.group_id);
+        spdlog::info("kafka disabled: consumer {} not started", impl_->name);
         return;
     }
     if (impl_->started.load()) {

@@ -113,6 +113,9 @@ struct Runner::Impl {
     std::size_t batch_max_records = 0;
     std::chrono::milliseconds batch_max_wait{0};
 
+    /// For log lines: "<group>" before Start, "<group>/<client instance>" after.
+    std::string name;
+
     // ---- cross-thread ----
     std::atomic<bool> started{false};
     std::atomic<bool> stop_requested{false};
@@ -148,6 +151,7 @@ struct Runner::Impl {
     std::map<std::uint64_t, Unit> units;
     std::uint64_t next_unit_id = 1;
     std::vector<DlqReport> reports_in_hand;
+    bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
     telemetry::RateLimiter handler_log{std::chrono::seconds(5)};
     telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
     telemetry::RateLimiter dlq_log{std::chrono::seconds(5)};
@@ -198,6 +202,9 @@ struct Runner::Impl {
     /// Gives up a unit without storing its offsets; its partitions rewind to its first records.
     void Abandon(Unit& unit);
     rd_kafka_resp_err_t CommitSync(const rd_kafka_topic_partition_list_t* offsets, Clock::time_point deadline);
+    /// Commits every stored offset of the assignment; while the group is rebalancing (or the
+    /// coordinator moving) keeps serving the consumer and tries again until the deadline.
+    rd_kafka_resp_err_t CommitStored(Clock::time_point deadline);
     void OnStats(std::string_view json);
     void PublishAssignment();
     void RemoveLagGauge(std::size_t topic, std::int32_t partition);

@@ -69,14 +69,14 @@ void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
         return;
     }
     if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", options.group_id,
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name,
                          KafkaError::FatalOf(consumer).ToString());
         RequestStop(Clock::now() + options.shutdown_deadline);
         return;
     }
     std::uint64_t suppressed = 0;
     if (consumer_log.Allow(suppressed)) {
-        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", options.group_id,
+        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", name,
                      rd_kafka_message_errstr(&message), suppressed);
     }
 }
@@ -85,6 +85,9 @@ void Runner::Impl::Intake(MessagePtr message) {
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         OnConsumerError(*message);
         return;
+    }
+    if (draining) {
+        return;  // stopping: not handled, offset not stored, the next owner reads it
     }
     const auto topic = TopicIndex(rd_kafka_topic_name(message->rkt));
     if (!topic) {
@@ -180,7 +183,7 @@ Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failu
         std::uint64_t suppressed = 0;
         if (handler_log.Allow(suppressed)) {
             spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)",
-                          options.group_id, topics[records.front().topic].name, records.front().message->partition,
+                          name, topics[records.front().topic].name, records.front().message->partition,
                           records.front().message->offset, failure.message, suppressed);
         }
         return Result::kRetry;

@@ -35,7 +35,7 @@ void Runner::Impl::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
         KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_assign(consumer, partitions))
                                        : KafkaError(rd_kafka_assign(consumer, partitions));
         if (error) {
-            spdlog::error("kafka consumer {}: assign failed: {}", options.group_id, error.ToString());
+            spdlog::error("kafka consumer {}: assign failed: {}", name, error.ToString());
         }
         ready.store(!stop_requested.load(std::memory_order_acquire), std::memory_order_release);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -43,10 +43,10 @@ void Runner::Impl::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
         KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_unassign(consumer, partitions))
                                        : KafkaError(rd_kafka_assign(consumer, nullptr));
         if (error) {
-            spdlog::error("kafka consumer {}: unassign failed: {}", options.group_id, error.ToString());
+            spdlog::error("kafka consumer {}: unassign failed: {}", name, error.ToString());
         }
     } else {
-        spdlog::error("kafka consumer {}: rebalance error: {}", options.group_id, rd_kafka_err2str(err));
+        spdlog::error("kafka consumer {}: rebalance error: {}", name, rd_kafka_err2str(err));
         OnRevoked(*partitions, true);
         rd_kafka_assign(consumer, nullptr);
     }
@@ -68,7 +68,7 @@ void Runner::Impl::OnAssigned(const rd_kafka_topic_partition_list_t& partitions)
         state = PartitionState{};
         state.assigned = true;
     }
-    spdlog::info("kafka consumer {}: assigned {} partition(s)", options.group_id, partitions.cnt);
+    spdlog::info("kafka consumer {}: assigned {} partition(s)", name, partitions.cnt);
 }
 
 void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, bool lost) {
@@ -121,7 +121,7 @@ void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, 
         }
         const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            spdlog::warn("kafka consumer {}: commit on revoke failed: {}", options.group_id, rd_kafka_err2str(err));
+            spdlog::warn("kafka consumer {}: commit on revoke failed: {}", name, rd_kafka_err2str(err));
         }
     }
     for (const auto& [topic, partition] : revoked) {
@@ -130,7 +130,7 @@ void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, 
         }
         RemoveLagGauge(topic, partition);
     }
-    spdlog::info("kafka consumer {}: {} {} partition(s)", options.group_id, lost ? "lost" : "revoked", partitions.cnt);
+    spdlog::info("kafka consumer {}: {} {} partition(s)", name, lost ? "lost" : "revoked", partitions.cnt);
 }
 
 void Runner::Impl::Abandon(Unit& unit) {
@@ -162,7 +162,7 @@ void Runner::Impl::Abandon(Unit& unit) {
     }
     if (seek->cnt > 0) {
         if (KafkaError error = KafkaError::Consume(rd_kafka_seek_partitions(consumer, seek.get(), 0))) {
-            spdlog::warn("kafka consumer {}: seek back failed: {}", options.group_id, error.ToString());
+            spdlog::warn("kafka consumer {}: seek back failed: {}", name, error.ToString());
         }
     }
     if (resume->cnt > 0) {
@@ -190,6 +190,11 @@ rd_kafka_resp_err_t Runner::Impl::CommitSync(const rd_kafka_topic_partition_list
             const bool done = rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT;
             if (done) {
                 err = rd_kafka_event_error(event);
+                // The request can succeed while single partitions fail (e.g. a rebalance began).
+                const rd_kafka_topic_partition_list_t* result = rd_kafka_event_topic_partition_list(event);
+                for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && result != nullptr && i < result->cnt; ++i) {
+                    err = result->elems[i].err;
+                }
             }
             rd_kafka_event_destroy(event);
             if (done) {
@@ -199,6 +204,33 @@ rd_kafka_resp_err_t Runner::Impl::CommitSync(const rd_kafka_topic_partition_list
     }
     rd_kafka_queue_destroy(queue);
     return err == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : err;
+}
+
+rd_kafka_resp_err_t Runner::Impl::CommitStored(Clock::time_point deadline) {
+    for (;;) {
+        PartitionList commit = NewList(8);
+        for (const TopicState& topic : topics) {
+            for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
+                const PartitionState& state = topic.partitions[p];
+                if (state.assigned && state.stored_next >= 0) {
+                    rd_kafka_topic_partition_list_add(commit.get(), topic.name.c_str(), static_cast<std::int32_t>(p))
+                        ->offset = state.stored_next;
+                }
+            }
+        }
+        const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline);
+        const bool transient = IsRetriable(err) || err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !transient || Clock::now() + options.poll_timeout >= deadline) {
+            return err;
+        }
+        // Let librdkafka rejoin the group (heartbeats, rebalance callbacks) before trying again.
+        const auto next_try = std::min(deadline, Clock::now() + std::chrono::milliseconds(100));
+        while (Clock::now() < next_try) {
+            if (rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, RemainingMs(next_try, 100))) {
+                Intake(MessagePtr(message));
+            }
+        }
+    }
 }
 
 void Runner::Impl::OnStats(std::string_view json) {
@@ -264,25 +296,16 @@ void Runner::Impl::Shutdown() {
         Abandon(units.begin()->second);
     }
     // 3. Commit what was stored.
-    PartitionList commit = NewList(8);
-    for (const TopicState& topic : topics) {
-        for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-            const PartitionState& state = topic.partitions[p];
-            if (state.assigned && state.stored_next >= 0) {
-                rd_kafka_topic_partition_list_add(commit.get(), topic.name.c_str(), static_cast<std::int32_t>(p))
-                    ->offset = state.stored_next;
-            }
-        }
-    }
-    if (const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        spdlog::warn("kafka consumer {}: final commit failed: {}", options.group_id, rd_kafka_err2str(err));
+    draining = true;
+    if (const rd_kafka_resp_err_t err = CommitStored(deadline); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        spdlog::warn("kafka consumer {}: final commit failed: {}", name, rd_kafka_err2str(err));
         clean_stop = false;
     }
     // 4. Leave the group. The close runs in the background; we serve its queue (the revoke
     // callback runs here) until it is done or the deadline passes.
     rd_kafka_queue_t* close_queue = rd_kafka_queue_new(consumer);
     if (KafkaError error = KafkaError::Consume(rd_kafka_consumer_close_queue(consumer, close_queue))) {
-        spdlog::warn("kafka consumer {}: close failed: {}", options.group_id, error.ToString());
+        spdlog::warn("kafka consumer {}: close failed: {}", name, error.ToString());
     } else {
         while (rd_kafka_consumer_closed(consumer) == 0 && Clock::now() < deadline) {
             rd_kafka_queue_poll_callback(close_queue, RemainingMs(deadline, 100));
@@ -317,10 +340,10 @@ void Runner::Impl::Shutdown() {
     }
     if (closed) {
         rd_kafka_destroy(consumer);
-        spdlog::info("kafka consumer {} stopped", options.group_id);
+        spdlog::info("kafka consumer {} stopped", name);
     } else {
         clean_stop = false;
-        spdlog::warn("kafka consumer {}: shutdown deadline passed before the group was left", options.group_id);
+        spdlog::warn("kafka consumer {}: shutdown deadline passed before the group was left", name);
         rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     consumer = nullptr;

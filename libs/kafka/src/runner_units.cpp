@@ -51,7 +51,7 @@ Unit& Runner::Impl::Hold(std::span<Held> records) {
         // resumes after the last record handed to us, so nothing is skipped or reordered.
         const rd_kafka_resp_err_t err = rd_kafka_pause_partitions(consumer, pause.get());
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            spdlog::error("kafka consumer {}: pause failed: {}", options.group_id, rd_kafka_err2str(err));
+            spdlog::error("kafka consumer {}: pause failed: {}", name, rd_kafka_err2str(err));
         }
     }
     return unit;
@@ -80,13 +80,13 @@ void Runner::Impl::Release(Unit& unit) {
     if (seek->cnt > 0) {
         // Asynchronous seek: it is queued before the resume below, so it applies first.
         if (KafkaError error = KafkaError::Consume(rd_kafka_seek_partitions(consumer, seek.get(), 0))) {
-            spdlog::error("kafka consumer {}: seek before resume failed: {}", options.group_id, error.ToString());
+            spdlog::error("kafka consumer {}: seek before resume failed: {}", name, error.ToString());
         }
     }
     if (resume->cnt > 0) {
         const rd_kafka_resp_err_t err = rd_kafka_resume_partitions(consumer, resume.get());
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            spdlog::error("kafka consumer {}: resume failed: {}", options.group_id, rd_kafka_err2str(err));
+            spdlog::error("kafka consumer {}: resume failed: {}", name, rd_kafka_err2str(err));
         }
     }
     units.erase(unit.id);  // `unit` is gone from here on
@@ -100,7 +100,7 @@ void Runner::Impl::StoreOffset(const Held& held) {
         std::uint64_t suppressed = 0;
         if (offset_log.Allow(suppressed)) {
             spdlog::warn("kafka consumer {}: cannot store offset {} of {} [{}]: {} ({} similar suppressed)",
-                         options.group_id, message.offset, topics[held.topic].name, message.partition,
+                         name, message.offset, topics[held.topic].name, message.partition,
                          rd_kafka_err2str(err), suppressed);
         }
         return;
@@ -145,7 +145,7 @@ void Runner::Impl::StartDeadLetter(Unit& unit, Failure failure) {
     if (dlq_log.Allow(suppressed)) {
         spdlog::error("kafka consumer {}: dropping {} record(s) of {} ({}: {}); dead-letter topic disabled "
                       "({} similar suppressed)",
-                      options.group_id, unit.records.size(), topics[unit.records.front().topic].name,
+                      name, unit.records.size(), topics[unit.records.front().topic].name,
                       unit.failure.error_class, unit.failure.message, suppressed);
     }
     for (const Held& held : unit.records) {
@@ -200,7 +200,7 @@ void Runner::Impl::SendDeadLetters(Unit& unit) {
             std::uint64_t suppressed = 0;
             if (dlq_log.Allow(suppressed)) {
                 spdlog::error("kafka consumer {}: cannot queue dead letter for {}: {} ({} similar suppressed)",
-                              options.group_id, topic.dlq_name, error.ToString(), suppressed);
+                              name, topic.dlq_name, error.ToString(), suppressed);
             }
         }
     }
@@ -242,7 +242,7 @@ void Runner::Impl::ServiceReports() {
             if (dlq_log.Allow(suppressed)) {
                 spdlog::error("kafka consumer {}: dead letter to {} failed: {}; offset not stored, will retry "
                               "({} similar suppressed)",
-                              options.group_id, topics[unit.records.front().topic].dlq_name, report.error.ToString(),
+                              name, topics[unit.records.front().topic].dlq_name, report.error.ToString(),
                               suppressed);
             }
         } else {

@@ -62,8 +62,8 @@ inline RunnerOptions TestOptions(const EmbeddedCluster& cluster, std::string gro
     options.topics = std::move(topics);
     options.client = cluster.ClientConfig();
     options.client.properties["auto.commit.interval.ms"] = "100";
-    options.client.properties["session.timeout.ms"] = "6000";
-    options.client.properties["heartbeat.interval.ms"] = "500";
+    options.client.properties["session.timeout.ms"] = "3000";
+    options.client.properties["heartbeat.interval.ms"] = "300";
     options.fetch_wait_max = 10ms;
     options.poll_timeout = 20ms;
     options.statistics_interval = 0ms;

@@ -1,0 +1,323 @@
+// The runner under faults: the dead-letter topic unavailable, brokers down, rebalances between
+// members, a graceful stop handing partitions over, and a member killed with SIGKILL.
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cosmic/kafka/producer.hpp"
+#include "runner_test_support.hpp"
+
+extern char** environ;
+
+namespace cosmic::kafka::test {
+namespace {
+
+class RunnerFaultTest : public testing::EmbeddedClusterTest {
+protected:
+    std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+};
+
+TEST_F(RunnerFaultTest, FailedDeadLetterKeepsTheOffsetAndRetriesUntilTheDlqTakesIt) {
+    COSMIC_REQUIRE_FAULT_INJECTION(cluster_);
+    testing::ProduceRecord malformed;
+    malformed.topic = std::string(kLifecycle);
+    malformed.key = "job-bad";
+    malformed.value = "{broken";
+    malformed.partition = 0;
+    const auto bad = cluster_.Produce(malformed);
+    ProduceEvent(cluster_, "job-next", "next", 0);
+    // No leader for any partition of the dead-letter topic: dead letters time out.
+    for (int p = 0; p < kLifecyclePartitions; ++p) {
+        ASSERT_EQ(rd_kafka_mock_partition_set_leader(cluster_.Mock().Native(), kLifecycleDlq.data(), p, -1),
+                  RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+
+    Recorder recorder;
+    auto options = TestOptions(cluster_, "dlq-fail-group");
+    options.dlq_producer.delivery_timeout = 300ms;
+    Runner runner(options, registry_);
+    runner.On("*", [&](const schema::Event& e, const Delivery& d) {
+        recorder.Add(e, d);
+        return Outcome::kOk;
+    });
+    runner.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+        return MetricValue(*registry_, "cosmic_produce_errors_total", {{"topic", "job-lifecycle.dlq"}}) >= 2;
+    })) << "two dead-letter rounds failed";
+    // Auto-commit runs every 100 ms and a failed round takes 300 ms: had the offset been stored,
+    // it would be committed by now.
+    const auto committed = cluster_.CommittedOffsets("dlq-fail-group", kLifecycle);
+    EXPECT_LE(committed.count(0) ? committed.at(0) : -1, bad.offset) << "offset moved past an undelivered dead letter";
+    EXPECT_EQ(recorder.Count(), 0u) << "the next record must wait behind the dead letter";
+
+    for (int p = 0; p < kLifecyclePartitions; ++p) {
+        cluster_.SetPartitionLeader(kLifecycleDlq, p, 1);
+    }
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() == 1; }));
+    runner.Stop(10s);
+    const auto dead = cluster_.ConsumeToEnd(kLifecycleDlq);
+    ASSERT_GE(dead.size(), 1u);
+    for (const auto& record : dead) {
+        EXPECT_EQ(record.value, "{broken");
+        EXPECT_EQ(record.Header("dlq.original.offset"), std::to_string(bad.offset));
+    }
+    ExpectCommittedToEnd(cluster_, "dlq-fail-group", kLifecycle, kLifecyclePartitions);
+}
+
+TEST_F(RunnerFaultTest, BrokersDownAndUpLoseNothing) {
+    COSMIC_REQUIRE_FAULT_INJECTION(cluster_);
+    for (int i = 0; i < 100; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 17), Marker(i));
+    Recorder recorder;
+    Runner runner(TestOptions(cluster_, "outage-group"), registry_);
+    runner.On("*", [&](const schema::Event& e, const Delivery& d) {
+        recorder.Add(e, d);
+        return Outcome::kOk;
+    });
+    runner.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() >= 100; }));
+    for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerDown(broker);
+    std::this_thread::sleep_for(1500ms);  // the outage itself, not a synchronisation
+    for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerUp(broker);
+    for (int i = 100; i < 200; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 17), Marker(i));
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Markers().size() == 200; }, 60s))
+        << recorder.Markers().size();
+    EXPECT_TRUE(runner.Stop(10s));
+    ExpectCommittedToEnd(cluster_, "outage-group", kLifecycle, kLifecyclePartitions);
+}
+
+class RunnerRebalanceTest : public RunnerFaultTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(RunnerRebalanceTest, SecondMemberTakesPartitionsAndNothingIsLost) {
+    const std::string group = std::string("rebalance-") + GetParam();
+    for (int i = 0; i < 200; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 23), Marker(i));
+    Recorder seen_a;
+    Recorder seen_b;
+    auto options = TestOptions(cluster_, group);
+    options.assignment_strategy = GetParam();
+    auto handler = [](Recorder& recorder) {
+        return [&recorder](const schema::Event& e, const Delivery& d) {
+            recorder.Add(e, d);
+            return Outcome::kOk;
+        };
+    };
+    Runner a(options, std::make_shared<prometheus::Registry>());
+    a.On("*", handler(seen_a));
+    a.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return seen_a.Count() >= 50; }));
+    Runner b(options, std::make_shared<prometheus::Registry>());
+    b.On("*", handler(seen_b));
+    b.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+        const auto pa = a.Assignment();
+        const auto pb = b.Assignment();
+        return !pa.empty() && !pb.empty() && pa.size() + pb.size() == static_cast<std::size_t>(kLifecyclePartitions);
+    })) << "a has " << a.Assignment().size() << ", b has " << b.Assignment().size();
+    const auto pa = a.Assignment();
+    for (const auto& partition : b.Assignment()) {
+        EXPECT_EQ(std::count(pa.begin(), pa.end(), partition), 0) << "partition owned twice";
+    }
+    for (int i = 200; i < 400; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 23), Marker(i));
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+        auto all = seen_a.Markers();
+        all.merge(seen_b.Markers());
+        return all.size() == 400;
+    }));
+    EXPECT_GT(seen_b.Count(), 0u);
+    EXPECT_TRUE(b.Stop(10s));
+    EXPECT_TRUE(a.Stop(10s));
+    ExpectCommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions);
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, RunnerRebalanceTest, ::testing::Values("cooperative-sticky", "range"),
+                         [](const auto& info) { return std::string(info.param).substr(0, 5); });
+
+TEST_F(RunnerFaultTest, StopCommitsLeavesAndTheNextMemberContinuesWhereItStopped) {
+    for (int i = 0; i < 60; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 7), Marker(i));
+    Recorder first;
+    auto options = TestOptions(cluster_, "handover-group");
+    {
+        Runner runner(options, registry_);
+        runner.On("*", [&](const schema::Event& e, const Delivery& d) {
+            first.Add(e, d);
+            return Outcome::kOk;
+        });
+        runner.Start();
+        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return first.Count() == 60; }));
+        EXPECT_TRUE(runner.Stop(5s)) << "stop must finish (commit, leave, flush) within the deadline";
+        EXPECT_TRUE(runner.Stop(5s)) << "a second Stop is a no-op";
+    }
+    ExpectCommittedToEnd(cluster_, "handover-group", kLifecycle, kLifecyclePartitions);
+
+    for (int i = 60; i < 70; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 7), Marker(i));
+    Recorder second;
+    Runner next(options, std::make_shared<prometheus::Registry>());
+    next.On("*", [&](const schema::Event& e, const Delivery& d) {
+        second.Add(e, d);
+        return Outcome::kOk;
+    });
+    next.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return second.Count() >= 10; }));
+    EXPECT_EQ(next.Assignment().size(), static_cast<std::size_t>(kLifecyclePartitions));
+    next.Stop(10s);
+    std::set<std::string> expected;
+    for (int i = 60; i < 70; ++i) expected.insert(Marker(i));
+    EXPECT_EQ(second.Markers(), expected) << "the next member starts exactly at the committed offsets";
+    EXPECT_EQ(second.Count(), 10u);
+}
+
+// ---- at-least-once across SIGKILL ----
+// The parent test runs this same binary as a child consumer (the test below, which skips unless
+// the environment says it is the child), kills it mid-stream, and checks the committed offsets.
+
+constexpr const char* kChildBootstrap = "COSMIC_RUNNER_CHILD_BOOTSTRAP";
+constexpr const char* kChildGroup = "COSMIC_RUNNER_CHILD_GROUP";
+constexpr const char* kChildLog = "COSMIC_RUNNER_CHILD_LOG";
+
+TEST(RunnerChildProcess, ConsumeUntilKilled) {
+    const char* bootstrap = std::getenv(kChildBootstrap);
+    const char* group = std::getenv(kChildGroup);
+    const char* log_path = std::getenv(kChildLog);
+    if (bootstrap == nullptr || group == nullptr || log_path == nullptr) {
+        GTEST_SKIP() << "runs only as the child of RunnerFaultTest.KilledMemberLosesNothing";
+    }
+    const int log = ::open(log_path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    ASSERT_GE(log, 0);
+    RunnerOptions options;
+    options.group_id = group;
+    options.topics = {std::string(kLifecycle)};
+    options.client.properties = {{"bootstrap.servers", bootstrap},
+                                 {"auto.commit.interval.ms", "100"},
+                                 {"session.timeout.ms", "4000"},
+                                 {"heartbeat.interval.ms", "300"},
+                                 {"max.poll.interval.ms", "6000"}};
+    options.fetch_wait_max = 10ms;
+    options.statistics_interval = 0ms;
+    Runner runner(options, nullptr);
+    runner.On("*", [&](const schema::Event& e, const Delivery& d) {
+        // Simulated work, so the kill lands mid-stream; one line per handled record.
+        std::this_thread::sleep_for(2ms);
+        const std::string line =
+            std::to_string(d.partition) + " " + std::to_string(d.offset) + " " + e.correlation_id + "\n";
+        EXPECT_EQ(::write(log, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+        return Outcome::kOk;
+    });
+    runner.Start();
+    for (;;) std::this_thread::sleep_for(1s);  // until SIGKILL
+}
+
+struct Handled {
+    std::map<std::int32_t, std::set<std::int64_t>> offsets;
+    std::set<std::string> markers;
+};
+
+Handled ReadChildLog(const std::string& path) {
+    Handled handled;
+    std::ifstream in(path);
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::string marker;
+    while (in >> partition >> offset >> marker) {
+        handled.offsets[partition].insert(offset);
+        handled.markers.insert(marker);
+    }
+    return handled;
+}
+
+TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAgain) {
+    constexpr int kRecords = 400;
+    for (int i = 0; i < kRecords; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 31), Marker(i));
+    const std::string group = "killed-group";
+    char log_template[] = "/tmp/cosmic-runner-child-XXXXXX";
+    const int fd = ::mkstemp(log_template);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    const std::string log_path = log_template;
+
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    env_strings.push_back(std::string(kChildBootstrap) + "=" + cluster_.Bootstraps());
+    env_strings.push_back(std::string(kChildGroup) + "=" + group);
+    env_strings.push_back(std::string(kChildLog) + "=" + log_path);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::string exe = "/proc/self/exe";
+    std::string filter = "--gtest_filter=RunnerChildProcess.ConsumeUntilKilled";
+    char* argv[] = {exe.data(), filter.data(), nullptr};
+    pid_t child = 0;
+    ASSERT_EQ(::posix_spawn(&child, "/proc/self/exe", nullptr, nullptr, argv, envp.data()), 0);
+
+    const bool mid_stream = EmbeddedCluster::WaitFor([&] {
+        const auto handled = ReadChildLog(log_path);
+        return handled.markers.size() >= kRecords / 3;
+    });
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(mid_stream) << "the child never got going";
+    ASSERT_TRUE(WIFSIGNALED(status));
+    const Handled by_child = ReadChildLog(log_path);
+    ::unlink(log_path.c_str());
+    ASSERT_LT(by_child.markers.size(), static_cast<std::size_t>(kRecords)) << "killed too late to prove anything";
+    RecordProperty("handled_by_killed_member", static_cast<int>(by_child.markers.size()));
+
+    // Committed means handled: every offset below a committed one was handled by the child.
+    const auto committed = cluster_.CommittedOffsets(group, kLifecycle);
+    for (const auto& [partition, next] : committed) {
+        for (std::int64_t offset = 0; offset < next; ++offset) {
+            ASSERT_EQ(by_child.offsets.count(partition) ? by_child.offsets.at(partition).count(offset) : 0u, 1u)
+                << "partition " << partition << " offset " << offset << " committed but never handled";
+        }
+    }
+
+    // The survivor takes over after the dead member's session expires: it reads exactly from
+    // the committed offsets, so duplicates are only records handled but not yet committed.
+    std::mutex mutex;
+    std::map<std::int32_t, std::set<std::int64_t>> by_next;
+    std::set<std::string> markers = by_child.markers;
+    auto options = TestOptions(cluster_, group);
+    Runner next(options, registry_);
+    next.On("*", [&](const schema::Event& e, const Delivery& d) {
+        std::lock_guard lock(mutex);
+        by_next[d.partition].insert(d.offset);
+        markers.insert(e.correlation_id);
+        return Outcome::kOk;
+    });
+    next.Start();
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+        std::lock_guard lock(mutex);
+        return markers.size() == static_cast<std::size_t>(kRecords);
+    }, 60s)) << "records lost";
+    next.Stop(10s);
+    std::lock_guard lock(mutex);
+    std::size_t again = 0;
+    for (const auto& [partition, offsets] : by_next) {
+        for (std::int64_t offset : offsets) {
+            again += by_child.offsets.count(partition) ? by_child.offsets.at(partition).count(offset) : 0;
+        }
+    }
+    RecordProperty("handled_again_after_kill", static_cast<int>(again));
+    for (const auto& [partition, offsets] : by_next) {
+        const std::int64_t start = committed.count(partition) && committed.at(partition) >= 0 ? committed.at(partition) : 0;
+        EXPECT_EQ(*offsets.begin(), start) << "partition " << partition << " did not resume at its committed offset";
+    }
+    ExpectCommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions);
+}
+
+}  // namespace
+}  // namespace cosmic::kafka::test
