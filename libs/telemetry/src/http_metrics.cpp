@@ -7,7 +7,7 @@ namespace {
 
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
     static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                  0.1,    0.25,  0.5,    1.0,   2.5,  5.0,  10.0};
+                                                                  0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
     return kBuckets;
 }
 
@@ -29,8 +29,7 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                      .Add({})) {}
 
 std::string_view HttpMetrics::MethodLabel(std::string_view method) {
-    static constexpr std::array<std::string_view, 7> kKnown{"GET",    "HEAD",  "POST",   "PUT",
-                                                            "DELETE", "PATCH", "OPTIONS"};
+    static constexpr std::array<std::string_view, 7> kKnown{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
     for (const std::string_view known : kKnown) {
         if (known == method) {
             return known;
@@ -62,8 +61,8 @@ prometheus::Counter& HttpMetrics::CounterFor(RouteSeries& series, int status) {
     std::lock_guard lock(mutex_);
     prometheus::Counter* counter = series.by_code_[index].load(std::memory_order_acquire);
     if (counter == nullptr) {
-        counter = &requests_.Add(
-            {{"method", series.method_}, {"route", series.route_}, {"code", std::to_string(status)}});
+        counter =
+            &requests_.Add({{"method", series.method_}, {"route", series.route_}, {"code", std::to_string(status)}});
         series.by_code_[index].store(counter, std::memory_order_release);
     }
     return *counter;
@@ -73,7 +72,8 @@ void HttpMetrics::RouteSeries::Observe(int status, double seconds) {
     if (status < kFirstCode || status >= kFirstCode + kCodes) {
         status = 500;
     }
-    prometheus::Counter* counter = by_code_[static_cast<std::size_t>(status - kFirstCode)].load(std::memory_order_acquire);
+    prometheus::Counter* counter =
+        by_code_[static_cast<std::size_t>(status - kFirstCode)].load(std::memory_order_acquire);
     if (counter == nullptr) {
         counter = &owner_->CounterFor(*this, status);
     }

@@ -20,14 +20,14 @@
 namespace cosmic::telemetry::detail {
 
 class HttpMetrics {
-public:
+  public:
     /// The series of one (method, route) pair. Counters per status code are added on first use
     /// and cached, so later requests never look up a family.
     class RouteSeries {
-    public:
+      public:
         void Observe(int status, double seconds);
 
-    private:
+      private:
         friend class HttpMetrics;
         static constexpr int kFirstCode = 100;
         static constexpr int kCodes = 500;  // 100..599
@@ -50,7 +50,7 @@ public:
     /// Maps a client-supplied method to a bounded label value.
     static std::string_view MethodLabel(std::string_view method);
 
-private:
+  private:
     prometheus::Counter& CounterFor(RouteSeries& series, int status);
 
     prometheus::Family<prometheus::Counter>& requests_;

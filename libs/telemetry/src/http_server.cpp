@@ -25,13 +25,13 @@ constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
 
 /// Counts a request in cosmic_http_requests_in_flight for its whole life, however it ends.
 class InFlight {
-public:
+  public:
     explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
     ~InFlight() { gauge_.Decrement(); }
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
-private:
+  private:
     prometheus::Gauge& gauge_;
 };
 
@@ -144,7 +144,8 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
         switch (match.outcome) {
             case detail::Router::Outcome::kNotFound:
                 if (IsWebSocketPath(raw_path)) {
-                    response = HttpResponse::Error(426, "upgrade_required", "this path only accepts WebSocket upgrades");
+                    response =
+                        HttpResponse::Error(426, "upgrade_required", "this path only accepts WebSocket upgrades");
                     response.headers.emplace_back("Upgrade", "websocket");
                     series = &metrics.Series(method, raw_path);
                 } else {
@@ -162,7 +163,7 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
             case detail::Router::Outcome::kFound: {
                 const RouteEntry& entry = routes[match.route];
                 series = router.Method(match.route) == method ? entry.series
-                                                               : &metrics.Series(method, router.Pattern(match.route));
+                                                              : &metrics.Series(method, router.Pattern(match.route));
                 std::string body;
                 switch (detail::ReadBody(conn, *info, options.max_request_bytes, body)) {
                     case detail::BodyResult::kTooLarge:
@@ -172,9 +173,8 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                         break;
                     case detail::BodyResult::kClientGone:
                         mg_disable_connection_keep_alive(conn);
-                        series->Observe(400, std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                                           started_at)
-                                                 .count());
+                        series->Observe(
+                            400, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
                         return 400;
                     case detail::BodyResult::kOk: {
                         body_consumed = true;
@@ -385,18 +385,20 @@ void HttpServer::Start() {
     const std::string threads = std::to_string(options.threads + static_cast<int>(options.max_websocket_connections));
     const std::string request_timeout = std::to_string(options.request_timeout.count());
     const std::string ping_interval = std::to_string(options.websocket_ping_interval.count());
+    // clang-format off
     std::array<const char*, 19> config{
-        "listening_ports",      listen.c_str(),
-        "num_threads",          threads.c_str(),
-        "request_timeout_ms",   request_timeout.c_str(),
-        "websocket_timeout_ms", ping_interval.c_str(),
+        "listening_ports",            listen.c_str(),
+        "num_threads",                threads.c_str(),
+        "request_timeout_ms",         request_timeout.c_str(),
+        "websocket_timeout_ms",       ping_interval.c_str(),
         "enable_websocket_ping_pong", "yes",
-        "enable_keep_alive",    "yes",
-        "keep_alive_timeout_ms", "500",
-        "decode_url",           "no",  // the router decodes per segment, so "%2F" stays inside one
-        "tcp_nodelay",          "1",
+        "enable_keep_alive",          "yes",
+        "keep_alive_timeout_ms",      "500",
+        "decode_url",                 "no",  // the router decodes per segment, so "%2F" stays inside one
+        "tcp_nodelay",                "1",
         nullptr,
     };
+    // clang-format on
     mg_callbacks callbacks{};
     callbacks.log_message = LogCivetMessage;
     callbacks.connection_close = detail::WebSocketEndpointImpl::OnConnectionClosed;
@@ -406,8 +408,9 @@ void HttpServer::Start() {
     mg_error_data error{&error_code, error_text.data(), error_text.size()};
     mg_context* context = mg_start2(&init, &error);
     if (context == nullptr) {
-        throw std::runtime_error("HTTP server cannot listen on " + listen + ": " +
-                                 (error_text[0] != '\0' ? std::string(error_text.data()) : std::string("unknown error")));
+        throw std::runtime_error(
+            "HTTP server cannot listen on " + listen + ": " +
+            (error_text[0] != '\0' ? std::string(error_text.data()) : std::string("unknown error")));
     }
     mg_set_request_handler(context, "**", Impl::HandleRequest, impl_.get());
     for (const auto& endpoint : impl_->websockets) {

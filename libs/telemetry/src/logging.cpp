@@ -86,7 +86,7 @@ void AppendTimestamp(std::string& out, spdlog::log_clock::time_point time) {
 }
 
 class JsonFormatter final : public spdlog::formatter {
-public:
+  public:
     explicit JsonFormatter(std::string service) : service_json_(detail::JsonString(service)) {}
 
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -112,7 +112,7 @@ public:
 
     std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(*this); }
 
-private:
+  private:
     std::string service_json_;
 };
 

@@ -68,8 +68,8 @@ double CountOpenFds() {
 ProcessMetrics::ProcessMetrics(prometheus::Registry& registry)
     : resident_memory_(MakeGauge(registry, "process_resident_memory_bytes", "Resident memory size in bytes.")),
       virtual_memory_(MakeGauge(registry, "process_virtual_memory_bytes", "Virtual memory size in bytes.")),
-      start_time_(MakeGauge(registry, "process_start_time_seconds",
-                            "Start time of the process since unix epoch in seconds.")),
+      start_time_(
+          MakeGauge(registry, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")),
       open_fds_(MakeGauge(registry, "process_open_fds", "Number of open file descriptors.")),
       max_fds_(MakeGauge(registry, "process_max_fds", "Maximum number of open file descriptors.")),
       threads_(MakeGauge(registry, "process_threads", "Number of OS threads in the process.")),

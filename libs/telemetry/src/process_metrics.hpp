@@ -10,12 +10,12 @@
 namespace cosmic::telemetry::detail {
 
 class ProcessMetrics {
-public:
+  public:
     explicit ProcessMetrics(prometheus::Registry& registry);
     /// Reads /proc and getrusage; called before serialising /metrics.
     void Update();
 
-private:
+  private:
     std::mutex mutex_;
     prometheus::Gauge& resident_memory_;
     prometheus::Gauge& virtual_memory_;

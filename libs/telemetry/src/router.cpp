@@ -74,9 +74,10 @@ std::size_t Router::Add(std::string_view method, std::string_view pattern) {
         if (existing.method != route.method || existing.segments.size() != route.segments.size()) {
             continue;
         }
-        const bool same_shape = std::equal(
-            existing.segments.begin(), existing.segments.end(), route.segments.begin(),
-            [](const Segment& a, const Segment& b) { return a.is_param == b.is_param && (a.is_param || a.text == b.text); });
+        const bool same_shape = std::equal(existing.segments.begin(), existing.segments.end(), route.segments.begin(),
+                                           [](const Segment& a, const Segment& b) {
+                                               return a.is_param == b.is_param && (a.is_param || a.text == b.text);
+                                           });
         if (same_shape) {
             throw std::invalid_argument("route " + route.method + " " + route.pattern + " conflicts with " +
                                         existing.method + " " + existing.pattern);

@@ -15,7 +15,7 @@ namespace cosmic::telemetry::detail {
 std::optional<std::vector<std::string>> SplitPath(std::string_view raw_path);
 
 class Router {
-public:
+  public:
     enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
 
     struct Match {
@@ -35,7 +35,7 @@ public:
     const std::string& Pattern(std::size_t route) const { return routes_[route].pattern; }
     const std::string& Method(std::size_t route) const { return routes_[route].method; }
 
-private:
+  private:
     struct Segment {
         std::string text;  ///< literal text, or the parameter name when is_param
         bool is_param = false;

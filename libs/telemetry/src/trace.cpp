@@ -32,7 +32,10 @@ std::mt19937_64& ThreadRng() {
     // Seeded per thread from the OS plus the thread id and clock, so threads never share a sequence.
     thread_local std::mt19937_64 rng = [] {
         std::random_device device;
-        std::seed_seq seed{device(), device(), device(), device(),
+        std::seed_seq seed{device(),
+                           device(),
+                           device(),
+                           device(),
                            static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())),
                            static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
         return std::mt19937_64(seed);

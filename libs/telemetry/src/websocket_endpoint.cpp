@@ -40,7 +40,8 @@ prometheus::Counter& PathCounter(prometheus::Registry& registry, const std::stri
     return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({{"path", path}});
 }
 
-prometheus::Counter& RejectedCounter(prometheus::Registry& registry, const std::string& path, const std::string& reason) {
+prometheus::Counter& RejectedCounter(prometheus::Registry& registry, const std::string& path,
+                                     const std::string& reason) {
     return prometheus::BuildCounter()
         .Name("cosmic_websocket_rejected_total")
         .Help("WebSocket upgrades refused, by reason")
@@ -104,8 +105,8 @@ WebSocketEndpointImpl::WebSocketEndpointImpl(std::string path, Callbacks callbac
       dropped_(PathCounter(registry, "cosmic_websocket_dropped_total",
                            "WebSocket connections closed because their send queue was full", path_)),
       sent_(PathCounter(registry, "cosmic_websocket_messages_sent_total", "WebSocket text messages sent", path_)),
-      received_(PathCounter(registry, "cosmic_websocket_messages_received_total", "WebSocket text messages received",
-                            path_)),
+      received_(
+          PathCounter(registry, "cosmic_websocket_messages_received_total", "WebSocket text messages received", path_)),
       rejected_forbidden_(RejectedCounter(registry, path_, "forbidden")),
       rejected_capacity_(RejectedCounter(registry, path_, "capacity")),
       rejected_shutting_down_(RejectedCounter(registry, path_, "shutting_down")),
@@ -176,7 +177,8 @@ bool WebSocketEndpointImpl::Close(ConnectionId id) {
         return false;
     }
     connection->closing = true;
-    connection->queue.push_back(Connection::Frame{MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, ClosePayload(kCloseNormal, "")});
+    connection->queue.push_back(
+        Connection::Frame{MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, ClosePayload(kCloseNormal, "")});
     connection->wake.notify_one();
     return true;
 }
@@ -502,8 +504,8 @@ void WebSocketEndpointImpl::BeginShutdown() {
         std::lock_guard lock(connection->mutex);
         if (!connection->closing) {
             connection->closing = true;
-            connection->queue.push_back(
-                Connection::Frame{MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, ClosePayload(kCloseGoingAway, "server stopping")});
+            connection->queue.push_back(Connection::Frame{MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE,
+                                                          ClosePayload(kCloseGoingAway, "server stopping")});
             connection->wake.notify_one();
         }
     }

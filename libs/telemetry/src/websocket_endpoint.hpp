@@ -34,7 +34,7 @@ struct WebSocketShared {
 };
 
 class WebSocketEndpointImpl final : public WebSocketEndpoint {
-public:
+  public:
     WebSocketEndpointImpl(std::string path, Callbacks callbacks, WebSocketShared& shared,
                           prometheus::Registry& registry);
     ~WebSocketEndpointImpl() override;
@@ -61,7 +61,7 @@ public:
     /// Stop(), step 3: shut down the sockets of connections that did not finish the handshake.
     void ForceCloseAll();
 
-private:
+  private:
     struct Connection;
 
     void Writer(Connection& connection);

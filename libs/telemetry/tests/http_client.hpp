@@ -32,7 +32,7 @@ HttpResult HttpCall(const std::string& url, const HttpCallOptions& options = {})
 
 /// A connected TCP socket to 127.0.0.1:port; closes on destruction.
 class RawSocket {
-public:
+  public:
     /// `receive_buffer` > 0 shrinks SO_RCVBUF before connecting (a slow reader).
     explicit RawSocket(int port, int receive_buffer = 0);
     ~RawSocket();
@@ -47,7 +47,7 @@ public:
     std::optional<std::string> ReadExactly(std::size_t n);
     int fd() const { return fd_; }
 
-private:
+  private:
     int fd_ = -1;
     std::string pending_;  ///< bytes read past the last message
     friend class WsClient;
@@ -55,7 +55,7 @@ private:
 
 /// Minimal RFC 6455 client: handshake, masked frames, reading server frames.
 class WsClient {
-public:
+  public:
     struct Frame {
         int opcode = 0;
         bool fin = true;
@@ -65,8 +65,7 @@ public:
     };
 
     /// Connects and sends the upgrade request for `target` (path + optional "?query").
-    WsClient(int port, const std::string& target, const std::vector<std::string>& headers = {},
-             int receive_buffer = 0);
+    WsClient(int port, const std::string& target, const std::vector<std::string>& headers = {}, int receive_buffer = 0);
 
     /// HTTP status of the upgrade response (101 on success) and the whole response text.
     int status() const { return status_; }
@@ -82,7 +81,7 @@ public:
 
     RawSocket& socket() { return socket_; }
 
-private:
+  private:
     RawSocket socket_;
     int status_ = 0;
     std::string response_;

@@ -27,11 +27,12 @@ using testing::RawSocket;
 std::pair<std::string, std::string> ErrorFields(const std::string& json) {
     simdjson::dom::parser parser;
     const simdjson::dom::element doc = parser.parse(json);
-    return {std::string(std::string_view(doc["error"]["code"])), std::string(std::string_view(doc["error"]["message"]))};
+    return {std::string(std::string_view(doc["error"]["code"])),
+            std::string(std::string_view(doc["error"]["message"]))};
 }
 
 class HttpServerTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { registry_ = std::make_shared<prometheus::Registry>(); }
     // The server goes first: its callbacks refer to state owned by the test.
     void TearDown() override { server_.reset(); }
@@ -76,7 +77,8 @@ TEST_F(HttpServerTest, RoutesPassDecodedPathParameters) {
 
 TEST_F(HttpServerTest, MostSpecificRouteWins) {
     HttpServer& server = MakeServer();
-    server.Route("GET", "/api/v1/metrics/jobs/{id}", [](const HttpRequest&) { return HttpResponse::Json(200, "param"); });
+    server.Route("GET", "/api/v1/metrics/jobs/{id}",
+                 [](const HttpRequest&) { return HttpResponse::Json(200, "param"); });
     server.Route("GET", "/api/v1/metrics/jobs/summary",
                  [](const HttpRequest&) { return HttpResponse::Json(200, "literal"); });
     Start();
@@ -99,7 +101,8 @@ TEST_F(HttpServerTest, QueryParametersAreDecodedAndHeadersCaseInsensitive) {
     HttpCallOptions options;
     options.headers = {"X-Token: secret"};
     ASSERT_EQ(HttpCall(base_ + "/q?status=running&name=a+b%26c%3D&empty=&flag&status=second", options).status, 200);
-    EXPECT_EQ(seen, "running|a b&c=|||<none>|secret|127.0.0.1|/q|status=running&name=a+b%26c%3D&empty=&flag&status=second");
+    EXPECT_EQ(seen,
+              "running|a b&c=|||<none>|secret|127.0.0.1|/q|status=running&name=a+b%26c%3D&empty=&flag&status=second");
 }
 
 TEST_F(HttpServerTest, UnknownPathIs404WithJsonError) {
@@ -338,8 +341,12 @@ TEST_F(HttpServerTest, MetricsPassPromtool) {
     }
     HttpServer& server = MakeServer();
     server.Route("GET", "/x/{id}", [](const HttpRequest&) { return HttpResponse::Json(200, "{}"); });
-    prometheus::BuildCounter().Name("cosmic_test_events_total").Help("Test counter").Register(*registry_).Add(
-        {{"topic", "job-metrics"}}).Increment();
+    prometheus::BuildCounter()
+        .Name("cosmic_test_events_total")
+        .Help("Test counter")
+        .Register(*registry_)
+        .Add({{"topic", "job-metrics"}})
+        .Increment();
     Start();
     HttpCall(base_ + "/x/1");
     HttpCall(base_ + "/missing");

@@ -18,7 +18,7 @@ namespace cosmic::telemetry {
 namespace {
 
 class LoggingTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         previous_ = spdlog::default_logger();
         sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
@@ -84,8 +84,8 @@ TEST_F(LoggingTest, MessagesAreEscaped) {
     EXPECT_EQ(Field(line, "level"), "error");
     const std::string replacement = "\xEF\xBF\xBD";
     const std::string expected = std::string("quote\" backslash\\ newline\n tab\t nul") + '\0' + " ctl\x01 del\x7f" +
-                                 " utf8 é 🚀 bad" + replacement + replacement + " overlong" + replacement +
-                                 replacement + " surrogate" + replacement + replacement + replacement + " end";
+                                 " utf8 é 🚀 bad" + replacement + replacement + " overlong" + replacement + replacement +
+                                 " surrogate" + replacement + replacement + replacement + " end";
     EXPECT_EQ(Field(line, "msg"), expected);
 }
 

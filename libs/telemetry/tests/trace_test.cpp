@@ -43,14 +43,14 @@ TEST(TraceTest, RejectsMalformedHeaders) {
         "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",        // upper-case hex
         "00-0af7651916cd43dd8448eb211c80319c-B7AD6B7169203331-01",
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0A",
-        "00-00000000000000000000000000000000-b7ad6b7169203331-01",        // all-zero trace id
-        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",        // all-zero span id
-        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",        // forbidden version
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",  // all-zero trace id
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  // all-zero span id
+        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  // forbidden version
         "0g-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "00-0af7651916cd43dd8448eb211c80319c_b7ad6b7169203331-01",
         "00-0af7651916cd43dd8448eb211c8031zz-b7ad6b7169203331-01",
-        "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x",       // later version: extra needs '-'
+        "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x",  // later version: extra needs '-'
     };
     for (const std::string& header : bad) {
         EXPECT_FALSE(ParseTraceparent(header)) << header;
@@ -58,7 +58,8 @@ TEST(TraceTest, RejectsMalformedHeaders) {
 }
 
 TEST(TraceTest, LaterVersionsMayAppendFields) {
-    const auto context = ParseTraceparent("cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-holds");
+    const auto context =
+        ParseTraceparent("cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-holds");
     ASSERT_TRUE(context);
     EXPECT_EQ(context->trace_id, "0af7651916cd43dd8448eb211c80319c");
     // What we emit is always version 00.

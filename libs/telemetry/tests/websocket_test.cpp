@@ -42,7 +42,7 @@ struct Observed {
 };
 
 class WebSocketTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { registry_ = std::make_shared<prometheus::Registry>(); }
     // The server goes first: its callbacks refer to state owned by the test.
     void TearDown() override { server_.reset(); }
@@ -90,9 +90,8 @@ protected:
     }
 
     bool WaitClosed(ConnectionId id) {
-        return observed_.Wait([id](Observed& o) {
-            return std::find(o.closed.begin(), o.closed.end(), id) != o.closed.end();
-        });
+        return observed_.Wait(
+            [id](Observed& o) { return std::find(o.closed.begin(), o.closed.end(), id) != o.closed.end(); });
     }
 
     std::shared_ptr<prometheus::Registry> registry_;

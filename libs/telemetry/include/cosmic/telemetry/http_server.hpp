@@ -21,10 +21,10 @@ namespace cosmic::telemetry {
 
 struct HttpRequest {
     std::string method;
-    std::string path;                 ///< without the query string
-    std::string query;                ///< raw query string, without '?'
+    std::string path;   ///< without the query string
+    std::string query;  ///< raw query string, without '?'
     std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  ///< names as sent
+    std::vector<std::pair<std::string, std::string>> headers;      ///< names as sent
     std::vector<std::pair<std::string, std::string>> path_params;  ///< from "{name}" segments
     std::string remote_addr;
 
@@ -55,10 +55,10 @@ using ReadinessCheck = std::function<bool(std::string& detail)>;
 
 struct HttpServerOptions {
     std::string bind_address = "0.0.0.0";
-    int port = 0;                                  ///< 0 = any free port
-    std::size_t max_request_bytes = 1024 * 1024;   ///< larger bodies get 413
-    int threads = 4;                               ///< HTTP worker threads (WebSockets get their own)
-    std::size_t websocket_queue_messages = 256;    ///< per connection; a full queue drops the client
+    int port = 0;                                 ///< 0 = any free port
+    std::size_t max_request_bytes = 1024 * 1024;  ///< larger bodies get 413
+    int threads = 4;                              ///< HTTP worker threads (WebSockets get their own)
+    std::size_t websocket_queue_messages = 256;   ///< per connection; a full queue drops the client
     /// civetweb keeps one thread per open WebSocket, so they are capped: beyond this, upgrades get 503.
     std::size_t max_websocket_connections = 64;
     /// Incoming WebSocket messages larger than this close the connection (status 1009).
@@ -75,7 +75,7 @@ struct HttpServerOptions {
 /// Callbacks run on the server thread that owns the connection (one at a time per connection)
 /// and hold that thread, so they should be quick; Send() and Close() may be called from them.
 class WebSocketEndpoint {
-public:
+  public:
     using ConnectionId = std::uint64_t;
     struct Callbacks {
         /// Called on upgrade, before the handshake, with the request's headers and query; return
@@ -98,7 +98,7 @@ public:
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(HttpServerOptions options, std::shared_ptr<prometheus::Registry> registry);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -120,7 +120,7 @@ public:
     /// The bound port (after Start()).
     int Port() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -31,13 +31,13 @@ std::unique_ptr<spdlog::formatter> MakeJsonFormatter(std::string_view service);
 
 /// Sets correlation_id / trace_id for log lines written by this thread while in scope.
 class ScopedLogContext {
-public:
+  public:
     ScopedLogContext(std::string_view correlation_id, std::string_view trace_id);
     ~ScopedLogContext();
     ScopedLogContext(const ScopedLogContext&) = delete;
     ScopedLogContext& operator=(const ScopedLogContext&) = delete;
 
-private:
+  private:
     std::string previous_correlation_id_;
     std::string previous_trace_id_;
 };
@@ -50,14 +50,14 @@ std::string_view CurrentTraceId();
 /// paths that can fire per message). Thread-safe and lock-free, so one limiter can guard an
 /// error path shared by many threads.
 class RateLimiter {
-public:
+  public:
     explicit RateLimiter(std::chrono::milliseconds interval = std::chrono::seconds(5));
     RateLimiter(const RateLimiter& other);
     RateLimiter& operator=(const RateLimiter& other);
     /// True when the caller may log now; `suppressed` is how many were held back since the last.
     bool Allow(std::uint64_t& suppressed);
 
-private:
+  private:
     std::chrono::milliseconds interval_;
     std::atomic<std::int64_t> next_ns_{0};  ///< steady_clock time (ns) of the next allowed message
     std::atomic<std::uint64_t> suppressed_{0};
