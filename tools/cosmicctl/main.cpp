@@ -1,0 +1,20 @@
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "src/cli.hpp"
+#include "src/environment.hpp"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnStop(int /*signal*/) { g_stop.store(true); }
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGINT, OnStop);
+    std::signal(SIGTERM, OnStop);
+    return cosmic::cosmicctl::Main(std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
+                                   {std::cin, std::cout, std::cerr}, g_stop);
+}

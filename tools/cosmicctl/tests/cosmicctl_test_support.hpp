@@ -1,0 +1,50 @@
+#pragma once
+// Runs cosmicctl's Main against a test cluster and captures its output.
+
+#include <atomic>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace cosmic::cosmicctl::test {
+
+struct Run {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+inline Run Cosmicctl(const std::string& bootstrap, std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv = {"--bootstrap", bootstrap};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::istringstream in(input);
+    std::ostringstream out;
+    std::ostringstream err;
+    static const std::atomic<bool> kNeverStop{false};
+    Run run;
+    run.status = Main(argv, {}, Io{in, out, err}, kNeverStop);
+    run.out = out.str();
+    run.err = err.str();
+    return run;
+}
+
+/// The whitespace-separated fields of the output line starting with `first`, or empty.
+inline std::vector<std::string> Row(const std::string& text, const std::string& first, int nth = 0) {
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::vector<std::string> fields;
+        for (std::string word; words >> word;) {
+            fields.push_back(word);
+        }
+        if (!fields.empty() && fields[0] == first && nth-- == 0) {
+            return fields;
+        }
+    }
+    return {};
+}
+
+}  // namespace cosmic::cosmicctl::test
