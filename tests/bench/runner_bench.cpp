@@ -1,0 +1,171 @@
+// runner_bench: consume N pre-produced ~400-byte job.metrics events through the Runner (parse,
+// dispatch, no-op handler, offset store, metrics) beside a raw librdkafka poll loop (poll, offset
+// store) with the same consumer settings, on the same mock cluster in the same run.
+//
+//   runner_bench [records=500000] [rounds=2]
+
+#include <librdkafka/rdkafka.h>
+#include <prometheus/registry.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cosmic/kafka/mock_cluster.hpp"
+#include "cosmic/kafka/producer.hpp"
+#include "cosmic/kafka/runner.hpp"
+#include "cosmic/schema/payloads.hpp"
+#include "cosmic/schema/writer.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+using cosmic::kafka::ClientConfig;
+using cosmic::kafka::MockCluster;
+
+constexpr const char* kTopic = "job-metrics";
+constexpr int kPartitions = 64;  // the mock keeps ~5 MiB per partition: spread the load
+
+cosmic::schema::Event MetricsEvent(int i) {
+    auto event = cosmic::schema::NewEvent(cosmic::schema::TopicId::kJobMetrics, "job.metrics", "bench-executor");
+    event.job_id = "job-" + cosmic::schema::NewUuid();
+    event.correlation_id = cosmic::schema::NewUuid();
+    event.user_id = "user-" + std::to_string(i % 1000);
+    event.sample = cosmic::schema::MetricsSample{12.5 + i % 80, 2048.25, 10.5, 3.25, 1000 + i, event.occurred_at};
+    event.payload = cosmic::schema::MetricsPayload(event.sample);
+    return event;
+}
+
+long MaxRssMb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;
+}
+
+void Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
+    char error[256];
+    if (rd_kafka_conf_set(conf, name, value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
+        std::fprintf(stderr, "%s: %s\n", name, error);
+        std::exit(2);
+    }
+}
+
+int NoStats(rd_kafka_t*, char*, size_t, void*) {
+    return 0;
+}
+
+/// The baseline: the consumer settings the runner uses, and the least a correct at-least-once
+/// loop does per record (poll, store the offset).
+double RunRaw(const MockCluster& cluster, const std::string& group, long records) {
+    const cosmic::kafka::RunnerOptions defaults;
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    Set(conf, "bootstrap.servers", cluster.Bootstraps());
+    Set(conf, "group.id", group);
+    Set(conf, "partition.assignment.strategy", defaults.assignment_strategy);
+    Set(conf, "auto.offset.reset", "earliest");
+    Set(conf, "fetch.wait.max.ms", std::to_string(defaults.fetch_wait_max.count()));
+    Set(conf, "statistics.interval.ms", std::to_string(defaults.statistics_interval.count()));
+    Set(conf, "queued.max.messages.kbytes", std::to_string(defaults.max_prefetch_kbytes));
+    Set(conf, "enable.auto.commit", "true");
+    Set(conf, "enable.auto.offset.store", "false");
+    rd_kafka_conf_set_stats_cb(conf, &NoStats);
+    char error[256];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, kTopic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+
+    long seen = 0;
+    Clock::time_point first{};
+    while (seen < records) {
+        rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, 100);
+        if (message == nullptr) continue;
+        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (seen++ == 0) first = Clock::now();
+            rd_kafka_offset_store(message->rkt, message->partition, message->offset);
+        }
+        rd_kafka_message_destroy(message);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return static_cast<double>(records - 1) / seconds;
+}
+
+double RunRunner(const MockCluster& cluster, const std::string& group, long records) {
+    cosmic::kafka::RunnerOptions options;
+    options.group_id = group;
+    options.topics = {kTopic};
+    options.client.properties = {{"bootstrap.servers", cluster.Bootstraps()}};
+    std::atomic<long> seen{0};
+    std::atomic<Clock::rep> first{0};
+    std::atomic<Clock::rep> last{0};
+    cosmic::kafka::Runner runner(options, std::make_shared<prometheus::Registry>());
+    runner.On("job.metrics", [&](const cosmic::schema::Event&, const cosmic::kafka::Delivery&) {
+        const long n = ++seen;
+        if (n == 1) first = Clock::now().time_since_epoch().count();
+        if (n == records) last = Clock::now().time_since_epoch().count();
+        return cosmic::kafka::Outcome::kOk;
+    });
+    runner.Start();
+    while (last.load() == 0) std::this_thread::sleep_for(10ms);
+    runner.Stop();
+    const double seconds = std::chrono::duration<double>(Clock::duration(last.load() - first.load())).count();
+    return static_cast<double>(records - 1) / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const long records = argc > 1 ? std::atol(argv[1]) : 500000;
+    const int rounds = argc > 2 ? std::atoi(argv[2]) : 2;
+    MockCluster cluster(3);
+    cluster.CreateTopic(kTopic, kPartitions, 1);
+    {
+        ClientConfig config;
+        config.properties = {{"bootstrap.servers", cluster.Bootstraps()}};
+        cosmic::kafka::ProducerOptions producer_options;
+        producer_options.max_queued_messages = 500000;
+        producer_options.max_queued_kbytes = 1 << 20;
+        producer_options.enqueue_timeout = 60s;
+        cosmic::kafka::Producer producer(config, producer_options, nullptr);
+        std::size_t bytes = 0;
+        for (long i = 0; i < records; ++i) {
+            const auto event = MetricsEvent(static_cast<int>(i));
+            bytes += cosmic::schema::Serialize(event).size();
+            if (auto error = producer.Publish(event)) {
+                std::fprintf(stderr, "produce: %s\n", error.ToString().c_str());
+                return 1;
+            }
+        }
+        if (producer.Flush(300s) != 0) {
+            std::fprintf(stderr, "produce: not everything delivered\n");
+            return 1;
+        }
+        std::printf("runner_bench: %ld records of %.0f bytes (avg) on a %d-partition mock topic, %d round(s)\n",
+                    records, static_cast<double>(bytes) / static_cast<double>(records), kPartitions, rounds);
+    }
+    std::printf("%-36s %14s\n", "consumer", "events/s");
+    std::vector<double> raw;
+    std::vector<double> runner;
+    for (int round = 0; round < rounds; ++round) {
+        raw.push_back(RunRaw(cluster, "bench-raw-" + std::to_string(round), records));
+        std::printf("%-36s %14.0f\n", "raw poll + offset store", raw.back());
+        runner.push_back(RunRunner(cluster, "bench-runner-" + std::to_string(round), records));
+        std::printf("%-36s %14.0f\n", "Runner (parse, dispatch, no-op)", runner.back());
+    }
+    const double best_raw = *std::max_element(raw.begin(), raw.end());
+    const double best_runner = *std::max_element(runner.begin(), runner.end());
+    std::printf("best: raw %.0f/s, runner %.0f/s, ratio %.1f%% (goal >= 80%%); max RSS %ld MiB\n", best_raw,
+                best_runner, 100.0 * best_runner / best_raw, MaxRssMb());
+    return 0;
+}
