@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""The topic table (DESIGN.md §4) as the deploy files see it, and checks against it.
+
+The source of truth is libs/schema/src/topics.cpp. This reads it either from a program that
+prints it (tests/e2e's e2e_topic_table: "<name> <partitions> <retention.ms> <compression>" per
+line, .dlq twins included) or, without a build, by parsing topics.cpp/topics.hpp minimally; a
+parse that finds nothing fails loudly instead of checking against an empty table.
+
+    topic_table.py show                          # the table, one topic a line
+    topic_table.py strimzi > k8s/overlays/production/kafka-topics.yaml
+    topic_table.py check-strimzi FILE            # KafkaTopics == table (+ .dlq), RF 3, min.isr 2
+    topic_table.py check-compose FILE            # topic-init applies the table with RF 3 / min.isr 2
+    topic_table.py check-keda FILE               # ScaledObjects name table topics, max <= partitions
+
+Options: --table-binary PATH (run it for the table), --source-dir DIR (repository root).
+Exit status 0 when everything matches, 1 with one line per difference otherwise.
+"""
+import argparse
+import pathlib
+import re
+import subprocess
+import sys
+
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+STRIMZI_API = "kafka.strimzi.io/v1"
+STRIMZI_CLUSTER = "cosmic"
+CLEANUP_POLICY = "delete"
+DLQ_SUFFIX = ".dlq"
+
+
+class Topic:
+    def __init__(self, name, partitions, retention_ms, compression):
+        self.name = name
+        self.partitions = partitions
+        self.retention_ms = retention_ms
+        self.compression = compression
+
+
+class Table:
+    def __init__(self, topics, replication, min_insync):
+        self.topics = topics  # table topics and their .dlq twins, in table order
+        self.replication = replication
+        self.min_insync = min_insync
+
+    def by_name(self):
+        return {t.name: t for t in self.topics}
+
+
+def _constant(text, pattern, what, path):
+    match = re.search(pattern, text)
+    if not match:
+        raise SystemExit(f"topic_table: cannot find {what} in {path}; update {__file__} or pass --table-binary")
+    return match
+
+
+def parse_sources(source_dir):
+    """Reads the table out of topics.cpp and its constants out of topics.hpp."""
+    cpp = source_dir / "libs/schema/src/topics.cpp"
+    hpp = source_dir / "libs/schema/include/cosmic/schema/topics.hpp"
+    cpp_text = cpp.read_text(encoding="utf-8")
+    hpp_text = hpp.read_text(encoding="utf-8")
+    row = re.compile(r'\{\s*TopicId::k\w+,\s*"([a-z0-9.-]+)",\s*(\d+),\s*Days\((\d+)\),\s*KeyField::k\w+,\s*'
+                     r'"\w+",\s*"(\w+)"')
+    day_ms = 24 * 3600 * 1000
+    base = [Topic(m.group(1), int(m.group(2)), int(m.group(3)) * day_ms, m.group(4)) for m in row.finditer(cpp_text)]
+    if len(base) < 1:
+        raise SystemExit(f"topic_table: no topic rows found in {cpp}; update {__file__} or pass --table-binary")
+    dlq = _constant(hpp_text, r"kDlqRetention\s*=\s*std::chrono::hours\((\d+)\s*\*\s*(\d+)\)", "kDlqRetention", hpp)
+    dlq_ms = int(dlq.group(1)) * int(dlq.group(2)) * 3600 * 1000
+    replication = int(_constant(hpp_text, r"kProductionReplicationFactor\s*=\s*(\d+)", "replication", hpp).group(1))
+    min_insync = int(_constant(hpp_text, r"kProductionMinInsyncReplicas\s*=\s*(\d+)", "min.insync", hpp).group(1))
+    topics = []
+    for topic in base:
+        topics.append(topic)
+        topics.append(Topic(topic.name + DLQ_SUFFIX, topic.partitions, dlq_ms, topic.compression))
+    return Table(topics, replication, min_insync), hpp_text
+
+
+def run_binary(binary, source_dir):
+    """The table as the program prints it; the production constants still come from topics.hpp."""
+    out = subprocess.run([binary], check=True, capture_output=True, text=True).stdout
+    topics = []
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        name, partitions, retention_ms, compression = line.split()
+        topics.append(Topic(name, int(partitions), int(retention_ms), compression))
+    if not topics:
+        raise SystemExit(f"topic_table: {binary} printed no topics")
+    parsed, _ = parse_sources(source_dir)
+    return Table(topics, parsed.replication, parsed.min_insync)
+
+
+def load_table(args):
+    source_dir = pathlib.Path(args.source_dir)
+    if args.table_binary:
+        table = run_binary(args.table_binary, source_dir)
+        # Both readings must agree, or the parser has drifted from topics.cpp.
+        parsed, _ = parse_sources(source_dir)
+        if [vars(t) for t in parsed.topics] != [vars(t) for t in table.topics]:
+            raise SystemExit("topic_table: topics.cpp parse differs from " + args.table_binary)
+        return table
+    return parse_sources(source_dir)[0]
+
+
+def load_documents(path):
+    with open(path, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def render_strimzi(table):
+    out = [
+        "# Strimzi KafkaTopics for the topic table (libs/schema/src/topics.cpp) and the .dlq twins.",
+        "# Generated by deploy/topics/topic_table.py strimzi; tests/deploy/validate.sh checks it",
+        "# against the table. The Topic Operator of the Kafka cluster named by strimzi.io/cluster",
+        "# must watch this namespace. Partitions can only grow.",
+    ]
+    for t in table.topics:
+        out += [
+            "---",
+            f"apiVersion: {STRIMZI_API}",
+            "kind: KafkaTopic",
+            "metadata:",
+            f"  name: {t.name.replace('.', '-')}",
+            "  labels:",
+            f"    strimzi.io/cluster: {STRIMZI_CLUSTER}",
+            "spec:",
+            f"  topicName: {t.name}",
+            f"  partitions: {t.partitions}",
+            f"  replicas: {table.replication}",
+            "  config:",
+            f"    retention.ms: {t.retention_ms}",
+            f"    compression.type: {t.compression}",
+            f"    min.insync.replicas: {table.min_insync}",
+            f"    cleanup.policy: {CLEANUP_POLICY}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def check_strimzi(table, path):
+    errors = []
+    seen = {}
+    for doc in load_documents(path):
+        if doc.get("kind") != "KafkaTopic":
+            continue
+        if doc.get("apiVersion") != STRIMZI_API:
+            errors.append(f"{doc['metadata']['name']}: apiVersion {doc.get('apiVersion')} (want {STRIMZI_API})")
+        if not doc["metadata"].get("labels", {}).get("strimzi.io/cluster"):
+            errors.append(f"{doc['metadata']['name']}: no strimzi.io/cluster label")
+        spec = doc.get("spec", {})
+        seen[spec.get("topicName", doc["metadata"]["name"])] = spec
+    want = table.by_name()
+    for name in sorted(set(seen) - set(want)):
+        errors.append(f"{name}: KafkaTopic for a topic that is not in the table")
+    for name, topic in want.items():
+        spec = seen.get(name)
+        if spec is None:
+            errors.append(f"{name}: no KafkaTopic")
+            continue
+        config = {k: str(v) for k, v in (spec.get("config") or {}).items()}
+        expect = {
+            "partitions": (spec.get("partitions"), topic.partitions),
+            "replicas": (spec.get("replicas"), table.replication),
+            "retention.ms": (config.get("retention.ms"), str(topic.retention_ms)),
+            "compression.type": (config.get("compression.type"), topic.compression),
+            "min.insync.replicas": (config.get("min.insync.replicas"), str(table.min_insync)),
+            "cleanup.policy": (config.get("cleanup.policy"), CLEANUP_POLICY),
+        }
+        for key, (have, should) in expect.items():
+            if have != should:
+                errors.append(f"{name}: {key} is {have!r}, the table says {should!r}")
+    return errors
+
+
+def check_compose(table, path):
+    with open(path, encoding="utf-8") as f:
+        compose = yaml.safe_load(f)
+    services = compose.get("services", {})
+    init = services.get("topic-init")
+    if init is None:
+        return ["no topic-init service"]
+    command = init.get("command")
+    if not isinstance(command, list):
+        return [f"topic-init: command must be a list, got {command!r}"]
+    errors = []
+    verb = command[command.index("topics"):command.index("topics") + 2] if "topics" in command else []
+    if command[:1] != ["cosmicctl"] or verb != ["topics", "apply"]:
+        errors.append(f"topic-init: command {command} is not `cosmicctl ... topics apply ...`")
+
+    def flag(name):
+        return command[command.index(name) + 1] if name in command else None
+
+    if flag("--replication") != str(table.replication):
+        errors.append(f"topic-init: --replication {flag('--replication')}, the table says {table.replication}")
+    if flag("--min-insync") != str(table.min_insync):
+        errors.append(f"topic-init: --min-insync {flag('--min-insync')}, the table says {table.min_insync}")
+    if "--no-dlq" in command or "--dry-run" in command:
+        errors.append("topic-init: must create the .dlq twins and apply (no --no-dlq / --dry-run)")
+    brokers = [n for n, s in services.items() if str(s.get("image", "")).startswith("apache/kafka:")]
+    if len(brokers) < table.replication:
+        errors.append(f"{len(brokers)} Kafka brokers cannot hold replication {table.replication}")
+    return errors
+
+
+def check_keda(table, path):
+    errors = []
+    want = table.by_name()
+    for doc in load_documents(path):
+        if doc.get("kind") != "ScaledObject":
+            continue
+        name = doc["metadata"]["name"]
+        spec = doc.get("spec", {})
+        for trigger in spec.get("triggers", []):
+            if trigger.get("type") != "kafka":
+                continue
+            meta = trigger.get("metadata", {})
+            topic = want.get(meta.get("topic"))
+            if topic is None:
+                errors.append(f"{name}: trigger topic {meta.get('topic')!r} is not in the table")
+                continue
+            if not meta.get("consumerGroup") or not meta.get("lagThreshold"):
+                errors.append(f"{name}: kafka trigger needs consumerGroup and lagThreshold")
+            if int(spec.get("maxReplicaCount", 100)) > topic.partitions:
+                errors.append(f"{name}: maxReplicaCount {spec.get('maxReplicaCount')} exceeds the "
+                              f"{topic.partitions} partitions of {topic.name}")
+    return errors
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table-binary")
+    parser.add_argument("--source-dir", default=str(REPO))
+    parser.add_argument("command", choices=["show", "strimzi", "check-strimzi", "check-compose", "check-keda"])
+    parser.add_argument("file", nargs="?")
+    args = parser.parse_args()
+    table = load_table(args)
+    if args.command == "show":
+        for t in table.topics:
+            print(t.name, t.partitions, t.retention_ms, t.compression)
+        return 0
+    if args.command == "strimzi":
+        sys.stdout.write(render_strimzi(table))
+        return 0
+    if not args.file:
+        parser.error(f"{args.command} needs a FILE")
+    check = {"check-strimzi": check_strimzi, "check-compose": check_compose, "check-keda": check_keda}[args.command]
+    errors = check(table, args.file)
+    for error in errors:
+        print(f"{args.file}: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
