@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""Structural checks of the rendered deploy files (called by tests/deploy/validate.sh).
+
+    check_manifests.py k8s RENDERED.yaml [--production]   # kubectl kustomize output
+    check_manifests.py compose CONFIG.yaml PROMETHEUS.yml  # docker-compose config output
+    check_manifests.py grafana DASHBOARD.json DATASOURCES.yml OUT_RULES.yml
+
+Prints one line per problem on stderr; exit status 1 when there is any.
+"""
+import json
+import re
+import sys
+
+import yaml
+
+SERVICES = {
+    "job-orchestrator": 8081,
+    "metrics-consumer": 8082,
+    "notification-consumer": 8083,
+    "audit-consumer": 8084,
+    "health-monitor": 8085,
+}
+IMAGE = "cosmic-horizons/events"
+SHUTDOWN_DEADLINE_S = 10
+WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
+
+
+def pod_spec(doc):
+    kind = doc["kind"]
+    if kind == "Pod":
+        return doc["spec"]
+    if kind == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return doc["spec"]["template"]["spec"]
+
+
+def selects(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def selector_of(doc):
+    """A Service's selector is a plain map; a PodDisruptionBudget's is a LabelSelector."""
+    selector = doc["spec"].get("selector") or {}
+    return selector if doc["kind"] == "Service" else selector.get("matchLabels")
+
+
+def check_http_probe(errors, where, container, probe, path):
+    spec = container.get(probe)
+    get = (spec or {}).get("httpGet")
+    if not get or get.get("path") != path:
+        errors.append(f"{where}: {probe} must be an httpGet on {path}")
+
+
+def check_cosmic_deployment(errors, doc, docs, production):
+    name = doc["metadata"]["name"]
+    where = f"Deployment/{name}"
+    spec = pod_spec(doc)
+    template = doc["spec"]["template"]
+    container = spec["containers"][0]
+    args = container.get("args") or container.get("command") or []
+    if not args or args[0] not in SERVICES:
+        errors.append(f"{where}: first argument {args[:1]} is not one of the five services")
+        return
+    port = SERVICES[args[0]]
+    if name != args[0]:
+        errors.append(f"{where}: runs {args[0]}")
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    if grace <= SHUTDOWN_DEADLINE_S + 2:
+        errors.append(f"{where}: terminationGracePeriodSeconds {grace} must exceed the {SHUTDOWN_DEADLINE_S} s "
+                      "shutdown deadline plus the runtime's 2 s margin")
+    check_http_probe(errors, where, container, "livenessProbe", "/healthz")
+    check_http_probe(errors, where, container, "readinessProbe", "/readyz")
+    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+    if ports.get("http") != port:
+        errors.append(f"{where}: container port `http` is {ports.get('http')}, the service listens on {port}")
+    annotations = template["metadata"].get("annotations", {})
+    if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/port") != str(port):
+        errors.append(f"{where}: prometheus.io/scrape and prometheus.io/port={port} annotations missing")
+    pod_security = spec.get("securityContext", {})
+    security = container.get("securityContext", {})
+    if pod_security.get("runAsNonRoot") is not True:
+        errors.append(f"{where}: securityContext.runAsNonRoot must be true")
+    if security.get("readOnlyRootFilesystem") is not True or security.get("allowPrivilegeEscalation") is not False:
+        errors.append(f"{where}: needs readOnlyRootFilesystem true and allowPrivilegeEscalation false")
+    resources = container.get("resources", {})
+    if not resources.get("requests") or not resources.get("limits", {}).get("memory"):
+        errors.append(f"{where}: needs resource requests and a memory limit")
+    mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+    for path in ("/var/lib/cosmic", "/tmp"):
+        if path not in mounts:
+            errors.append(f"{where}: nothing mounted at {path} (the root filesystem is read-only)")
+    labels = template["metadata"].get("labels", {})
+    covering = {d["kind"] for d in docs
+                if d["kind"] in ("Service", "PodDisruptionBudget") and selects(selector_of(d), labels)}
+    for kind in ("Service", "PodDisruptionBudget"):
+        if kind not in covering:
+            errors.append(f"{where}: no {kind} selects its pods")
+    if production:
+        for volume in spec.get("volumes", []):
+            if "persistentVolumeClaim" in volume:
+                errors.append(f"{where}: production keeps state in PostgreSQL, not on volume {volume['name']}")
+        replicas = doc["spec"].get("replicas", 1)
+        if name == "health-monitor" and replicas != 1:
+            errors.append(f"{where}: health-monitor must run as one replica")
+        elif name != "health-monitor" and replicas < 2:
+            errors.append(f"{where}: production runs at least 2 replicas")
+
+
+def check_k8s(path, production):
+    with open(path, encoding="utf-8") as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    errors = []
+    deployments = {}
+    for doc in docs:
+        if doc["kind"] not in WORKLOADS:
+            continue
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        spec = pod_spec(doc)
+        if spec.get("enableServiceLinks") is not False:
+            errors.append(f"{where}: enableServiceLinks must be false (KAFKA_* service links become properties)")
+        images = [c.get("image", "") for c in spec.get("containers", [])]
+        if doc["kind"] == "Deployment" and any(IMAGE in image for image in images):
+            deployments[doc["metadata"]["name"]] = doc
+            check_cosmic_deployment(errors, doc, docs, production)
+    for name in SERVICES:
+        if name not in deployments:
+            errors.append(f"no Deployment for {name}")
+    if production:
+        for doc in docs:
+            if doc["kind"] == "ScaledObject":
+                target = doc["spec"]["scaleTargetRef"]["name"]
+                if target not in deployments:
+                    errors.append(f"ScaledObject/{doc['metadata']['name']}: no Deployment {target}")
+                if target == "health-monitor":
+                    errors.append("health-monitor must not be autoscaled")
+        monitors = [d for d in docs if d["kind"] == "ServiceMonitor"]
+        services = [d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] in SERVICES]
+        for service in services:
+            if not any(selects(m["spec"]["selector"].get("matchLabels"), service["metadata"].get("labels", {}))
+                       and any(e.get("port") == "http" for e in m["spec"]["endpoints"]) for m in monitors):
+                errors.append(f"Service/{service['metadata']['name']}: no ServiceMonitor scrapes its `http` port")
+        for kind in ("ScaledObject", "ServiceMonitor", "PrometheusRule", "KafkaTopic"):
+            if not any(d["kind"] == kind for d in docs):
+                errors.append(f"production has no {kind}")
+    return errors
+
+
+def seconds(text):
+    match = re.fullmatch(r"(\d+)(ms|s|m)", str(text))
+    if not match:
+        return 0
+    value, unit = int(match.group(1)), match.group(2)
+    return value / 1000 if unit == "ms" else value * (60 if unit == "m" else 1)
+
+
+def check_compose(path, prometheus_path):
+    with open(path, encoding="utf-8") as f:
+        services = yaml.safe_load(f)["services"]
+    with open(prometheus_path, encoding="utf-8") as f:
+        prometheus = yaml.safe_load(f)
+    scraped = {job["job_name"]: [t for sc in job.get("static_configs", []) for t in sc.get("targets", [])]
+               for job in prometheus.get("scrape_configs", [])}
+    errors = []
+    for name, port in SERVICES.items():
+        service = services.get(name)
+        if service is None:
+            errors.append(f"no compose service {name}")
+            continue
+        where = f"compose service {name}"
+        env = service.get("environment", {})
+        if service.get("command", [None])[0] != name or env.get("COSMIC_HTTP_PORT") != str(port):
+            errors.append(f"{where}: must run {name} with COSMIC_HTTP_PORT={port}")
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            errors.append(f"{where}: no KAFKA_BOOTSTRAP_SERVERS")
+        test = " ".join(service.get("healthcheck", {}).get("test", []))
+        if "/readyz" not in test:
+            errors.append(f"{where}: healthcheck must probe /readyz")
+        if seconds(service.get("stop_grace_period", "10s")) <= SHUTDOWN_DEADLINE_S:
+            errors.append(f"{where}: stop_grace_period must exceed the {SHUTDOWN_DEADLINE_S} s shutdown deadline")
+        depends = service.get("depends_on", {})
+        if depends.get("topic-init", {}).get("condition") != "service_completed_successfully":
+            errors.append(f"{where}: must wait for topic-init to complete")
+        if scraped.get(name) != [f"{name}:{port}"]:
+            errors.append(f"prometheus.yml: job {name} must scrape {name}:{port}, has {scraped.get(name)}")
+    init = services.get("topic-init", {})
+    for broker, dep in init.get("depends_on", {}).items():
+        if dep.get("condition") != "service_healthy":
+            errors.append(f"topic-init: must wait for {broker} to be healthy")
+    if not init.get("depends_on"):
+        errors.append("topic-init: must wait for the Kafka brokers")
+    return errors
+
+
+def check_grafana(dashboard_path, datasources_path, out_rules):
+    """Dashboard JSON sanity; writes every panel query as a recording rule so promtool can parse it."""
+    with open(dashboard_path, encoding="utf-8") as f:
+        dashboard = json.load(f)
+    with open(datasources_path, encoding="utf-8") as f:
+        uids = {d.get("uid") for d in yaml.safe_load(f)["datasources"]}
+    errors = []
+    if not dashboard.get("uid") or not dashboard.get("title"):
+        errors.append("dashboard needs a uid and a title")
+    rules = []
+    ids = set()
+    for panel in dashboard.get("panels", []):
+        if panel["id"] in ids:
+            errors.append(f"panel id {panel['id']} used twice")
+        ids.add(panel["id"])
+        if panel["type"] == "row":
+            continue
+        if panel.get("datasource", {}).get("uid") not in uids:
+            errors.append(f"panel {panel['title']!r}: datasource {panel.get('datasource')} is not provisioned")
+        for target in panel.get("targets", []):
+            # Grafana's variables replaced by values Prometheus accepts.
+            expr = target["expr"].replace("$__rate_interval", "5m").replace("$job", ".*")
+            rules.append({"record": f"grafana:panel_{panel['id']}_{target['refId']}", "expr": expr})
+    joined = json.dumps(dashboard)
+    for metric in ("cosmic_events_consumed_total", "cosmic_consumergroup_lag", "cosmic_event_processing_seconds_bucket",
+                   "cosmic_dlq_messages_total", "cosmic_produce_errors_total"):
+        if metric not in joined:
+            errors.append(f"dashboard does not show {metric}")
+    with open(out_rules, "w", encoding="utf-8") as f:
+        yaml.safe_dump({"groups": [{"name": "grafana-panels", "rules": rules}]}, f, sort_keys=False)
+    return errors
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "k8s":
+        errors = check_k8s(argv[1], "--production" in argv[2:])
+    elif len(argv) == 3 and argv[0] == "compose":
+        errors = check_compose(argv[1], argv[2])
+    elif len(argv) == 4 and argv[0] == "grafana":
+        errors = check_grafana(argv[1], argv[2], argv[3])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for error in errors:
+        print(f"  {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
