@@ -75,9 +75,10 @@ std::vector<AuditRecord> MakeRows(std::size_t count) {
         r.resource_id = "job-" + std::to_string(i / 4);
         r.job_id = r.resource_id;
         r.action = "STATE_CHANGE";
-        r.payload = R"({"from":"queued","to":"running","job_id":")" + r.job_id +
-                    R"(","name":"imaging run )" + std::to_string(i) +
-                    R"(","kind":"imaging","priority":5,"node":"worker-07","attempt":1,"note":"state transition recorded by the orchestrator"})";
+        r.payload =
+            R"({"from":"queued","to":"running","job_id":")" + r.job_id + R"(","name":"imaging run )" +
+            std::to_string(i) +
+            R"(","kind":"imaging","priority":5,"node":"worker-07","attempt":1,"note":"state transition recorded by the orchestrator"})";
     }
     return rows;
 }
@@ -101,10 +102,19 @@ VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''),
         for (std::size_t i = first; i < std::min(rows.size(), first + batch); ++i) {
             const AuditRecord& r = rows[i];
             insert.Reset();
-            insert.BindStatic(1, r.topic).Bind(2, std::int64_t{r.partition}).Bind(3, r.offset).Bind(4, r.kafka_timestamp_ms);
-            insert.BindStatic(5, r.event_id).BindStatic(6, r.event_type).BindStatic(7, r.occurred_at).Bind(8, r.occurred_at_ms);
+            insert.BindStatic(1, r.topic)
+                .Bind(2, std::int64_t{r.partition})
+                .Bind(3, r.offset)
+                .Bind(4, r.kafka_timestamp_ms);
+            insert.BindStatic(5, r.event_id)
+                .BindStatic(6, r.event_type)
+                .BindStatic(7, r.occurred_at)
+                .Bind(8, r.occurred_at_ms);
             insert.BindStatic(9, r.source).BindStatic(10, r.correlation_id).BindStatic(11, r.user_id);
-            insert.BindStatic(12, r.resource_id).BindStatic(13, r.job_id).BindStatic(14, r.action).BindStatic(15, r.payload);
+            insert.BindStatic(12, r.resource_id)
+                .BindStatic(13, r.job_id)
+                .BindStatic(14, r.action)
+                .BindStatic(15, r.payload);
             insert.Run();
         }
         txn.Commit();
@@ -128,8 +138,7 @@ double StoreInserts(const std::string& path, const std::vector<AuditRecord>& row
 void Row(const char* name, std::size_t rows, double seconds, double baseline_seconds) {
     const double rate = static_cast<double>(rows) / seconds;
     if (baseline_seconds > 0) {
-        std::printf("| %-44s | %12.0f | %8.3f | %6.0f %% |\n", name, rate, seconds,
-                    100.0 * baseline_seconds / seconds);
+        std::printf("| %-44s | %12.0f | %8.3f | %6.0f %% |\n", name, rate, seconds, 100.0 * baseline_seconds / seconds);
     } else {
         std::printf("| %-44s | %12.0f | %8.3f | %8s |\n", name, rate, seconds, "baseline");
     }
@@ -140,9 +149,12 @@ void Row(const char* name, std::size_t rows, double seconds, double baseline_sec
 int main(int argc, char** argv) {
     Args args;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--rows") == 0) args.rows = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (std::strcmp(argv[i], "--batch") == 0) args.batch = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (std::strcmp(argv[i], "--dir") == 0) args.dir = argv[i + 1];
+        if (std::strcmp(argv[i], "--rows") == 0)
+            args.rows = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (std::strcmp(argv[i], "--batch") == 0)
+            args.batch = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (std::strcmp(argv[i], "--dir") == 0)
+            args.dir = argv[i + 1];
     }
     std::string dir = args.dir;
     if (dir.empty()) {

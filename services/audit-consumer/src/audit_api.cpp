@@ -149,13 +149,11 @@ HttpResponse AuditApi::ComplianceReport(const HttpRequest&) {
 void AuditApi::Register(telemetry::HttpServer& http, std::shared_ptr<const service::Authenticator> auth) {
     const std::vector<service::Role> roles = {service::Role::kAuditor, service::Role::kAdmin};
     http.Route("GET", "/api/v1/audit",
-               service::RequireAuth(auth, roles, [this](const HttpRequest& r, const service::Principal&) {
-                   return Query(r);
-               }));
+               service::RequireAuth(auth, roles,
+                                    [this](const HttpRequest& r, const service::Principal&) { return Query(r); }));
     http.Route("GET", "/api/v1/audit/verify",
-               service::RequireAuth(auth, roles, [this](const HttpRequest& r, const service::Principal&) {
-                   return Verify(r);
-               }));
+               service::RequireAuth(auth, roles,
+                                    [this](const HttpRequest& r, const service::Principal&) { return Verify(r); }));
     http.Route("GET", "/api/v1/audit/compliance-report",
                service::RequireAuth(auth, roles, [this](const HttpRequest& r, const service::Principal&) {
                    return ComplianceReport(r);

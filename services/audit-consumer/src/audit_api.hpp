@@ -29,7 +29,7 @@ std::variant<QueryFilter, telemetry::HttpResponse> ParseQueryFilter(const teleme
                                                                     const QueryLimits& limits);
 
 class AuditApi {
-public:
+  public:
     using Clock = std::function<std::int64_t()>;  ///< epoch ms
     /// Called with every verification the API runs (the service exports it as metrics).
     using VerifyObserver = std::function<void(const VerifyReport&)>;
@@ -43,7 +43,7 @@ public:
     /// Registers the three routes behind bearer-token auth (roles auditor or admin).
     void Register(telemetry::HttpServer& http, std::shared_ptr<const service::Authenticator> auth);
 
-private:
+  private:
     /// Runs `body`; a store failure becomes a 503 (not a 500) and is logged rate-limited.
     template <class F>
     telemetry::HttpResponse Guarded(F&& body);

@@ -17,7 +17,8 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                "Rows whose occurred_at is older than this many days are purged (in chain order).");
     schema.Duration("audit.purge_interval_ms", milliseconds(std::chrono::hours(1)), milliseconds(1000),
                     milliseconds(std::chrono::hours(24 * 7)), "How often retention runs.");
-    schema.Duration("audit.checkpoint_interval_ms", seconds(60), milliseconds(100), milliseconds(std::chrono::hours(24)),
+    schema.Duration("audit.checkpoint_interval_ms", seconds(60), milliseconds(100),
+                    milliseconds(std::chrono::hours(24)),
                     "How often partitions with new rows get a checkpoint (chain head + Merkle root).");
     schema.Int("audit.checkpoint_every_rows", 10000, 1, 10'000'000,
                "A partition is also checkpointed as soon as this many rows arrived since its last checkpoint.");

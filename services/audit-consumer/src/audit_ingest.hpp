@@ -19,7 +19,7 @@
 namespace cosmic::audit {
 
 class AuditIngest {
-public:
+  public:
     using Clock = std::function<std::int64_t()>;  ///< epoch ms
 
     AuditIngest(AuditStore& store, AuditMetrics& metrics, Clock clock);
@@ -27,7 +27,7 @@ public:
     /// Called on the runner's consumer thread only.
     kafka::Outcome HandleBatch(std::span<const kafka::Record> records);
 
-private:
+  private:
     AuditStore& store_;
     AuditMetrics& metrics_;
     Clock clock_;

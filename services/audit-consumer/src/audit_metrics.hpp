@@ -12,20 +12,20 @@
 ///   cosmic_audit_verify_duration_seconds                    duration of the last verification
 ///   cosmic_audit_last_verify_timestamp_seconds              when it ran
 
-#include <atomic>
-#include <cstdint>
-
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <atomic>
+#include <cstdint>
 
 #include "store/audit_store.hpp"
 
 namespace cosmic::audit {
 
 class AuditMetrics {
-public:
+  public:
     explicit AuditMetrics(prometheus::Registry& registry);
 
     void OnAppend(const AppendResult& result, double seconds);
@@ -45,7 +45,7 @@ public:
     /// -1 before the first verification, else 1 (ok) or 0 (failed).
     int ChainVerified() const { return chain_verified_.load(); }
 
-private:
+  private:
     prometheus::Counter& stored_;
     prometheus::Counter& duplicates_;
     prometheus::Counter& invalid_;

@@ -34,9 +34,9 @@ AuditService::AuditService(service::Runtime& runtime)
     store_ = std::make_unique<SqliteAuditStore>(settings_.store);
 
     ingest_ = std::make_unique<AuditIngest>(*store_, metrics_, &AuditService::NowMs);
-    api_ = std::make_unique<AuditApi>(
-        *store_, QueryLimits{settings_.query_default_limit, settings_.query_max_limit}, &AuditService::NowMs,
-        [this](const VerifyReport& report) { metrics_.OnVerify(report, NowMs()); });
+    api_ = std::make_unique<AuditApi>(*store_, QueryLimits{settings_.query_default_limit, settings_.query_max_limit},
+                                      &AuditService::NowMs,
+                                      [this](const VerifyReport& report) { metrics_.OnVerify(report, NowMs()); });
     api_->Register(runtime.Http(), auth);
 
     kafka::ProducerOptions producer_options;

@@ -19,7 +19,7 @@
 namespace cosmic::audit {
 
 class AuditService {
-public:
+  public:
     static constexpr std::string_view kName = "audit-consumer";
 
     static void DeclareConfig(service::ConfigSchema& schema) { DeclareAuditConfig(schema); }
@@ -31,7 +31,7 @@ public:
     SqliteAuditStore& Store() { return *store_; }
     const AuditSettings& Settings() const { return settings_; }
 
-private:
+  private:
     void SendHeartbeat();
     static std::int64_t NowMs();
 

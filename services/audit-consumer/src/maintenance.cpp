@@ -14,7 +14,9 @@ Maintenance::~Maintenance() {
     if (thread_.joinable()) Stop(Clock::now());
 }
 
-void Maintenance::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Maintenance::Start() {
+    thread_ = std::thread([this] { Loop(); });
+}
 
 void Maintenance::Stop(std::chrono::steady_clock::time_point) {
     {

@@ -15,7 +15,7 @@
 namespace cosmic::audit {
 
 class Maintenance final : public service::Component {
-public:
+  public:
     struct Task {
         std::string name;
         std::chrono::milliseconds interval;  ///< 0 disables the task
@@ -29,7 +29,7 @@ public:
     void Start() override;
     void Stop(std::chrono::steady_clock::time_point deadline) override;
 
-private:
+  private:
     void Loop();
 
     std::vector<Task> tasks_;

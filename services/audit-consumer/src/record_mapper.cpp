@@ -23,9 +23,7 @@ std::string_view StringField(simdjson::dom::object object, std::string_view key)
     return value;
 }
 
-void Assign(std::string& out, std::string_view value) {
-    out.assign(value.substr(0, RecordMapper::kMaxExtractedField));
-}
+void Assign(std::string& out, std::string_view value) { out.assign(value.substr(0, RecordMapper::kMaxExtractedField)); }
 
 }  // namespace
 

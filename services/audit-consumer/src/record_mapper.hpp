@@ -15,7 +15,7 @@
 namespace cosmic::audit {
 
 class RecordMapper {
-public:
+  public:
     /// Longest value copied into a queryable column from an invalid record (the raw bytes are
     /// always kept whole).
     static constexpr std::size_t kMaxExtractedField = 1024;
@@ -29,7 +29,7 @@ public:
     /// invalid record with neither a readable occurred_at nor a Kafka timestamp.
     void Map(const kafka::Record& in, std::int64_t now_ms, AuditRecord& out);
 
-private:
+  private:
     void MapValid(const schema::Event& event, std::string_view value, AuditRecord& out);
     void MapInvalid(const schema::Violation& violation, std::string_view value, AuditRecord& out);
 

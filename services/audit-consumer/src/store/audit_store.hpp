@@ -18,8 +18,8 @@ namespace cosmic::audit {
 struct AppendResult {
     std::size_t inserted = 0;
     std::size_t inserted_invalid = 0;  ///< of `inserted`, records that failed validation
-    std::size_t duplicates = 0;   ///< at or below the partition's chain head: already stored (or purged)
-    std::size_t checkpoints = 0;  ///< periodic checkpoints written by this batch
+    std::size_t duplicates = 0;        ///< at or below the partition's chain head: already stored (or purged)
+    std::size_t checkpoints = 0;       ///< periodic checkpoints written by this batch
 };
 
 /// Query filters; every value is bound as a statement parameter.
@@ -31,9 +31,9 @@ struct QueryFilter {
     std::optional<std::int64_t> from_ms;  ///< occurred_at >= from (inclusive)
     std::optional<std::int64_t> to_ms;    ///< occurred_at < to (exclusive)
     std::optional<bool> valid;
-    std::optional<std::int64_t> cursor;   ///< row_id of the last row of the previous page
+    std::optional<std::int64_t> cursor;  ///< row_id of the last row of the previous page
     std::size_t limit = 100;
-    bool descending = false;              ///< newest rows first
+    bool descending = false;  ///< newest rows first
 };
 
 struct QueryPage {
@@ -95,7 +95,7 @@ struct ComplianceReport {
 };
 
 class AuditStore {
-public:
+  public:
     virtual ~AuditStore() = default;
 
     /// Stores a batch in one transaction, chaining each new record to its partition's head.

@@ -30,11 +30,11 @@ void EncodeCanonical(const AuditRecord& record, std::string& out);
 
 /// Computes chain hashes with a reused buffer and digest context (one per thread).
 class ChainHasher {
-public:
+  public:
     /// SHA-256(prev || canonical(record)).
     Hash RowHash(const Hash& prev, const AuditRecord& record);
 
-private:
+  private:
     std::string buffer_;
     Sha256 sha_;
 };

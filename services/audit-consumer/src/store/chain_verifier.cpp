@@ -18,7 +18,7 @@ namespace {
 using PartitionId = std::pair<std::string, std::int32_t>;
 
 class PartitionVerifier {
-public:
+  public:
     PartitionVerifier(Database& db, VerifyReport& report) : db_(db), report_(report) {
         rows_ = db_.Prepare("SELECT " + std::string(kRecordColumns) +
                             R"sql( FROM audit_events WHERE topic = ?1 AND partition = ?2 ORDER BY "offset")sql");
@@ -113,7 +113,7 @@ public:
         return std::nullopt;
     }
 
-private:
+  private:
     std::optional<BadRow> CheckCheckpoint(const CheckpointInfo& cp, const Hash& head, const MerkleAccumulator& merkle,
                                           std::int64_t floor) {
         ++report_.checkpoints_checked;

@@ -16,7 +16,7 @@
 namespace cosmic::audit {
 
 class MerkleAccumulator {
-public:
+  public:
     /// Adds the leaf whose data is `data` (the audit store uses the row hash as leaf data).
     /// `sha` is scratch, passed in so the accumulator stays a small copyable value.
     void AddLeaf(std::string_view data, Sha256& sha);
@@ -28,7 +28,7 @@ public:
     std::uint64_t LeafCount() const { return count_; }
     void Clear();
 
-private:
+  private:
     struct Subtree {
         Hash hash;
         int height;

@@ -21,7 +21,9 @@ Statement& ReadConnection::Cached(const std::string& sql) {
 }
 
 ReadPool::ReadPool(std::string path, std::size_t size, std::int64_t cache_size_kib, int busy_timeout_ms)
-    : path_(std::move(path)), size_(size == 0 ? 1 : size), cache_size_kib_(cache_size_kib),
+    : path_(std::move(path)),
+      size_(size == 0 ? 1 : size),
+      cache_size_kib_(cache_size_kib),
       busy_timeout_ms_(busy_timeout_ms) {}
 
 ReadPool::Lease::~Lease() {

@@ -15,26 +15,26 @@
 namespace cosmic::audit {
 
 class ReadConnection {
-public:
+  public:
     ReadConnection(const std::string& path, std::int64_t cache_size_kib, int busy_timeout_ms);
     Database& Db() { return db_; }
     /// A prepared statement for `sql`, reset and ready to bind. The cache is bounded: the query
     /// API builds at most one statement text per combination of filters.
     Statement& Cached(const std::string& sql);
 
-private:
+  private:
     static constexpr std::size_t kMaxCachedStatements = 256;
     Database db_;
     std::unordered_map<std::string, Statement> statements_;
 };
 
 class ReadPool {
-public:
+  public:
     ReadPool(std::string path, std::size_t size, std::int64_t cache_size_kib, int busy_timeout_ms);
 
     /// Returns the connection to the pool when destroyed.
     class Lease {
-    public:
+      public:
         Lease(ReadPool& pool, std::unique_ptr<ReadConnection> connection)
             : pool_(&pool), connection_(std::move(connection)) {}
         ~Lease();
@@ -45,7 +45,7 @@ public:
         ReadConnection* operator->() { return connection_.get(); }
         ReadConnection& operator*() { return *connection_; }
 
-    private:
+      private:
         ReadPool* pool_;
         std::unique_ptr<ReadConnection> connection_;
     };
@@ -53,7 +53,7 @@ public:
     /// Waits for a free connection; opens one lazily up to the pool size.
     Lease Acquire();
 
-private:
+  private:
     void Release(std::unique_ptr<ReadConnection> connection);
 
     std::string path_;

@@ -17,7 +17,7 @@ using Hash = std::array<std::uint8_t, 32>;
 inline constexpr Hash kGenesisHash{};
 
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -36,7 +36,7 @@ public:
     /// One-shot helper.
     static Hash Of(std::string_view bytes);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

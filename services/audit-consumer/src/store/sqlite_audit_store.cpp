@@ -77,15 +77,16 @@ void SqliteAuditStore::PrepareWriterStatements() {
     purge_scan_ = db.Prepare(
         R"sql(SELECT "offset", occurred_at_ms, hash FROM audit_events WHERE topic = ?1 AND partition = ?2
               ORDER BY "offset" LIMIT ?3)sql");
-    purge_rows_ = db.Prepare(R"sql(DELETE FROM audit_events WHERE topic = ?1 AND partition = ?2 AND "offset" <= ?3)sql");
+    purge_rows_ =
+        db.Prepare(R"sql(DELETE FROM audit_events WHERE topic = ?1 AND partition = ?2 AND "offset" <= ?3)sql");
     purge_checkpoints_ = db.Prepare(
         "DELETE FROM checkpoints WHERE topic = ?1 AND partition = ?2 AND (kind = 'anchor' OR last_offset <= ?3)");
 }
 
 void SqliteAuditStore::LoadPartitions() {
     Database& db = *writer_;
-    Statement list = db.Prepare(
-        "SELECT DISTINCT topic, partition FROM audit_events UNION SELECT topic, partition FROM checkpoints");
+    Statement list =
+        db.Prepare("SELECT DISTINCT topic, partition FROM audit_events UNION SELECT topic, partition FROM checkpoints");
     Statement last_row = db.Prepare(
         R"sql(SELECT "offset", hash FROM audit_events WHERE topic = ?1 AND partition = ?2
               ORDER BY "offset" DESC LIMIT 1)sql");

@@ -25,18 +25,18 @@ namespace cosmic::audit {
 inline constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
 struct SqliteStoreOptions {
-    std::string path;                          ///< the database file (created if missing)
-    bool durable = true;                       ///< synchronous=FULL (true) or NORMAL (false)
-    std::int64_t retention_ms = 90 * kDayMs;   ///< rows older than this (by occurred_at) are purged
-    std::size_t checkpoint_every_rows = 10000; ///< a partition's pending rows that force a checkpoint
-    std::size_t read_connections = 4;          ///< API reader pool size
-    std::size_t purge_chunk_rows = 5000;       ///< rows deleted per retention transaction
-    std::int64_t cache_size_kib = 16384;       ///< SQLite page cache per connection
+    std::string path;                           ///< the database file (created if missing)
+    bool durable = true;                        ///< synchronous=FULL (true) or NORMAL (false)
+    std::int64_t retention_ms = 90 * kDayMs;    ///< rows older than this (by occurred_at) are purged
+    std::size_t checkpoint_every_rows = 10000;  ///< a partition's pending rows that force a checkpoint
+    std::size_t read_connections = 4;           ///< API reader pool size
+    std::size_t purge_chunk_rows = 5000;        ///< rows deleted per retention transaction
+    std::int64_t cache_size_kib = 16384;        ///< SQLite page cache per connection
     int busy_timeout_ms = 5000;
 };
 
 class SqliteAuditStore final : public AuditStore {
-public:
+  public:
     /// Opens or creates the database, then loads each partition's chain head and the rows since
     /// its last checkpoint. Throws StoreError.
     explicit SqliteAuditStore(SqliteStoreOptions options);
@@ -55,12 +55,12 @@ public:
     std::vector<ChainHead> Heads() const;
     const SqliteStoreOptions& Options() const { return options_; }
 
-private:
+  private:
     struct PartitionState {
         std::int64_t last_offset = -1;  ///< highest chained offset (or the retention cut), -1 when none
         Hash head = kGenesisHash;       ///< hash at last_offset
         std::int64_t pending_first_offset = -1;
-        MerkleAccumulator pending;      ///< row hashes since the partition's last checkpoint
+        MerkleAccumulator pending;  ///< row hashes since the partition's last checkpoint
     };
     struct PartitionLess {
         using is_transparent = void;

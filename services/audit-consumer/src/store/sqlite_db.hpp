@@ -16,17 +16,17 @@ namespace cosmic::audit {
 
 /// A store operation failed; the message names the statement and SQLite's error.
 class StoreError : public std::runtime_error {
-public:
+  public:
     StoreError(std::string message, int sqlite_code)
         : std::runtime_error(std::move(message)), sqlite_code_(sqlite_code) {}
     int SqliteCode() const noexcept { return sqlite_code_; }
 
-private:
+  private:
     int sqlite_code_;
 };
 
 class Statement {
-public:
+  public:
     Statement() = default;
     Statement(sqlite3* db, std::string_view sql);
     ~Statement();
@@ -53,19 +53,19 @@ public:
 
     std::int64_t Int(int column) const;
     bool IsNull(int column) const;
-    std::string_view Text(int column) const;  ///< valid until the next Step/Reset
-    std::string_view Blob(int column) const;  ///< valid until the next Step/Reset
+    std::string_view Text(int column) const;   ///< valid until the next Step/Reset
+    std::string_view Blob(int column) const;   ///< valid until the next Step/Reset
     Hash HashAt(int column) const;             ///< zero hash when the blob is not 32 bytes
     bool HashAt(int column, Hash& out) const;  ///< false when the blob is not 32 bytes
 
     sqlite3_stmt* Handle() const { return stmt_; }
 
-private:
+  private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
 class Database {
-public:
+  public:
     enum class Mode { kReadWrite, kReadOnly };
     /// Opens (creating for kReadWrite) the file; busy timeout so readers and the writer wait
     /// for each other instead of failing.
@@ -80,14 +80,14 @@ public:
     sqlite3* Handle() const { return db_; }
     const std::string& Path() const { return path_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::string path_;
 };
 
 /// BEGIN IMMEDIATE (or DEFERRED for readers) ... COMMIT; rolls back if not committed.
 class Transaction {
-public:
+  public:
     enum class Kind { kImmediate, kDeferred };
     explicit Transaction(Database& db, Kind kind = Kind::kImmediate);
     ~Transaction();
@@ -95,7 +95,7 @@ public:
     Transaction& operator=(const Transaction&) = delete;
     void Commit();
 
-private:
+  private:
     Database& db_;
     bool open_ = true;
 };

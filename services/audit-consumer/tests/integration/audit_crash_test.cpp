@@ -26,7 +26,7 @@ using testing::AuditJson;
 using testing::kTopic;
 
 class ChildProcess {
-public:
+  public:
     explicit ChildProcess(const service::Environment& env) {
         std::vector<std::string> entries;
         for (char** e = environ; *e != nullptr; ++e) {
@@ -58,7 +58,7 @@ public:
         return Wait();
     }
 
-private:
+  private:
     int Wait() {
         int status = 0;
         ::waitpid(pid_, &status, 0);
@@ -107,8 +107,8 @@ TEST_F(AuditCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
         ASSERT_TRUE(first.Running());
         // Kill it as soon as it has written something: offsets are auto-committed every 5 s,
         // so rows it stored are not yet acknowledged to the group.
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return Query(db, "SELECT COUNT(*) FROM audit_events") > 0; },
-                                             seconds(60)));
+        ASSERT_TRUE(
+            EmbeddedCluster::WaitFor([&] { return Query(db, "SELECT COUNT(*) FROM audit_events") > 0; }, seconds(60)));
         first.Kill();
     }
     const std::int64_t after_kill = Query(db, "SELECT COUNT(*) FROM audit_events");

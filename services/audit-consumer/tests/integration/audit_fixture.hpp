@@ -48,7 +48,7 @@ inline std::string KafkaEnvName(const std::string& property) {
 }
 
 class ScratchDir {
-public:
+  public:
     ScratchDir() {
         char pattern[] = "/tmp/audit-consumer-test-XXXXXX";
         if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -60,7 +60,7 @@ public:
     }
     const std::filesystem::path& Path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

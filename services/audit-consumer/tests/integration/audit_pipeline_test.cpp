@@ -23,7 +23,7 @@ using testing::AuditJson;
 using testing::kTopic;
 
 class AuditPipelineTest : public kafka::testing::EmbeddedClusterTest {
-protected:
+  protected:
     std::string DbPath() const { return (dir_.Path() / "audit.db").string(); }
 
     std::unique_ptr<SqliteAuditStore> OpenStore() {

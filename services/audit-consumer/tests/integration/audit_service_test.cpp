@@ -2,6 +2,8 @@
 // every route needs an auditor, verify and the compliance report work, heartbeats reach
 // system-health.
 
+#include "audit_service.hpp"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -10,7 +12,6 @@
 
 #include "../unit/http_client.hpp"
 #include "audit_fixture.hpp"
-#include "audit_service.hpp"
 #include "cosmic/service/runtime.hpp"
 
 namespace cosmic::audit {
@@ -22,7 +23,7 @@ using testing::AuditJson;
 using testing::kTopic;
 
 class AuditServiceTest : public kafka::testing::EmbeddedClusterTest {
-protected:
+  protected:
     void SetUp() override {
         service::ConfigSchema schema;
         service::DeclareCommonKeys(schema);
@@ -65,7 +66,8 @@ protected:
 TEST_F(AuditServiceTest, ServesWhatItConsumedToAuditorsOnly) {
     for (int i = 0; i < 30; ++i) {
         const std::string job = "job-" + std::to_string(i % 4);
-        cluster_.Produce(kTopic, job, AuditJson(job, i % 2 ? "STATE_CHANGE" : "CREATE", "u1", R"({"job_id":")" + job + R"("})"));
+        cluster_.Produce(kTopic, job,
+                         AuditJson(job, i % 2 ? "STATE_CHANGE" : "CREATE", "u1", R"({"job_id":")" + job + R"("})"));
     }
     cluster_.Produce(kTopic, std::string("x"), R"({"event_id":"broken")");
     ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return EventCount() == 31; }, seconds(60))) << EventCount();

@@ -1,13 +1,14 @@
 // The audit HTTP API over a real server: auth on every route, filters, pagination, 400s that
 // name the parameter, verification and the compliance report as JSON.
 
+#include "audit_api.hpp"
+
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <simdjson.h>
 
 #include <cstring>
 
-#include "audit_api.hpp"
 #include "audit_json.hpp"
 #include "cosmic/telemetry/http_server.hpp"
 #include "http_client.hpp"
@@ -33,19 +34,19 @@ service::Authenticator::Entry Token(const std::string& token, const std::string&
 }
 
 class AuditApiTest : public testing::StoreTest {
-protected:
+  protected:
     void SetUp() override {
         Open();
-        api_ = std::make_unique<AuditApi>(*store_, QueryLimits{10, 50}, [] { return kNow; },
-                                          [this](const VerifyReport& r) { observed_ = r.ok ? 1 : 0; });
+        api_ = std::make_unique<AuditApi>(
+            *store_, QueryLimits{10, 50}, [] { return kNow; },
+            [this](const VerifyReport& r) { observed_ = r.ok ? 1 : 0; });
         telemetry::HttpServerOptions options;
         options.bind_address = "127.0.0.1";
         options.port = 0;
         http_ = std::make_unique<telemetry::HttpServer>(options, std::make_shared<prometheus::Registry>());
         auto auth = std::make_shared<service::Authenticator>(std::vector<service::Authenticator::Entry>{
             Token("auditor-token", "carol", service::Role::kAuditor),
-            Token("admin-token", "root", service::Role::kAdmin),
-            Token("user-token", "alice", service::Role::kUser)});
+            Token("admin-token", "root", service::Role::kAdmin), Token("user-token", "alice", service::Role::kUser)});
         api_->Register(*http_, auth);
         http_->Start();
     }
@@ -78,8 +79,9 @@ TEST_F(AuditApiTest, EveryRouteRequiresAnAuditorOrAdmin) {
 
 TEST_F(AuditApiTest, QueriesWithFiltersAndPagesThroughWithTheCursor) {
     store_->AppendBatch(MakeRange(0, 0, 25, kNow - kDayMs));
-    std::vector<AuditRecord> extra = {MakeRecord(1, 0, kNow, "job-x", "zed", "ALERT"),
-                                      MakeInvalid(1, 1, kNow, std::string("\x01\x02\xff", 3), "document: invalid JSON")};
+    std::vector<AuditRecord> extra = {
+        MakeRecord(1, 0, kNow, "job-x", "zed", "ALERT"),
+        MakeInvalid(1, 1, kNow, std::string("\x01\x02\xff", 3), "document: invalid JSON")};
     store_->AppendBatch(extra);
 
     // Default limit 10, then follow next_cursor until null.
@@ -134,9 +136,15 @@ TEST_F(AuditApiTest, CapsTheLimit) {
 
 TEST_F(AuditApiTest, BadRequestsNameTheParameter) {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"resourceId=job-1", "resourceId"}, {"action=TELEPORT", "action"},  {"from=yesterday", "from"},
-        {"to=2026-02-30T00:00:00Z", "to"},  {"valid=maybe", "valid"},       {"limit=0", "limit"},
-        {"limit=ten", "limit"},             {"cursor=abc", "cursor"},       {"order=sideways", "order"},
+        {"resourceId=job-1", "resourceId"},
+        {"action=TELEPORT", "action"},
+        {"from=yesterday", "from"},
+        {"to=2026-02-30T00:00:00Z", "to"},
+        {"valid=maybe", "valid"},
+        {"limit=0", "limit"},
+        {"limit=ten", "limit"},
+        {"cursor=abc", "cursor"},
+        {"order=sideways", "order"},
         {"user_id=", "user_id"},
         {"from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "to"},
         {"resource_id=" + std::string(300, 'r'), "resource_id"},

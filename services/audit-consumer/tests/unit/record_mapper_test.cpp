@@ -1,12 +1,13 @@
 // What the consumer hands the store: valid events field by field, invalid records with their
 // raw bytes, violation and whatever envelope fields could be read.
 
+#include "record_mapper.hpp"
+
 #include <gtest/gtest.h>
 
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/parser.hpp"
 #include "cosmic/schema/writer.hpp"
-#include "record_mapper.hpp"
 
 namespace cosmic::audit {
 namespace {

@@ -195,9 +195,10 @@ TEST_F(StoreTest, FailedBatchLeavesNothingBehind) {
     {
         // A conflicting row the writer does not know about makes the next insert fail.
         RawDb raw(DbPath());
-        raw.Exec("INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, valid, event_id, "
-                 "event_type, occurred_at, occurred_at_ms, source, correlation_id, payload, ingested_at_ms, prev_hash, "
-                 "hash) VALUES ('audit-trail', 0, 4, 0, 1, 'x', 'x', 'x', 0, 'x', 'x', '{}', 0, x'00', x'00')");
+        raw.Exec(
+            "INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, valid, event_id, "
+            "event_type, occurred_at, occurred_at_ms, source, correlation_id, payload, ingested_at_ms, prev_hash, "
+            "hash) VALUES ('audit-trail', 0, 4, 0, 1, 'x', 'x', 'x', 0, 'x', 'x', '{}', 0, x'00', x'00')");
     }
     const Hash head = store.Heads().at(0).head;
     EXPECT_THROW(store.AppendBatch(MakeRange(0, 3, 2, kBase)), StoreError);
@@ -219,7 +220,7 @@ TEST_F(StoreTest, WritesPeriodicCheckpointsWithMerkleRoots) {
     auto& store = Open(options);
     std::size_t checkpoints = 0;
     for (int i = 0; i < 5; ++i) checkpoints += store.AppendBatch(MakeRange(0, i * 6, 6, kBase)).checkpoints;
-    EXPECT_EQ(checkpoints, 2u);  // after 12 and 24 pending rows
+    EXPECT_EQ(checkpoints, 2u);              // after 12 and 24 pending rows
     EXPECT_EQ(store.Checkpoint(kBase), 1u);  // the 6 rows since
     EXPECT_EQ(store.Checkpoint(kBase), 0u);  // nothing new
     RawDb raw(DbPath());

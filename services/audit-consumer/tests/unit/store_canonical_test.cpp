@@ -53,7 +53,8 @@ std::string SpecEncoding(const AuditRecord& r) {
         out += s;
     };
     auto num = [&](std::int64_t v) {
-        for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+        for (int i = 7; i >= 0; --i)
+            out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
     };
     str("cosmic-audit-record/v1");
     str(r.topic);
@@ -108,14 +109,14 @@ TEST(CanonicalTest, EveryHashedFieldChangesTheHash) {
     ChainHasher hasher;
     const Hash reference = hasher.RowHash(kGenesisHash, base);
     std::vector<void (*)(AuditRecord&)> mutations = {
-        [](AuditRecord& r) { r.topic += "x"; },          [](AuditRecord& r) { r.partition += 1; },
-        [](AuditRecord& r) { r.offset += 1; },           [](AuditRecord& r) { r.valid = false; },
-        [](AuditRecord& r) { r.violation = "v"; },       [](AuditRecord& r) { r.raw = "r"; },
-        [](AuditRecord& r) { r.event_id += "0"; },       [](AuditRecord& r) { r.event_type += "x"; },
-        [](AuditRecord& r) { r.occurred_at += "x"; },    [](AuditRecord& r) { r.occurred_at_ms += 1; },
-        [](AuditRecord& r) { r.source += "x"; },         [](AuditRecord& r) { r.correlation_id += "x"; },
-        [](AuditRecord& r) { r.user_id += "x"; },        [](AuditRecord& r) { r.resource_id += "x"; },
-        [](AuditRecord& r) { r.job_id += "x"; },         [](AuditRecord& r) { r.action = "ALERT"; },
+        [](AuditRecord& r) { r.topic += "x"; },       [](AuditRecord& r) { r.partition += 1; },
+        [](AuditRecord& r) { r.offset += 1; },        [](AuditRecord& r) { r.valid = false; },
+        [](AuditRecord& r) { r.violation = "v"; },    [](AuditRecord& r) { r.raw = "r"; },
+        [](AuditRecord& r) { r.event_id += "0"; },    [](AuditRecord& r) { r.event_type += "x"; },
+        [](AuditRecord& r) { r.occurred_at += "x"; }, [](AuditRecord& r) { r.occurred_at_ms += 1; },
+        [](AuditRecord& r) { r.source += "x"; },      [](AuditRecord& r) { r.correlation_id += "x"; },
+        [](AuditRecord& r) { r.user_id += "x"; },     [](AuditRecord& r) { r.resource_id += "x"; },
+        [](AuditRecord& r) { r.job_id += "x"; },      [](AuditRecord& r) { r.action = "ALERT"; },
         [](AuditRecord& r) { r.payload[3] ^= 1; },
     };
     for (std::size_t i = 0; i < mutations.size(); ++i) {
@@ -134,19 +135,23 @@ TEST(CanonicalTest, EveryHashedFieldChangesTheHash) {
 // Certificate Transparency's reference leaves and tree heads (RFC 6962).
 TEST(MerkleTest, MatchesCertificateTransparencyVectors) {
     const std::vector<std::string> leaves = {
-        "", Bytes({0x00}), Bytes({0x10}), Bytes({0x20, 0x21}), Bytes({0x30, 0x31}), Bytes({0x40, 0x41, 0x42, 0x43}),
+        "",
+        Bytes({0x00}),
+        Bytes({0x10}),
+        Bytes({0x20, 0x21}),
+        Bytes({0x30, 0x31}),
+        Bytes({0x40, 0x41, 0x42, 0x43}),
         Bytes({0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57}),
         Bytes({0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f})};
-    const std::vector<std::string> roots = {
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
+    const std::vector<std::string> roots = {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                                            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                                            "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+                                            "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+                                            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                                            "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+                                            "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+                                            "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+                                            "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
     Sha256 sha;
     MerkleAccumulator tree;
     EXPECT_EQ(ToHex(tree.Root(sha)), roots[0]);

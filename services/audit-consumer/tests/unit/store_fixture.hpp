@@ -35,7 +35,7 @@ inline std::string FormatMs(std::int64_t ms) {
 }
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "audit-test-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -49,7 +49,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& Path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -62,8 +62,8 @@ inline AuditRecord MakeRecord(std::int32_t partition, std::int64_t offset, std::
     r.offset = offset;
     r.kafka_timestamp_ms = occurred_ms;
     r.valid = true;
-    r.event_id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(offset).size(), '0') +
-                 std::to_string(offset) ;
+    r.event_id =
+        "00000000-0000-4000-8000-" + std::string(12 - std::to_string(offset).size(), '0') + std::to_string(offset);
     r.action = std::move(action);
     std::string lower = r.action;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -107,7 +107,7 @@ inline std::vector<AuditRecord> MakeRange(std::int32_t partition, std::int64_t f
 
 /// Raw SQL on the database file, bypassing the store (as an attacker with file access would).
 class RawDb {
-public:
+  public:
     explicit RawDb(const std::string& path) {
         if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open failed");
         sqlite3_busy_timeout(db_, 5000);
@@ -135,12 +135,12 @@ public:
     }
     sqlite3* Handle() { return db_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
 class StoreTest : public ::testing::Test {
-protected:
+  protected:
     std::string DbPath() const { return (dir_.Path() / "audit.db").string(); }
 
     SqliteAuditStore& Open(SqliteStoreOptions options = {}) {

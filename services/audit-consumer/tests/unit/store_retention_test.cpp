@@ -62,7 +62,8 @@ TEST_F(StoreTest, RetentionWindowIsConfigurable) {
     SqliteStoreOptions options;
     options.retention_ms = 7 * kDayMs;
     auto& store = Open(options);
-    store.AppendBatch(std::vector<AuditRecord>{MakeRecord(0, 0, kNow - 8 * kDayMs), MakeRecord(0, 1, kNow - 6 * kDayMs)});
+    store.AppendBatch(
+        std::vector<AuditRecord>{MakeRecord(0, 0, kNow - 8 * kDayMs), MakeRecord(0, 1, kNow - 6 * kDayMs)});
     EXPECT_EQ(store.Purge(kNow).deleted_rows, 1u);
     EXPECT_EQ(store.Report(kNow).retention_days, 7);
 }
@@ -147,9 +148,10 @@ TEST_F(StoreTest, ARowSmuggledBehindTheCutIsDetected) {
     store.Purge(kNow);
     {
         RawDb raw(DbPath());
-        raw.Exec("INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, valid, event_id, "
-                 "event_type, occurred_at, occurred_at_ms, source, correlation_id, payload, ingested_at_ms, prev_hash, "
-                 "hash) VALUES ('audit-trail', 0, 2, 0, 1, 'x', 'x', 'x', 0, 'x', 'x', '{}', 0, x'00', x'00')");
+        raw.Exec(
+            "INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, valid, event_id, "
+            "event_type, occurred_at, occurred_at_ms, source, correlation_id, payload, ingested_at_ms, prev_hash, "
+            "hash) VALUES ('audit-trail', 0, 2, 0, 1, 'x', 'x', 'x', 0, 'x', 'x', '{}', 0, x'00', x'00')");
     }
     const VerifyReport report = store.Verify();
     ASSERT_TRUE(report.first_bad);

@@ -20,7 +20,7 @@ using testing::StoreTest;
 constexpr std::int64_t kBase = 1767225600000;
 
 class VerifyTest : public StoreTest {
-protected:
+  protected:
     /// Two partitions of 10 rows each, checkpointed every 4 rows of a partition.
     void Fill() {
         SqliteStoreOptions options;
@@ -88,7 +88,8 @@ TEST_F(VerifyTest, DetectsAPayloadByteChangedInTheFile) {
         f.limit = 100;
         auto& store = Open();
         bool seen = false;
-        for (const auto& row : store.Query(f).rows) seen = seen || row.record.payload.find("m-0-5-y") != std::string::npos;
+        for (const auto& row : store.Query(f).rows)
+            seen = seen || row.record.payload.find("m-0-5-y") != std::string::npos;
         EXPECT_TRUE(seen);
     }
     ExpectBad(Offline(), 0, 5, row_id, "content_mismatch");
@@ -150,7 +151,7 @@ TEST_F(VerifyTest, DetectsSwappedRowPositions) {
 }
 
 class InsertTest : public VerifyTest {
-protected:
+  protected:
     /// Offsets 0, 10, 20, ... 90 in partition 0 (gaps are legitimate in Kafka).
     void FillSparse() {
         auto& store = Open();
@@ -162,13 +163,14 @@ protected:
     void Insert(const AuditRecord& r, const Hash& prev, const Hash& hash) {
         RawDb raw(DbPath());
         sqlite3_stmt* stmt = nullptr;
-        ASSERT_EQ(sqlite3_prepare_v2(raw.Handle(),
-                                     "INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, "
-                                     "valid, event_id, event_type, occurred_at, occurred_at_ms, source, "
-                                     "correlation_id, user_id, resource_id, job_id, action, payload, ingested_at_ms, "
-                                     "prev_hash, hash) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                                     -1, &stmt, nullptr),
-                  SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_prepare_v2(raw.Handle(),
+                               "INSERT INTO audit_events (topic, partition, \"offset\", kafka_timestamp_ms, "
+                               "valid, event_id, event_type, occurred_at, occurred_at_ms, source, "
+                               "correlation_id, user_id, resource_id, job_id, action, payload, ingested_at_ms, "
+                               "prev_hash, hash) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
         int i = 0;
         const auto text = [&](const std::string& s) { sqlite3_bind_text(stmt, ++i, s.c_str(), -1, SQLITE_TRANSIENT); };
         text(r.topic);
