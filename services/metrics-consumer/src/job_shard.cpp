@@ -123,7 +123,7 @@ std::uint32_t JobShard::Find(std::string_view job_id, std::uint64_t hash) const 
     const std::size_t mask = index_.size() - 1;
     for (std::size_t i = hash & mask; index_[i] != kNil; i = (i + 1) & mask) {
         const Node& node = At(index_[i]);
-        if (node.hash == hash && node.job_id == job_id) return index_[i];
+        if (node.hash == static_cast<std::uint32_t>(hash) && node.job_id == job_id) return index_[i];
     }
     return kNil;
 }
@@ -139,7 +139,7 @@ std::uint32_t JobShard::Create(std::string_view job_id, std::uint64_t hash) {
     }
     Node& node = At(slot);
     node.job_id.assign(job_id);
-    node.hash = hash;
+    node.hash = static_cast<std::uint32_t>(hash);
     node.samples = 0;
     node.first_seen_ms = node.last_seen_ms = node.updated_ms = 0;
     node.cpu_percent = node.memory_mb = node.io_read_mb = node.io_write_mb = node.execution_time_ms = FieldStats{};

@@ -70,8 +70,8 @@ private:
 
     struct Node {
         std::string job_id;  // assigned once per job; its capacity is reused when the slot is recycled
-        std::uint64_t hash = 0;
-        std::uint64_t samples = 0;
+        std::uint32_t hash = 0;     // low half of the job hash: the index's probe key
+        std::uint32_t samples = 0;  // 4e9 samples = 136 years at one per second
         std::int64_t first_seen_ms = 0;
         std::int64_t last_seen_ms = 0;
         std::int64_t updated_ms = 0;

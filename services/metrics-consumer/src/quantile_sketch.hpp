@@ -9,7 +9,8 @@
 ///   * while at most `Buckets` distinct buckets are occupied, every quantile is within 2 %;
 ///   * after collapsing, a quantile is still within 2 % when its value is at least the
 ///     lowest retained bucket, in particular whenever it is >= max / gamma^(Buckets-1)
-///     (for 32 buckets: >= max / 3.45), which holds for p50/p95/p99 of most job runs;
+///     (for the per-job 24 buckets: >= max / 2.5), which holds for p50/p95/p99 of a job whose
+///     reported execution time grows from 0 to its final value;
 ///     lower quantiles are over-estimated, never under-estimated.
 /// Counts are stored in `Count`; when one would overflow, all counts are halved (rounding up),
 /// which keeps the rank error below Buckets / 2^(bits-1) (0.1 % for 16-bit counts).
@@ -133,8 +134,8 @@ private:
     bool collapsed_ = false;
 };
 
-/// Per job: 32 buckets of 16-bit counts, 132 bytes.
-using JobSketch = QuantileSketch<32, std::uint16_t>;
+/// Per job: 24 buckets of 16-bit counts, 100 bytes.
+using JobSketch = QuantileSketch<24, std::uint16_t>;
 /// Across all jobs: 512 buckets of 32-bit counts (a 7e8 value range at full accuracy).
 using GlobalSketch = QuantileSketch<512, std::uint32_t>;
 
