@@ -17,7 +17,7 @@ namespace {
 
 /// Collects per-topic failures so one bad topic does not hide the others.
 class Failures {
-public:
+  public:
     void Add(rd_kafka_resp_err_t code, const std::string& text) {
         if (first_ == RD_KAFKA_RESP_ERR_NO_ERROR) {
             first_ = code;
@@ -30,7 +30,7 @@ public:
         }
     }
 
-private:
+  private:
     rd_kafka_resp_err_t first_ = RD_KAFKA_RESP_ERR_NO_ERROR;
     std::string message_;
 };
@@ -47,9 +47,7 @@ detail::Event AwaitResult(rd_kafka_queue_t* queue, std::chrono::milliseconds tim
     return event;
 }
 
-std::vector<std::int32_t> ToVector(const std::int32_t* values, int count) {
-    return {values, values + count};
-}
+std::vector<std::int32_t> ToVector(const std::int32_t* values, int count) { return {values, values + count}; }
 
 }  // namespace
 
@@ -89,8 +87,8 @@ std::vector<ObservedTopic> Admin::DescribeTopics(const std::vector<std::string>&
     for (int t = 0; t < metadata->topic_cnt; ++t) {
         const auto& entry = metadata->topics[t];
         const std::string name = entry.topic;
-        const bool wanted = names.empty() ? name.rfind("__", 0) != 0
-                                          : std::find(names.begin(), names.end(), name) != names.end();
+        const bool wanted =
+            names.empty() ? name.rfind("__", 0) != 0 : std::find(names.begin(), names.end(), name) != names.end();
         if (!wanted || entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
             continue;
         }
@@ -111,7 +109,8 @@ std::vector<ObservedTopic> Admin::DescribeTopics(const std::vector<std::string>&
             Fail(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic " + name);
         }
     }
-    std::sort(topics.begin(), topics.end(), [](const ObservedTopic& a, const ObservedTopic& b) { return a.name < b.name; });
+    std::sort(topics.begin(), topics.end(),
+              [](const ObservedTopic& a, const ObservedTopic& b) { return a.name < b.name; });
     if (topics.empty()) {
         return topics;
     }
@@ -230,8 +229,8 @@ void Admin::CreateTopics(const std::vector<const TopicAction*>& actions) {
     char error[512];
     for (const TopicAction* action : actions) {
         const DesiredTopic& spec = action->spec;
-        rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
-                                                           spec.replication_factor, error, sizeof(error));
+        rd_kafka_NewTopic_t* topic =
+            rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication_factor, error, sizeof(error));
         if (topic == nullptr) {
             throw AdminError(RD_KAFKA_RESP_ERR__INVALID_ARG, "create " + spec.name + ": " + error);
         }
@@ -270,9 +269,8 @@ void Admin::CreatePartitions(const std::vector<const TopicAction*>& actions) {
     } cleanup{partitions};
     char error[512];
     for (const TopicAction* action : actions) {
-        rd_kafka_NewPartitions_t* request =
-            rd_kafka_NewPartitions_new(action->topic.c_str(), static_cast<size_t>(action->partitions_to), error,
-                                       sizeof(error));
+        rd_kafka_NewPartitions_t* request = rd_kafka_NewPartitions_new(
+            action->topic.c_str(), static_cast<size_t>(action->partitions_to), error, sizeof(error));
         if (request == nullptr) {
             throw AdminError(RD_KAFKA_RESP_ERR__INVALID_ARG, "add partitions to " + action->topic + ": " + error);
         }

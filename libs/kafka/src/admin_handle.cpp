@@ -16,7 +16,8 @@ void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::stri
 
 }  // namespace
 
-Handle NewClient(rd_kafka_type_t type, const ClientConfig& config, const std::map<std::string, std::string>& overrides) {
+Handle NewClient(rd_kafka_type_t type, const ClientConfig& config,
+                 const std::map<std::string, std::string>& overrides) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     for (const auto& [name, value] : config.properties) {
         if (overrides.count(name) == 0) {

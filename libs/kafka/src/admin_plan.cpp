@@ -42,12 +42,14 @@ std::vector<DesiredTopic> TopicTable(const TopicTableOptions& options, int broke
     if (brokers < 1) {
         throw std::invalid_argument("the cluster reports no brokers");
     }
-    const int replication = options.replication_factor.value_or(std::min(schema::kProductionReplicationFactor, brokers));
+    const int replication =
+        options.replication_factor.value_or(std::min(schema::kProductionReplicationFactor, brokers));
     if (replication < 1 || replication > brokers) {
         throw std::invalid_argument("replication factor " + std::to_string(replication) + " needs 1.." +
                                     std::to_string(brokers) + " (brokers in the cluster)");
     }
-    const int min_insync = options.min_insync_replicas.value_or(std::min(schema::kProductionMinInsyncReplicas, replication));
+    const int min_insync =
+        options.min_insync_replicas.value_or(std::min(schema::kProductionMinInsyncReplicas, replication));
     if (min_insync < 1 || min_insync > replication) {
         throw std::invalid_argument("min.insync.replicas " + std::to_string(min_insync) + " needs 1.." +
                                     std::to_string(replication) + " (the replication factor)");
@@ -85,8 +87,8 @@ std::string TopicAction::Describe() const {
         case TopicActionKind::kAddPartitions:
             return topic + ": partitions " + std::to_string(partitions_from) + "\u2192" + std::to_string(partitions_to);
         case TopicActionKind::kPartitionsAbove:
-            return topic + ": partitions " + std::to_string(partitions_from) + " (table: " +
-                   std::to_string(partitions_to) + "; Kafka cannot remove partitions)";
+            return topic + ": partitions " + std::to_string(partitions_from) +
+                   " (table: " + std::to_string(partitions_to) + "; Kafka cannot remove partitions)";
         case TopicActionKind::kReplicationDrift:
             return topic + ": drift: replication " + observed + " (table: " + desired + ")";
         case TopicActionKind::kConfigDrift:

@@ -151,7 +151,8 @@ std::vector<std::int64_t> GroupLagReader::CommittedViaAdmin(std::string_view gro
             unsupported = true;
             return {};
         }
-        throw GroupLagError(err, "committed offsets of group " + name + ": " + rd_kafka_event_error_string(event.get()));
+        throw GroupLagError(err,
+                            "committed offsets of group " + name + ": " + rd_kafka_event_error_string(event.get()));
     }
     size_t count = 0;
     const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
@@ -177,8 +178,8 @@ std::vector<std::int64_t> GroupLagReader::CommittedViaAdmin(std::string_view gro
             continue;
         }
         if (found->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            Fail(found->err, "committed offset of " + name + " on " + wanted.topic + "/" +
-                                 std::to_string(wanted.partition));
+            Fail(found->err,
+                 "committed offset of " + name + " on " + wanted.topic + "/" + std::to_string(wanted.partition));
         }
         offsets[static_cast<std::size_t>(i)] = NormaliseCommitted(found->offset);
     }
@@ -190,8 +191,7 @@ std::vector<std::int64_t> GroupLagReader::CommittedViaConsumer(std::string_view 
     // A consumer carrying the group's id that never subscribes can read the group's commits
     // without joining, so the group is not rebalanced by the observer.
     detail::Handle consumer = detail::NewClient(RD_KAFKA_CONSUMER, config_,
-                                                {{"group.id", std::string(group)},
-                                                 {"enable.auto.commit", "false"}});
+                                                {{"group.id", std::string(group)}, {"enable.auto.commit", "false"}});
     detail::PartitionList copy(rd_kafka_topic_partition_list_copy(partitions));
     if (auto err = rd_kafka_committed(consumer.get(), copy.get(), static_cast<int>(timeout_.count()));
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {

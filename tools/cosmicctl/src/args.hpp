@@ -12,18 +12,18 @@ namespace cosmic::cosmicctl {
 
 /// Bad command line: printed with the usage, exit status 2.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// A failure while running a command (unknown topic, unreachable cluster, ...): exit status 1.
 class CommandError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class Args {
-public:
+  public:
     /// Options that take a value ("--name value" or "--name=value"); a repeated one keeps all
     /// values. Anything else starting with "--" must be in `flags`.
     Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags);
@@ -38,7 +38,7 @@ public:
     /// UsageError unless only options from `allowed` (valued or flags) were given.
     void AllowOnly(const std::set<std::string>& allowed) const;
 
-private:
+  private:
     std::vector<std::string> positional_;
     std::map<std::string, std::vector<std::string>> values_;
     std::set<std::string> flags_;

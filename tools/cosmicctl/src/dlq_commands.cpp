@@ -58,8 +58,8 @@ int DlqList(const Context& context, const Args& args) {
         table.Add({std::to_string(entry.record.partition) + "/" + std::to_string(entry.record.offset),
                    entry.record.key ? Shorten(*entry.record.key, 40) : "(null)", Origin(entry),
                    entry.error_class.empty() ? "?" : entry.error_class,
-                   entry.attempts ? std::to_string(*entry.attempts) : "?", entry.failed_at.empty() ? "?" : entry.failed_at,
-                   Shorten(entry.error_message, 100)});
+                   entry.attempts ? std::to_string(*entry.attempts) : "?",
+                   entry.failed_at.empty() ? "?" : entry.failed_at, Shorten(entry.error_message, 100)});
     }
     table.Print(context.io.out);
     context.io.out << entries.size() << " record(s)" << (entries.size() == selection.limit ? " (limit reached)" : "")

@@ -8,14 +8,14 @@
 namespace cosmic::cosmicctl {
 
 class TextTable {
-public:
+  public:
     explicit TextTable(std::vector<std::string> header) : rows_{std::move(header)} {}
     void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
     /// Rows without the header.
     std::size_t Size() const noexcept { return rows_.size() - 1; }
     void Print(std::ostream& out) const;
 
-private:
+  private:
     std::vector<std::vector<std::string>> rows_;
 };
 

@@ -70,8 +70,8 @@ int TopicsApply(const Context& context, const Args& args) {
     if (changes == 0) {
         context.io.out << "topics match the table (" << table.size() << " topics)\n";
     } else {
-        context.io.out << changes << (dry_run ? " change(s) planned; run without --dry-run to apply\n"
-                                              : " change(s) applied\n");
+        context.io.out << changes
+                       << (dry_run ? " change(s) planned; run without --dry-run to apply\n" : " change(s) applied\n");
     }
     return 0;
 }

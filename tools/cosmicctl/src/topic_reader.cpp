@@ -150,7 +150,8 @@ void TopicReader::Read(const std::string& topic, const std::vector<ReadRange>& r
         std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> guard(message,
                                                                                        &rd_kafka_message_destroy);
         if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (message->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || message->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+            if (message->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                message->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
                 throw CommandError(std::string("reading ") + topic + ": " + rd_kafka_message_errstr(message));
             }
             continue;  // transient; librdkafka retries

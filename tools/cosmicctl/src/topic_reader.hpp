@@ -39,7 +39,7 @@ struct ReadRange {
 using RecordSink = std::function<bool(ReadRecord&&)>;
 
 class TopicReader {
-public:
+  public:
     /// Throws CommandError when the client cannot be created.
     TopicReader(const kafka::ClientConfig& config, std::chrono::milliseconds timeout);
     ~TopicReader();
@@ -63,7 +63,7 @@ public:
     void Follow(const std::string& topic, const std::map<std::int32_t, std::int64_t>& starts,
                 const std::atomic<bool>& stop, const RecordSink& sink);
 
-private:
+  private:
     void Assign(const std::string& topic, const std::map<std::int32_t, std::int64_t>& starts);
     [[noreturn]] void Unreachable(rd_kafka_resp_err_t err) const;
 

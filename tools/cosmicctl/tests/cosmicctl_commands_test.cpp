@@ -60,7 +60,8 @@ TEST_F(CosmicctlCommandsTest, ProduceThenTailRoundTrip) {
     EXPECT_EQ(records[0].Header("source"), std::optional<std::string>("cli"));
     EXPECT_EQ(records[0].Header("a"), std::optional<std::string>("b=c"));
 
-    const auto tail = Cosmicctl(cluster_.Bootstraps(), {"tail", topic, "--from-beginning", "--limit", "2", "--headers"});
+    const auto tail =
+        Cosmicctl(cluster_.Bootstraps(), {"tail", topic, "--from-beginning", "--limit", "2", "--headers"});
     ASSERT_EQ(tail.status, 0) << tail.err;
     EXPECT_NE(tail.out.find("0/0  key=k1  line one"), std::string::npos) << tail.out;
     EXPECT_NE(tail.out.find("0/1  key=k1  line two"), std::string::npos) << tail.out;
@@ -83,10 +84,10 @@ TEST(CosmicctlFailureTest, UnreachableClusterFailsWithinTheTimeout) {
 }
 
 TEST(CosmicctlFailureTest, BadUsageExitsTwoWithUsage) {
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"frobnicate"},
-                                                 std::vector<std::string>{"topics"},
-                                                 std::vector<std::string>{"tail", "t", "--group", "g"},
-                                                 std::vector<std::string>{"--timeout", "0", "topics", "describe"}}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"frobnicate"}, std::vector<std::string>{"topics"},
+          std::vector<std::string>{"tail", "t", "--group", "g"},
+          std::vector<std::string>{"--timeout", "0", "topics", "describe"}}) {
         const auto run = Cosmicctl("127.0.0.1:1", args);
         EXPECT_EQ(run.status, 2) << args.front();
         EXPECT_NE(run.err.find("usage: cosmicctl"), std::string::npos);
@@ -106,8 +107,8 @@ TEST(CosmicctlBinaryTest, ExitStatusesOfTheProgram) {
     EXPECT_EQ(WEXITSTATUS(status), 0);
     status = std::system((binary + " nonsense 2> /dev/null").c_str());
     EXPECT_EQ(WEXITSTATUS(status), 2);
-    status = std::system(("KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 " + binary + " --timeout 1 lag --group g 2> /dev/null")
-                             .c_str());
+    status = std::system(
+        ("KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 " + binary + " --timeout 1 lag --group g 2> /dev/null").c_str());
     EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 

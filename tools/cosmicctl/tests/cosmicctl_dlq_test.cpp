@@ -79,8 +79,8 @@ TEST_F(CosmicctlDlqTest, ReplayRepublishesKeyValueAndOriginalHeaders) {
 }
 
 TEST_F(CosmicctlDlqTest, ReplayFromAnOffsetTakesOnlyLaterRecords) {
-    kafka::testing::ProduceRecord record{"audit-trail.dlq", "r", "first", DeadLetterHeaders("audit-trail", 0, 1, "x"),
-                                         0, 0};
+    kafka::testing::ProduceRecord record{
+        "audit-trail.dlq", "r", "first", DeadLetterHeaders("audit-trail", 0, 1, "x"), 0, 0};
     cluster_.Produce(record);
     record.value = "second";
     const auto second = cluster_.Produce(record);
@@ -94,8 +94,8 @@ TEST_F(CosmicctlDlqTest, ReplayFromAnOffsetTakesOnlyLaterRecords) {
 }
 
 TEST_F(CosmicctlDlqTest, SinceSelectsByTimeAndRejectsBadTimes) {
-    kafka::testing::ProduceRecord old_record{"system-health.dlq", "c1", "old",
-                                             DeadLetterHeaders("system-health", 0, 1, "x"), 0, 1'000};
+    kafka::testing::ProduceRecord old_record{
+        "system-health.dlq", "c1", "old", DeadLetterHeaders("system-health", 0, 1, "x"), 0, 1'000};
     cluster_.Produce(old_record);
     kafka::testing::ProduceRecord new_record = old_record;
     new_record.value = "new";
@@ -112,8 +112,8 @@ TEST_F(CosmicctlDlqTest, SinceSelectsByTimeAndRejectsBadTimes) {
 
     const auto bad = Cosmicctl(cluster_.Bootstraps(), {"dlq", "list", "system-health.dlq", "--since", "yesterday"});
     EXPECT_EQ(bad.status, 2);
-    const auto both = Cosmicctl(cluster_.Bootstraps(),
-                                {"dlq", "list", "system-health.dlq", "--since", "2026-01-01T00:00:00Z", "--offset", "1"});
+    const auto both = Cosmicctl(cluster_.Bootstraps(), {"dlq", "list", "system-health.dlq", "--since",
+                                                        "2026-01-01T00:00:00Z", "--offset", "1"});
     EXPECT_EQ(both.status, 2);
 }
 

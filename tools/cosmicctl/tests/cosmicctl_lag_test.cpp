@@ -14,7 +14,7 @@ using test::Cosmicctl;
 using test::Row;
 
 class CosmicctlLagTest : public EmbeddedClusterTest {
-protected:
+  protected:
     void ProduceTo(const std::string& topic, std::int32_t partition, int count) {
         for (int i = 0; i < count; ++i) {
             cluster_.Produce(ProduceRecord{topic, "k", "v", {}, partition, 0});

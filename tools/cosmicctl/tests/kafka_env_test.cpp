@@ -17,7 +17,7 @@ TEST(CosmicctlKafkaEnvTest, MapsKafkaVariablesLikeTheServices) {
                                           {"HOME", "/root"}},
                                          std::nullopt);
     EXPECT_EQ(config.properties, (std::map<std::string, std::string>{{"bootstrap.servers", "k:9092"},
-                                                                      {"security.protocol", "plaintext"}}));
+                                                                     {"security.protocol", "plaintext"}}));
 }
 
 TEST(CosmicctlKafkaEnvTest, BootstrapFlagWins) {

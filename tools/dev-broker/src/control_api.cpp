@@ -94,8 +94,8 @@ HttpResponse ControlApi::SetBrokerState(const HttpRequest& request, bool up) {
             cluster_.SetBrokerDown(*id);
             down_.insert(*id);
         }
-        return HttpResponse::Json(200, "{\"broker\":" + std::to_string(*id) + ",\"state\":\"" +
-                                           (up ? "up" : "down") + "\"}");
+        return HttpResponse::Json(
+            200, "{\"broker\":" + std::to_string(*id) + ",\"state\":\"" + (up ? "up" : "down") + "\"}");
     });
 }
 
@@ -111,7 +111,8 @@ HttpResponse ControlApi::BrokerRtt(const HttpRequest& request) {
     }
     return Guard([&] {
         cluster_.SetRtt(*id, *ms);
-        return HttpResponse::Json(200, "{\"broker\":" + std::to_string(*id) + ",\"rtt_ms\":" + std::to_string(*ms) + "}");
+        return HttpResponse::Json(200,
+                                  "{\"broker\":" + std::to_string(*id) + ",\"rtt_ms\":" + std::to_string(*ms) + "}");
     });
 }
 
@@ -159,8 +160,8 @@ HttpResponse ControlApi::PushErrors(const HttpRequest& request) {
     }
     return Guard([&] {
         cluster_.PushRequestErrors(*api, queued);
-        return HttpResponse::Json(200, "{\"api\":" + Quote(kafka::ToString(*api)) + ",\"queued\":" +
-                                           std::to_string(queued.size()) + "}");
+        return HttpResponse::Json(
+            200, "{\"api\":" + Quote(kafka::ToString(*api)) + ",\"queued\":" + std::to_string(queued.size()) + "}");
     });
 }
 

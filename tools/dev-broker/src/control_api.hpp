@@ -19,7 +19,7 @@ namespace cosmic::dev_broker {
 ///   POST   /topics  {"name":"t","partitions":n,"replication":r}
 ///   POST   /topics/{topic}/partitions/{p}/leader?broker=N
 class ControlApi {
-public:
+  public:
     explicit ControlApi(kafka::MockCluster& cluster) : cluster_(cluster) {}
 
     void Register(telemetry::HttpServer& server);
@@ -33,7 +33,7 @@ public:
     telemetry::HttpResponse CreateTopic(const telemetry::HttpRequest& request);
     telemetry::HttpResponse SetLeader(const telemetry::HttpRequest& request);
 
-private:
+  private:
     telemetry::HttpResponse SetBrokerState(const telemetry::HttpRequest& request, bool up);
 
     kafka::MockCluster& cluster_;

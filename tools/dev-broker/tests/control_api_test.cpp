@@ -3,16 +3,15 @@
 #include "control_api.hpp"
 
 #include <gtest/gtest.h>
-
-#include "cosmic/kafka/admin.hpp"
-#include "dev_broker.hpp"
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
+#include "cosmic/kafka/admin.hpp"
+#include "dev_broker.hpp"
 
 namespace cosmic::dev_broker {
 namespace {
@@ -30,7 +29,7 @@ HttpRequest Request(std::vector<std::pair<std::string, std::string>> params, std
 }
 
 class ControlApiTest : public ::testing::Test {
-protected:
+  protected:
     kafka::MockCluster cluster_{2};
     ControlApi api_{cluster_};
 };
@@ -55,7 +54,8 @@ TEST_F(ControlApiTest, UnknownOrMalformedBrokersAreClientErrors) {
 }
 
 TEST_F(ControlApiTest, QueuesErrorsByNameOrCodeRepeatedCountTimes) {
-    auto pushed = api_.PushErrors(Request({}, "", R"({"api":"Produce","errors":["NOT_LEADER_FOR_PARTITION",7],"count":3})"));
+    auto pushed =
+        api_.PushErrors(Request({}, "", R"({"api":"Produce","errors":["NOT_LEADER_FOR_PARTITION",7],"count":3})"));
     EXPECT_EQ(pushed.status, 200) << pushed.body;
     EXPECT_EQ(pushed.body, R"({"api":"Produce","queued":6})");
     EXPECT_EQ(api_.ClearErrors(Request({{"api", "produce"}})).status, 200);
@@ -89,8 +89,8 @@ TEST_F(ControlApiTest, CreatesTopicsTheClusterThenReports) {
 }
 
 TEST(DevBrokerFileTest, WritesAtomicallyAndReplaces) {
-    const auto path = (std::filesystem::temp_directory_path() / ("dev-broker-file-" + std::to_string(::getpid())))
-                          .string();
+    const auto path =
+        (std::filesystem::temp_directory_path() / ("dev-broker-file-" + std::to_string(::getpid()))).string();
     WriteFileAtomically(path, "a:1\n");
     WriteFileAtomically(path, "b:2\n");
     std::ifstream in(path);

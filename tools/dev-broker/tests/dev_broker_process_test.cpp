@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 
 /// A child process with its stdout on a pipe.
 class Child {
-public:
+  public:
     Child(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
         int fds[2];
         if (pipe(fds) != 0) {
@@ -112,7 +112,7 @@ public:
         return std::nullopt;
     }
 
-private:
+  private:
     pid_t pid_ = -1;
     int out_ = -1;
     bool exited_ = false;
@@ -163,7 +163,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 class DevBrokerProcessTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() / ("dev-broker-test-" + std::to_string(getpid()));
         std::filesystem::create_directories(dir_);
@@ -176,8 +176,7 @@ protected:
 TEST_F(DevBrokerProcessTest, ServesKafkaAndTheControlApiAndStopsCleanly) {
     const std::string bootstrap_file = (dir_ / "bootstrap").string();
     const std::string port_file = (dir_ / "port").string();
-    Child child({COSMIC_DEV_BROKER_BINARY, "--brokers", "2", "--bootstrap-file", bootstrap_file, "--control-port",
-                 "0"},
+    Child child({COSMIC_DEV_BROKER_BINARY, "--brokers", "2", "--bootstrap-file", bootstrap_file, "--control-port", "0"},
                 {"COSMIC_PORT_FILE=" + port_file});
 
     const auto first = child.ReadLine(30s);
@@ -226,9 +225,9 @@ TEST_F(DevBrokerProcessTest, ServesKafkaAndTheControlApiAndStopsCleanly) {
     EXPECT_EQ(Http("POST", control + "/brokers/2/up").first, 200);
     EXPECT_EQ(Http("POST", control + "/brokers/7/down").first, 404);
     EXPECT_EQ(Http("POST", control + "/brokers/1/rtt?ms=5").first, 200);
-    EXPECT_EQ(Http("POST", control + "/errors", R"({"api":"Produce","errors":["NOT_LEADER_FOR_PARTITION"],"count":2})")
-                  .first,
-              200);
+    EXPECT_EQ(
+        Http("POST", control + "/errors", R"({"api":"Produce","errors":["NOT_LEADER_FOR_PARTITION"],"count":2})").first,
+        200);
 
     child.Signal(SIGTERM);
     EXPECT_EQ(child.Wait(30s), std::optional<int>(0));

@@ -15,8 +15,8 @@ TEST(DevBrokerOptionsTest, DefaultsAreThreeBrokersAndAnyPort) {
 }
 
 TEST(DevBrokerOptionsTest, ReadsEveryFlagInBothSpellings) {
-    const auto parsed = ParseOptions({"--brokers", "1", "--bootstrap-file=/tmp/b", "--control-port", "8099",
-                                      "--log-level=warn"});
+    const auto parsed =
+        ParseOptions({"--brokers", "1", "--bootstrap-file=/tmp/b", "--control-port", "8099", "--log-level=warn"});
     ASSERT_TRUE(parsed.options) << parsed.error;
     EXPECT_EQ(parsed.options->brokers, 1);
     EXPECT_EQ(parsed.options->bootstrap_file, "/tmp/b");

@@ -1,5 +1,7 @@
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -9,8 +11,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <unistd.h>
 
 #include "cosmic/schema/topics.hpp"
 
@@ -71,10 +71,8 @@ Handle NewHandle(rd_kafka_type_t type, const kafka::ClientConfig& config,
 kafka::ClientConfig CommonConfig(const std::string& bootstraps) {
     kafka::ClientConfig config;
     config.properties = {
-        {"bootstrap.servers", bootstraps},
-        {"topic.metadata.refresh.interval.ms", "500"},
-        {"reconnect.backoff.ms", "10"},
-        {"reconnect.backoff.max.ms", "200"},
+        {"bootstrap.servers", bootstraps}, {"topic.metadata.refresh.interval.ms", "500"},
+        {"reconnect.backoff.ms", "10"},    {"reconnect.backoff.max.ms", "200"},
         {"log.connection.close", "false"},
     };
     return config;
@@ -131,8 +129,7 @@ void AppendHeaders(const rd_kafka_message_t* message, Headers& out) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
         out.emplace_back(name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
     }
 }
@@ -163,8 +160,7 @@ std::string UniqueSuffix() {
 void CreateTopicWithAdmin(rd_kafka_t* rk, const std::string& name, int partitions, int replication,
                           std::chrono::milliseconds timeout) {
     char error[512];
-    rd_kafka_NewTopic_t* topic =
-        rd_kafka_NewTopic_new(name.c_str(), partitions, replication, error, sizeof(error));
+    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, replication, error, sizeof(error));
     if (topic == nullptr) {
         throw std::invalid_argument("embedded cluster: topic " + name + ": " + error);
     }
@@ -289,7 +285,8 @@ kafka::ClientConfig EmbeddedCluster::ClientConfig() const {
 
 MockCluster& EmbeddedCluster::Mock() {
     if (!mock_) {
-        throw std::logic_error("embedded cluster: fault injection needs the mock cluster (COSMIC_TEST_BOOTSTRAP is set)");
+        throw std::logic_error(
+            "embedded cluster: fault injection needs the mock cluster (COSMIC_TEST_BOOTSTRAP is set)");
     }
     return *mock_;
 }
@@ -338,10 +335,9 @@ Delivered EmbeddedCluster::Produce(const ProduceRecord& record, std::chrono::mil
     const void* key = record.key ? record.key->data() : nullptr;
     const size_t key_size = record.key ? record.key->size() : 0;
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(record.partition < 0 ? RD_KAFKA_PARTITION_UA
-                                                                                              : record.partition),
-        RD_KAFKA_V_KEY(key, key_size),
-        RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
+        rk, RD_KAFKA_V_TOPIC(record.topic.c_str()),
+        RD_KAFKA_V_PARTITION(record.partition < 0 ? RD_KAFKA_PARTITION_UA : record.partition),
+        RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
         RD_KAFKA_V_TIMESTAMP(record.timestamp_ms), RD_KAFKA_V_OPAQUE(holder), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

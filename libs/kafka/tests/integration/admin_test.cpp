@@ -2,12 +2,13 @@
 // implement CreateTopics, CreatePartitions or DescribeConfigs, so creation itself is covered by
 // the real-cluster tests.
 
+#include "cosmic/kafka/admin.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
-#include "cosmic/kafka/admin.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 
 namespace cosmic::kafka {

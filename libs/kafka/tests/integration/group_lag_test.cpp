@@ -1,11 +1,12 @@
 // Group lag against the mock cluster: known commits and known produce counts give known lag.
 
+#include "cosmic/kafka/group_lag.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-#include "cosmic/kafka/group_lag.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 
 namespace cosmic::kafka {
@@ -14,7 +15,7 @@ namespace {
 using testing::EmbeddedClusterTest;
 
 class GroupLagTest : public EmbeddedClusterTest {
-protected:
+  protected:
     void ProduceTo(const std::string& topic, std::int32_t partition, int count) {
         for (int i = 0; i < count; ++i) {
             cluster_.Produce(testing::ProduceRecord{topic, "k", "v" + std::to_string(i), {}, partition, 0});

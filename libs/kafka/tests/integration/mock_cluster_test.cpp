@@ -1,12 +1,13 @@
 // The fixture itself: table topics exist, records round-trip with headers, commits are visible,
 // and fault injection reaches the brokers.
 
+#include "cosmic/kafka/mock_cluster.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-#include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/schema/topics.hpp"
 
@@ -66,7 +67,8 @@ TEST_F(MockClusterFixtureTest, ConsumeAllReturnsWhatArrivedWhenTheTimeoutPasses)
 
 TEST_F(MockClusterFixtureTest, CommittedOffsetsShowWhatAGroupCommitted) {
     const std::string topic = cluster_.CreateUniqueTopic("commits", 3);
-    EXPECT_EQ(cluster_.CommittedOffsets("g1", topic), (std::map<std::int32_t, std::int64_t>{{0, -1}, {1, -1}, {2, -1}}));
+    EXPECT_EQ(cluster_.CommittedOffsets("g1", topic),
+              (std::map<std::int32_t, std::int64_t>{{0, -1}, {1, -1}, {2, -1}}));
     cluster_.CommitOffsets("g1", topic, {{0, 5}, {2, 7}});
     EXPECT_EQ(cluster_.CommittedOffsets("g1", topic), (std::map<std::int32_t, std::int64_t>{{0, 5}, {1, -1}, {2, 7}}));
     EXPECT_EQ(cluster_.CommittedOffsets("other", topic).at(0), -1);

@@ -1,11 +1,11 @@
 // The topic table as desired state and the planner (pure; no cluster).
 
+#include "cosmic/kafka/admin.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
-
-#include "cosmic/kafka/admin.hpp"
 
 namespace cosmic::kafka {
 namespace {
@@ -76,9 +76,7 @@ TEST(AdminTableTest, RejectsImpossibleOptions) {
     EXPECT_THROW(TopicTable(Options(4, std::nullopt), 3), std::invalid_argument);
     EXPECT_THROW(TopicTable(Options(2, 3), 3), std::invalid_argument);
     EXPECT_THROW(TopicTable({}, 0), std::invalid_argument);
-    EXPECT_EQ(TopicTable(Options(2, 1), 3).front().configs.at(
-                  "min.insync.replicas"),
-              "1");
+    EXPECT_EQ(TopicTable(Options(2, 1), 3).front().configs.at("min.insync.replicas"), "1");
 }
 
 TEST(AdminPlanTest, MissingTopicsAreCreated) {
@@ -107,7 +105,7 @@ TEST(AdminPlanTest, FewerPartitionsAreAddedMoreAreReported) {
     for (const auto& want : table) {
         observed.push_back(Observed(want, want.partitions, 3));
     }
-    observed[0].partitions.resize(5);   // job-lifecycle: 5 of 10
+    observed[0].partitions.resize(5);         // job-lifecycle: 5 of 10
     observed[1] = Observed(table[1], 25, 3);  // job-metrics: 25 of 20
     const auto actions = PlanTopics(table, observed);
     ASSERT_EQ(actions.size(), 2U);

@@ -96,16 +96,16 @@ std::vector<TopicAction> PlanTopics(const std::vector<DesiredTopic>& desired,
 
 /// An Admin API failure; keeps librdkafka's error code of the first failure.
 class AdminError : public std::runtime_error {
-public:
+  public:
     AdminError(rd_kafka_resp_err_t code, const std::string& message) : std::runtime_error(message), code_(code) {}
     rd_kafka_resp_err_t Code() const noexcept { return code_; }
 
-private:
+  private:
     rd_kafka_resp_err_t code_;
 };
 
 class Admin {
-public:
+  public:
     explicit Admin(const ClientConfig& config, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     ~Admin();
     Admin(const Admin&) = delete;
@@ -124,7 +124,7 @@ public:
     /// again after success returns no changing actions. Throws AdminError if a change fails.
     std::vector<TopicAction> ApplyTopics(const std::vector<DesiredTopic>& desired, bool dry_run = false);
 
-private:
+  private:
     void DescribeConfigs(std::vector<ObservedTopic>& topics);
     void CreateTopics(const std::vector<const TopicAction*>& actions);
     void CreatePartitions(const std::vector<const TopicAction*>& actions);

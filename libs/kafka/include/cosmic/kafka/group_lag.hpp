@@ -44,11 +44,11 @@ std::int64_t ComputeLag(std::int64_t committed, std::int64_t low, std::int64_t h
 /// Thrown when the cluster cannot answer (unknown topic, timeout, coordinator errors). Keeps
 /// librdkafka's error code.
 class GroupLagError : public std::runtime_error {
-public:
+  public:
     GroupLagError(rd_kafka_resp_err_t code, const std::string& message) : std::runtime_error(message), code_(code) {}
     rd_kafka_resp_err_t Code() const noexcept { return code_; }
 
-private:
+  private:
     std::vector<int> PartitionCounts(const std::vector<std::string>& topics,
                                      std::chrono::steady_clock::time_point deadline);
     rd_kafka_resp_err_t code_;
@@ -65,7 +65,7 @@ struct GroupLagOptions {
 
 /// Reads group lag over one long-lived client connection. Thread-safe (calls are serialised).
 class GroupLagReader {
-public:
+  public:
     /// `config` supplies bootstrap.servers and security settings (group.id is ignored).
     explicit GroupLagReader(const ClientConfig& config, GroupLagOptions options = {});
     ~GroupLagReader();
@@ -82,13 +82,12 @@ public:
     /// Partition count of a topic from metadata. Throws GroupLagError (unknown topic included).
     int PartitionCount(std::string_view topic);
 
-private:
+  private:
     std::vector<int> PartitionCounts(const std::vector<std::string>& topics,
                                      std::chrono::steady_clock::time_point deadline);
     std::vector<std::int64_t> CommittedViaAdmin(std::string_view group, rd_kafka_topic_partition_list_t* partitions,
                                                 bool& unsupported);
-    std::vector<std::int64_t> CommittedViaConsumer(std::string_view group,
-                                                   rd_kafka_topic_partition_list_t* partitions);
+    std::vector<std::int64_t> CommittedViaConsumer(std::string_view group, rd_kafka_topic_partition_list_t* partitions);
 
     ClientConfig config_;
     std::chrono::milliseconds timeout_;

@@ -57,7 +57,7 @@ std::optional<ApiKey> ParseApiKey(std::string_view text) noexcept;
 std::optional<rd_kafka_resp_err_t> ParseErrorCode(std::string_view text) noexcept;
 
 class MockCluster {
-public:
+  public:
     static constexpr int kDefaultBrokers = 3;
 
     /// Starts `brokers` brokers with ids 1..brokers. Throws std::runtime_error on failure.
@@ -96,7 +96,7 @@ public:
     /// The underlying handle for mock calls not wrapped here.
     rd_kafka_mock_cluster_t* Native() const noexcept { return cluster_; }
 
-private:
+  private:
     void CheckBroker(int broker_id) const;
 
     int brokers_;

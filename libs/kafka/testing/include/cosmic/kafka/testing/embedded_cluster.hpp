@@ -50,7 +50,7 @@ struct ConsumedRecord {
     std::int64_t offset = -1;
     std::optional<std::string> key;  ///< nullopt for a null key
     std::string value;
-    Headers headers;                 ///< in wire order; a null header value reads as ""
+    Headers headers;  ///< in wire order; a null header value reads as ""
     std::int64_t timestamp_ms = -1;
 
     /// The last header with this name (Kafka allows repeats), or nullopt.
@@ -69,7 +69,7 @@ struct EmbeddedClusterOptions {
 inline constexpr std::chrono::milliseconds kDefaultTimeout{std::chrono::seconds(30)};
 
 class EmbeddedCluster {
-public:
+  public:
     EmbeddedCluster();
     explicit EmbeddedCluster(EmbeddedClusterOptions options);
     ~EmbeddedCluster();
@@ -96,8 +96,7 @@ public:
 
     /// Produces one record and waits for its delivery report; throws on failure.
     Delivered Produce(const ProduceRecord& record, std::chrono::milliseconds timeout = kDefaultTimeout);
-    Delivered Produce(std::string_view topic, std::optional<std::string> key, std::string value,
-                      Headers headers = {});
+    Delivered Produce(std::string_view topic, std::optional<std::string> key, std::string value, Headers headers = {});
 
     /// Reads `topic` from the beginning of every partition until `count` records arrived or the
     /// timeout passed; returns what it got (records of one partition in offset order).
@@ -129,7 +128,7 @@ public:
     void PushRequestErrors(ApiKey api, const std::vector<rd_kafka_resp_err_t>& errors);
     void SetPartitionLeader(std::string_view topic, std::int32_t partition, int broker_id);
 
-private:
+  private:
     struct Producer;
     rd_kafka_t* NewConsumer(std::string_view group) const;
 
@@ -140,7 +139,7 @@ private:
 
 /// GoogleTest fixture: a fresh cluster per test, `cluster_` ready in the test body.
 class EmbeddedClusterTest : public ::testing::Test {
-protected:
+  protected:
     EmbeddedClusterTest() = default;
     explicit EmbeddedClusterTest(EmbeddedClusterOptions options) : cluster_(options) {}
 
@@ -150,9 +149,9 @@ protected:
 }  // namespace cosmic::kafka::testing
 
 /// Skips the current test (from its body) when `cluster` cannot inject faults (external cluster).
-#define COSMIC_REQUIRE_FAULT_INJECTION(cluster)                                     \
-    do {                                                                            \
-        if (!(cluster).SupportsFaultInjection()) {                                  \
-            GTEST_SKIP() << "fault injection needs the mock cluster";               \
-        }                                                                           \
+#define COSMIC_REQUIRE_FAULT_INJECTION(cluster)                       \
+    do {                                                              \
+        if (!(cluster).SupportsFaultInjection()) {                    \
+            GTEST_SKIP() << "fault injection needs the mock cluster"; \
+        }                                                             \
     } while (false)
