@@ -11,13 +11,15 @@ find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 
-# The commit the binaries report with --version.
+# The commit the binaries report with --version (the image build passes it in; it has no .git).
+if(NOT COSMIC_GIT_COMMIT)
 execute_process(
     COMMAND git rev-parse --short=12 HEAD
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     OUTPUT_VARIABLE COSMIC_GIT_COMMIT
     OUTPUT_STRIP_TRAILING_WHITESPACE
     ERROR_QUIET)
+endif()
 if(NOT COSMIC_GIT_COMMIT)
     set(COSMIC_GIT_COMMIT "unknown")
 endif()
