@@ -2,21 +2,36 @@
 // synchronous=FULL) beside plain SQLite inserts of the same rows into the same table without
 // the chain, measured in the same run; then verification speed and query latency.
 //
-//   audit_bench [--rows N] [--batch B] [--dir DIR]
+// With --e2e N it also consumes N audit events from a librdkafka mock cluster through the
+// consumer runner into the store (durable, batches of --batch), beside the same runner with a
+// no-op batch handler in the same run.
+//
+//   audit_bench [--rows N] [--batch B] [--dir DIR] [--e2e N]
 
+#include <prometheus/registry.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "audit_ingest.hpp"
+#include "audit_metrics.hpp"
+#include "cosmic/kafka/mock_cluster.hpp"
+#include "cosmic/kafka/producer.hpp"
+#include "cosmic/kafka/runner.hpp"
+#include "cosmic/schema/event.hpp"
 #include "store/sqlite_audit_store.hpp"
 #include "store/sqlite_schema.hpp"
 
@@ -29,9 +44,22 @@ struct Args {
     std::size_t rows = 200000;
     std::size_t batch = 500;
     std::string dir;
+    long e2e = 0;
 };
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+/// CPU time of the whole process (all threads), to tell CPU cost from waiting for the disk.
+double CpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+struct Timing {
+    double wall = 0;
+    double cpu = 0;
+};
 
 long RssKib() {
     std::ifstream status("/proc/self/status");
@@ -84,7 +112,7 @@ std::vector<AuditRecord> MakeRows(std::size_t count) {
 }
 
 /// Plain inserts into the same table (same columns and indexes), no hashing: the baseline.
-double PlainInserts(const std::string& path, const std::vector<AuditRecord>& rows, std::size_t batch, bool durable) {
+Timing PlainInserts(const std::string& path, const std::vector<AuditRecord>& rows, std::size_t batch, bool durable) {
     cosmic::audit::Database db(path, cosmic::audit::Database::Mode::kReadWrite);
     db.Exec("PRAGMA journal_mode = WAL");
     db.Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -97,6 +125,7 @@ INSERT INTO audit_events (topic, partition, "offset", kafka_timestamp_ms, valid,
 VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''), NULLIF(?12, ''), NULLIF(?13, ''),
     NULLIF(?14, ''), ?15, 0, x'', x''))sql");
     const auto started = Clock::now();
+    const double cpu = CpuSeconds();
     for (std::size_t first = 0; first < rows.size(); first += batch) {
         cosmic::audit::Transaction txn(db);
         for (std::size_t i = first; i < std::min(rows.size(), first + batch); ++i) {
@@ -119,29 +148,131 @@ VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''),
         }
         txn.Commit();
     }
-    return Seconds(started);
+    return {Seconds(started), CpuSeconds() - cpu};
 }
 
-double StoreInserts(const std::string& path, const std::vector<AuditRecord>& rows, std::size_t batch, bool durable) {
+Timing StoreInserts(const std::string& path, const std::vector<AuditRecord>& rows, std::size_t batch, bool durable,
+                    bool background_checkpoint) {
     cosmic::audit::SqliteStoreOptions options;
     options.path = path;
     options.durable = durable;
+    if (background_checkpoint) {
+    } else {
+        options.wal_checkpoint_interval = std::chrono::milliseconds(0);
+        options.wal_autocheckpoint_pages = 1000;
+    }
     cosmic::audit::SqliteAuditStore store(options);
     const auto started = Clock::now();
+    const double cpu = CpuSeconds();
     for (std::size_t first = 0; first < rows.size(); first += batch) {
         const std::size_t n = std::min(batch, rows.size() - first);
         store.AppendBatch(std::span<const AuditRecord>(rows.data() + first, n));
     }
-    return Seconds(started);
+    return {Seconds(started), CpuSeconds() - cpu};
 }
 
-void Row(const char* name, std::size_t rows, double seconds, double baseline_seconds) {
-    const double rate = static_cast<double>(rows) / seconds;
-    if (baseline_seconds > 0) {
-        std::printf("| %-44s | %12.0f | %8.3f | %6.0f %% |\n", name, rate, seconds, 100.0 * baseline_seconds / seconds);
+void Row(const char* name, std::size_t rows, Timing t, Timing baseline) {
+    const double n = static_cast<double>(rows);
+    char ratio[32];
+    if (baseline.wall > 0) {
+        std::snprintf(ratio, sizeof ratio, "%6.0f %%", 100.0 * baseline.wall / t.wall);
     } else {
-        std::printf("| %-44s | %12.0f | %8.3f | %8s |\n", name, rate, seconds, "baseline");
+        std::snprintf(ratio, sizeof ratio, "baseline");
     }
+    std::printf("| %-42s | %10.0f | %8.3f | %8s | %8.3f | %12.0f |\n", name, n / t.wall, t.wall, ratio, t.cpu,
+                n / t.cpu);
+}
+
+constexpr int kE2ePartitions = 40;  // the mock keeps ~5 MiB per partition: spread the load
+
+/// Consumes `records` from audit-trail through a Runner batch handler; returns events/s from
+/// the first batch to the last record.
+double ConsumeThroughRunner(const cosmic::kafka::MockCluster& cluster, const std::string& group, long records,
+                            std::size_t batch,
+                            const std::function<void(std::span<const cosmic::kafka::Record>)>& sink) {
+    cosmic::kafka::RunnerOptions options;
+    options.group_id = group;
+    options.topics = {"audit-trail"};
+    options.client.properties = {{"bootstrap.servers", cluster.Bootstraps()}};
+    options.poll_batch_size = static_cast<int>(batch);
+    std::atomic<long> seen{0};
+    std::atomic<long> batches{0};
+    std::atomic<Clock::rep> first{0};
+    std::atomic<Clock::rep> last{0};
+    const double cpu = CpuSeconds();
+    cosmic::kafka::Runner runner(options, std::make_shared<prometheus::Registry>());
+    runner.OnBatch(
+        [&](std::span<const cosmic::kafka::Record> batch_records) {
+            ++batches;
+            if (first.load() == 0) first = Clock::now().time_since_epoch().count();
+            sink(batch_records);
+            if ((seen += static_cast<long>(batch_records.size())) >= records) {
+                last = Clock::now().time_since_epoch().count();
+            }
+            return cosmic::kafka::Outcome::kOk;
+        },
+        batch, std::chrono::milliseconds(50));
+    runner.Start();
+    while (last.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    runner.Stop();
+    std::printf("  (%s: %ld batches, %.0f records per batch, %.2f cpu s)\n", group.c_str(), batches.load(),
+                static_cast<double>(seen.load()) / static_cast<double>(std::max(1L, batches.load())),
+                CpuSeconds() - cpu);
+    return static_cast<double>(records) /
+           std::chrono::duration<double>(Clock::duration(last.load() - first.load())).count();
+}
+
+int EndToEnd(long records, std::size_t batch, const std::string& dir) {
+    cosmic::kafka::MockCluster cluster(1);
+    cluster.CreateTopic("audit-trail", kE2ePartitions, 1);
+    {
+        cosmic::kafka::ClientConfig config;
+        config.properties = {{"bootstrap.servers", cluster.Bootstraps()}};
+        cosmic::kafka::ProducerOptions producer_options;
+        producer_options.max_queued_messages = 500000;
+        producer_options.max_queued_kbytes = 1 << 20;
+        producer_options.enqueue_timeout = std::chrono::seconds(60);
+        cosmic::kafka::Producer producer(config, producer_options, nullptr);
+        for (long i = 0; i < records; ++i) {
+            auto event = cosmic::schema::NewEvent(cosmic::schema::TopicId::kAuditTrail, "audit.state_change",
+                                                  "job-orchestrator");
+            event.resource_id = "job-" + std::to_string(i / 4);
+            event.action = cosmic::schema::AuditAction::kStateChange;
+            event.user_id = "user-" + std::to_string(i % 97);
+            event.correlation_id = cosmic::schema::NewUuid();
+            event.payload = R"({"from":"queued","to":"running","job_id":")" + event.resource_id + R"("})";
+            if (auto error = producer.Publish(event)) {
+                std::fprintf(stderr, "produce: %s\n", error.ToString().c_str());
+                return 1;
+            }
+        }
+        if (producer.Flush(std::chrono::seconds(300)) != 0) {
+            std::fprintf(stderr, "produce: not everything delivered\n");
+            return 1;
+        }
+    }
+    std::printf("\nend to end: %ld audit events on a %d-partition mock topic, batches of %zu\n", records,
+                kE2ePartitions, batch);
+    const double noop = ConsumeThroughRunner(cluster, "bench-noop", records, batch, [](auto) {});
+    std::printf("| %-42s | %10.0f | %8s |\n", "runner, no-op batch handler", noop, "baseline");
+
+    cosmic::audit::SqliteStoreOptions options;
+    options.path = dir + "/e2e.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(options.path + suffix);
+    cosmic::audit::SqliteAuditStore store(options);
+    auto registry = std::make_shared<prometheus::Registry>();
+    cosmic::audit::AuditMetrics metrics(*registry);
+    cosmic::audit::AuditIngest ingest(store, metrics, [] { return cosmic::schema::NowEpochMs(); });
+    const double audit = ConsumeThroughRunner(cluster, "bench-audit", records, batch, [&](auto batch_records) {
+        if (ingest.HandleBatch(batch_records) != cosmic::kafka::Outcome::kOk) std::fprintf(stderr, "store failed\n");
+    });
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%6.0f %%", 100.0 * audit / noop);
+    std::printf("| %-42s | %10.0f | %8s |\n", "runner -> audit store (chain, FULL)", audit, ratio);
+    const auto report = store.Verify();
+    std::printf("stored %llu rows, verify %s\n", static_cast<unsigned long long>(metrics.Stored()),
+                report.ok ? "ok" : "FAILED");
+    return report.ok && metrics.Stored() == static_cast<std::uint64_t>(records) ? 0 : 1;
 }
 
 }  // namespace
@@ -149,12 +280,16 @@ void Row(const char* name, std::size_t rows, double seconds, double baseline_sec
 int main(int argc, char** argv) {
     Args args;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--rows") == 0)
+        const std::string_view flag = argv[i];
+        if (flag == "--rows") {
             args.rows = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (std::strcmp(argv[i], "--batch") == 0)
+        } else if (flag == "--batch") {
             args.batch = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (std::strcmp(argv[i], "--dir") == 0)
+        } else if (flag == "--dir") {
             args.dir = argv[i + 1];
+        } else if (flag == "--e2e") {
+            args.e2e = std::strtol(argv[i + 1], nullptr, 10);
+        }
     }
     std::string dir = args.dir;
     if (dir.empty()) {
@@ -165,23 +300,28 @@ int main(int argc, char** argv) {
     const auto rows = MakeRows(args.rows);
     std::printf("audit_bench: %zu rows, batches of %zu, 5 partitions, sqlite %s, dir %s\n\n", rows.size(), args.batch,
                 sqlite3_libversion(), dir.c_str());
-    std::printf("| %-44s | %12s | %8s | %8s |\n", "case", "rows/s", "seconds", "vs base");
-    std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(), std::string(14, '-').c_str(),
-                std::string(10, '-').c_str(), std::string(10, '-').c_str());
+    std::printf("| %-42s | %10s | %8s | %8s | %8s | %12s |\n", "case", "rows/s", "wall s", "vs base", "cpu s",
+                "rows/cpu-s");
+    std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(44, '-').c_str(), std::string(12, '-').c_str(),
+                std::string(10, '-').c_str(), std::string(10, '-').c_str(), std::string(10, '-').c_str(),
+                std::string(14, '-').c_str());
 
     const auto file = [&](const char* name) {
         const std::string path = dir + "/" + name;
         for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
         return path;
     };
-    const double plain_full = PlainInserts(file("plain-full.db"), rows, args.batch, true);
-    Row("plain inserts, no chain, synchronous=FULL", rows.size(), plain_full, 0);
-    const double store_full = StoreInserts(file("store-full.db"), rows, args.batch, true);
-    Row("audit store, chain, synchronous=FULL", rows.size(), store_full, plain_full);
-    const double plain_normal = PlainInserts(file("plain-normal.db"), rows, args.batch, false);
-    Row("plain inserts, no chain, synchronous=NORMAL", rows.size(), plain_normal, 0);
-    const double store_normal = StoreInserts(file("store-normal.db"), rows, args.batch, false);
-    Row("audit store, chain, synchronous=NORMAL", rows.size(), store_normal, plain_normal);
+    const Timing none{};
+    const Timing plain_full = PlainInserts(file("plain-full.db"), rows, args.batch, true);
+    Row("plain inserts, no chain, FULL", rows.size(), plain_full, none);
+    const Timing store_full_auto = StoreInserts(file("store-full-auto.db"), rows, args.batch, true, false);
+    Row("audit store, chain, FULL, auto checkpoint", rows.size(), store_full_auto, plain_full);
+    const Timing store_full = StoreInserts(file("store-full.db"), rows, args.batch, true, true);
+    Row("audit store, chain, FULL (default)", rows.size(), store_full, plain_full);
+    const Timing plain_normal = PlainInserts(file("plain-normal.db"), rows, args.batch, false);
+    Row("plain inserts, no chain, NORMAL", rows.size(), plain_normal, none);
+    const Timing store_normal = StoreInserts(file("store-normal.db"), rows, args.batch, false, true);
+    Row("audit store, chain, NORMAL", rows.size(), store_normal, plain_normal);
 
     // Verification of the durable store, offline (as cosmicctl does it) and live.
     const auto started = Clock::now();
@@ -215,7 +355,9 @@ int main(int argc, char** argv) {
         std::printf("compliance report over %llu rows: %.3f s (verify included)\n",
                     static_cast<unsigned long long>(compliance.total_events), Seconds(t));
     }
+    int rc = report.ok ? 0 : 1;
+    if (args.e2e > 0 && EndToEnd(args.e2e, args.batch, dir) != 0) rc = 1;
     std::printf("RSS: %ld KiB\n", RssKib());
     if (args.dir.empty()) std::filesystem::remove_all(dir);
-    return report.ok ? 0 : 1;
+    return rc;
 }

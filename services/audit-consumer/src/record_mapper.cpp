@@ -65,7 +65,8 @@ void RecordMapper::MapValid(const schema::Event& event, std::string_view value, 
         out.action.assign(schema::ToString(event.action));
     }
     out.job_id = event.job_id;
-    if (out.job_id.empty()) {
+    // Parsing the record again only pays when it names a job at all.
+    if (out.job_id.empty() && value.find("\"job_id\"") != std::string_view::npos) {
         // Audit events name their job (if any) as a top-level or payload `job_id`, which the
         // envelope parser does not keep for this topic.
         simdjson::dom::object root;

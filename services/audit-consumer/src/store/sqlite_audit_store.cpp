@@ -38,6 +38,10 @@ SqliteAuditStore::SqliteAuditStore(SqliteStoreOptions options) : options_(std::m
     LoadPartitions();
     readers_ = std::make_unique<ReadPool>(options_.path, options_.read_connections, options_.cache_size_kib,
                                           options_.busy_timeout_ms);
+    if (options_.wal_checkpoint_interval.count() > 0) {
+        wal_checkpointer_ = std::make_unique<WalCheckpointer>(
+            options_.path, options_.durable, options_.wal_checkpoint_interval, options_.busy_timeout_ms);
+    }
 }
 
 SqliteAuditStore::~SqliteAuditStore() = default;
@@ -53,6 +57,7 @@ void SqliteAuditStore::Configure() {
     db.Exec(options_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     db.Exec("PRAGMA cache_size = -" + std::to_string(options_.cache_size_kib));
     db.Exec("PRAGMA temp_store = MEMORY");
+    db.Exec("PRAGMA wal_autocheckpoint = " + std::to_string(options_.wal_autocheckpoint_pages));
 
     std::int64_t version = 0;
     {

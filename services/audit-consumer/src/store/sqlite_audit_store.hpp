@@ -3,6 +3,7 @@
 /// checkpoints and retention, serialised by a mutex) and a pool of read-only connections for the
 /// API, which WAL lets run beside the writer.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -19,6 +20,7 @@
 #include "store/merkle.hpp"
 #include "store/read_pool.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/wal_checkpointer.hpp"
 
 namespace cosmic::audit {
 
@@ -33,6 +35,12 @@ struct SqliteStoreOptions {
     std::size_t purge_chunk_rows = 5000;        ///< rows deleted per retention transaction
     std::int64_t cache_size_kib = 16384;        ///< SQLite page cache per connection
     int busy_timeout_ms = 5000;
+    /// How often a background connection copies the WAL into the database (PASSIVE checkpoint);
+    /// 0 leaves it to SQLite's automatic checkpoint on the writer's commits.
+    std::chrono::milliseconds wal_checkpoint_interval{200};
+    /// The writer's automatic checkpoint threshold (pages): the normal trigger without the
+    /// background checkpointer, a safety net bounding the WAL with it.
+    int wal_autocheckpoint_pages = 16384;
 };
 
 class SqliteAuditStore final : public AuditStore {
@@ -104,6 +112,7 @@ class SqliteAuditStore final : public AuditStore {
 
     std::mutex verify_mutex_;  ///< one verification at a time: it is CPU-bound
     std::unique_ptr<ReadPool> readers_;
+    std::unique_ptr<WalCheckpointer> wal_checkpointer_;
 };
 
 }  // namespace cosmic::audit
