@@ -281,7 +281,7 @@ Producer::Producer(const ClientConfig& config, ProducerOptions options, std::sha
                                .Register(*impl.registry);
 
     if (impl.enabled) {
-        detail::ConfHandle conf;
+        client_detail::ConfHandle conf;
         const ProducerOptions& o = impl.options;
         // Defaults first, the operator's properties next, the guarantees last (not overridable).
         conf.Set("client.id", o.client_id);
@@ -293,7 +293,7 @@ Producer::Producer(const ClientConfig& config, ProducerOptions options, std::sha
         conf.Set("message.timeout.ms", std::to_string(o.delivery_timeout.count()));
         // Same key -> same partition as the Java client (and KafkaJS) would choose.
         conf.Set("partitioner", "murmur2_random");
-        for (const auto& [name, value] : detail::ForProducer(config).properties) {
+        for (const auto& [name, value] : client_detail::ForProducer(config).properties) {
             conf.Set(name, value);
         }
         conf.Set("enable.idempotence", "true");
@@ -301,7 +301,7 @@ Producer::Producer(const ClientConfig& config, ProducerOptions options, std::sha
         rd_kafka_conf_set_dr_msg_cb(conf.Get(), &Impl::OnDelivery);
         rd_kafka_conf_set_error_cb(conf.Get(), &Impl::OnError);
         rd_kafka_conf_set_opaque(conf.Get(), &impl);
-        impl.rk = detail::NewHandle(RD_KAFKA_PRODUCER, conf);
+        impl.rk = client_detail::NewHandle(RD_KAFKA_PRODUCER, conf);
         impl.main_queue = rd_kafka_queue_get_main(impl.rk);
     }
     try {

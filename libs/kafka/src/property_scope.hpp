@@ -10,7 +10,7 @@
 
 #include "cosmic/kafka/client_config.hpp"
 
-namespace cosmic::kafka::detail {
+namespace cosmic::kafka::client_detail {
 
 inline constexpr std::array<std::string_view, 27> kConsumerOnly = {
     "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
@@ -44,4 +44,4 @@ inline ClientConfig ForConsumer(const ClientConfig& config) {
     return Without(config, kProducerOnly);
 }
 
-}  // namespace cosmic::kafka::detail
+}  // namespace cosmic::kafka::client_detail

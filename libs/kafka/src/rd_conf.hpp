@@ -10,7 +10,7 @@
 
 #include "cosmic/kafka/errors.hpp"
 
-namespace cosmic::kafka::detail {
+namespace cosmic::kafka::client_detail {
 
 class ConfHandle {
 public:
@@ -55,4 +55,4 @@ inline rd_kafka_t* NewHandle(rd_kafka_type_t type, ConfHandle& conf) {
     return handle;
 }
 
-}  // namespace cosmic::kafka::detail
+}  // namespace cosmic::kafka::client_detail

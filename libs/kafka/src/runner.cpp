@@ -11,6 +11,8 @@
 
 namespace cosmic::kafka {
 
+using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
+
 void Runner::Impl::RebalanceTrampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
                                        rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     static_cast<Runner::Impl*>(opaque)->OnRebalance(err, partitions);
@@ -80,7 +82,7 @@ Runner::Impl::Impl(RunnerOptions opts, std::shared_ptr<prometheus::Registry> reg
         state.name = topic;
         state.spec = schema::FindTopic(topic);
         state.dlq_name = schema::DlqTopicName(topic);
-        state.metrics = std::make_unique<detail::TopicMetrics>(*state.spec, families.consumed, families.retries,
+        state.metrics = std::make_unique<TopicMetrics>(*state.spec, families.consumed, families.retries,
                                                                families.dlq, families.processing, families.age);
         topics.push_back(std::move(state));
     }
@@ -99,7 +101,7 @@ void Runner::Impl::Start() {
     if (options.dead_letter_queue) {
         dlq = std::make_unique<Producer>(options.client, options.dlq_producer, registry);
     }
-    detail::ConfHandle conf;
+    client_detail::ConfHandle conf;
     // Defaults from the options, then the operator's properties, then what the semantics need.
     conf.Set("client.id", options.client_id);
     conf.Set("partition.assignment.strategy", options.assignment_strategy);
@@ -107,7 +109,7 @@ void Runner::Impl::Start() {
     conf.Set("fetch.wait.max.ms", std::to_string(options.fetch_wait_max.count()));
     conf.Set("statistics.interval.ms", std::to_string(options.statistics_interval.count()));
     conf.Set("queued.max.messages.kbytes", std::to_string(options.max_prefetch_kbytes));
-    for (const auto& [name, value] : detail::ForConsumer(options.client).properties) {
+    for (const auto& [name, value] : client_detail::ForConsumer(options.client).properties) {
         conf.Set(name, value);
     }
     conf.Set("group.id", options.group_id);
@@ -119,7 +121,7 @@ void Runner::Impl::Start() {
     }
     rd_kafka_conf_set_error_cb(conf.Get(), &Impl::ErrorTrampoline);
     rd_kafka_conf_set_opaque(conf.Get(), this);
-    consumer = detail::NewHandle(RD_KAFKA_CONSUMER, conf);
+    consumer = client_detail::NewHandle(RD_KAFKA_CONSUMER, conf);
     name = options.group_id + "/" + rd_kafka_name(consumer);
     // Callbacks (rebalance, stats, errors) are served by consumer_poll on the consumer thread.
     rd_kafka_poll_set_consumer(consumer);

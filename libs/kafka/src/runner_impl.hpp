@@ -30,6 +30,8 @@
 
 namespace cosmic::kafka {
 
+namespace runner_detail {
+
 using Clock = std::chrono::steady_clock;
 
 struct MessageDeleter {
@@ -88,7 +90,7 @@ struct TopicState {
     std::string name;
     const schema::TopicSpec* spec = nullptr;
     std::string dlq_name;
-    std::unique_ptr<detail::TopicMetrics> metrics;
+    std::unique_ptr<runner_detail::TopicMetrics> metrics;
     std::vector<PartitionState> partitions;  ///< indexed by partition id
 };
 
@@ -98,13 +100,26 @@ struct DlqReport {
     KafkaError error;
 };
 
+}  // namespace runner_detail
+
 struct Runner::Impl {
+    using Clock = runner_detail::Clock;
+    using MessagePtr = runner_detail::MessagePtr;
+    using Held = runner_detail::Held;
+    using Failure = runner_detail::Failure;
+    using Result = runner_detail::Result;
+    using Phase = runner_detail::Phase;
+    using Unit = runner_detail::Unit;
+    using PartitionState = runner_detail::PartitionState;
+    using TopicState = runner_detail::TopicState;
+    using DlqReport = runner_detail::DlqReport;
+
     Impl(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry);
 
     // ---- configuration (set before Start, then read-only) ----
     RunnerOptions options;
     std::shared_ptr<prometheus::Registry> registry;
-    detail::RunnerFamilies families;
+    runner_detail::RunnerFamilies families;
     std::vector<TopicState> topics;
     PatternTable patterns;
     std::vector<EventHandler> handlers;

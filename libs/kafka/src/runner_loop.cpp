@@ -8,6 +8,8 @@
 #include "runner_impl.hpp"
 
 namespace cosmic::kafka {
+
+using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
 double SecondsSince(Clock::time_point start) {
@@ -56,7 +58,7 @@ int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
     return static_cast<int>(std::max<std::int64_t>(wait, 0));
 }
 
-PartitionState* Runner::Impl::Partition(std::size_t topic, std::int32_t partition) {
+runner_detail::PartitionState* Runner::Impl::Partition(std::size_t topic, std::int32_t partition) {
     auto& partitions = topics[topic].partitions;
     if (partition < 0 || static_cast<std::size_t>(partition) >= partitions.size()) {
         return nullptr;
@@ -153,7 +155,7 @@ Delivery Runner::Impl::MakeDelivery(const Held& held, int attempt) const {
     return delivery;
 }
 
-Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failure) {
+runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failure) {
     // Runs one handler call, mapping exceptions to outcomes (DESIGN.md §6).
     auto guarded = [&](auto&& call) -> Result {
         try {
@@ -270,10 +272,10 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
         StoreOffset(held);
         const auto& metrics = *topics[held.topic].metrics;
         if (held.violation) {
-            metrics.Unknown().Increment(detail::Counted::kInvalid);
+            metrics.Unknown().Increment(Counted::kInvalid);
         } else {
             metrics.For(held.event.event_type)
-                .Increment(result == Result::kSkipped ? detail::Counted::kSkipped : detail::Counted::kOk);
+                .Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
         }
         rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const std::int64_t timestamp = rd_kafka_message_timestamp(held.message.get(), &type);
@@ -286,7 +288,7 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
 void Runner::Impl::CountRetry(std::span<Held> records) {
     for (const Held& held : records) {
         const auto& metrics = *topics[held.topic].metrics;
-        (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(detail::Counted::kRetry);
+        (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(Counted::kRetry);
         metrics.retries.Increment();
     }
 }

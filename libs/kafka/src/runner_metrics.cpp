@@ -1,6 +1,6 @@
 #include "runner_metrics.hpp"
 
-namespace cosmic::kafka::detail {
+namespace cosmic::kafka::runner_detail {
 namespace {
 
 constexpr std::array<std::string_view, kCountedValues> kOutcomeLabels = {"ok", "retry", "dead_letter", "skipped",
@@ -79,4 +79,4 @@ RunnerFamilies::RunnerFamilies(prometheus::Registry& registry)
               .Help("Messages between the committed offset and the high watermark, by topic and partition")
               .Register(registry)) {}
 
-}  // namespace cosmic::kafka::detail
+}  // namespace cosmic::kafka::runner_detail

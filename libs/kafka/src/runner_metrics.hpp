@@ -18,7 +18,7 @@
 
 #include "cosmic/schema/topics.hpp"
 
-namespace cosmic::kafka::detail {
+namespace cosmic::kafka::runner_detail {
 
 /// outcome label values of cosmic_events_consumed_total.
 enum class Counted : std::uint8_t { kOk, kRetry, kDeadLetter, kSkipped, kInvalid };
@@ -65,4 +65,4 @@ struct RunnerFamilies {
     prometheus::Family<prometheus::Gauge>& lag;
 };
 
-}  // namespace cosmic::kafka::detail
+}  // namespace cosmic::kafka::runner_detail

@@ -10,6 +10,8 @@
 #include "runner_impl.hpp"
 
 namespace cosmic::kafka {
+
+using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;

@@ -9,6 +9,8 @@
 #include "runner_impl.hpp"
 
 namespace cosmic::kafka {
+
+using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
@@ -29,7 +31,7 @@ std::int64_t WallClockMs() {
 
 }  // namespace
 
-Unit& Runner::Impl::Hold(std::span<Held> records) {
+runner_detail::Unit& Runner::Impl::Hold(std::span<Held> records) {
     const std::uint64_t id = next_unit_id++;
     Unit& unit = units[id];
     unit.id = id;
@@ -152,7 +154,7 @@ void Runner::Impl::StartDeadLetter(Unit& unit, Failure failure) {
         StoreOffset(held);
         const auto& metrics = *topics[held.topic].metrics;
         (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type))
-            .Increment(held.violation ? detail::Counted::kInvalid : detail::Counted::kDeadLetter);
+            .Increment(held.violation ? Counted::kInvalid : Counted::kDeadLetter);
     }
     Release(unit);
 }
@@ -261,7 +263,7 @@ void Runner::Impl::ServiceReports() {
             StoreOffset(held);
             const auto& metrics = *topics[held.topic].metrics;
             (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type))
-                .Increment(held.violation ? detail::Counted::kInvalid : detail::Counted::kDeadLetter);
+                .Increment(held.violation ? Counted::kInvalid : Counted::kDeadLetter);
             metrics.dlq.Increment();
         }
         Release(unit);

@@ -46,7 +46,8 @@ TEST(DeadLetterTest, HeadersCarryOriginalsThenProvenance) {
     info.timestamp_ms = 1767225600123;
     info.consumer_group = "notifications-consumer-group";
     info.error_class = dlq_error::kRetriesExhausted;
-    info.error_message = std::string(5000, 'e');
+    const std::string long_message(5000, 'e');
+    info.error_message = long_message;
     info.attempts = 5;
     info.failed_at_ms = 1767225600123;
     const Headers headers = DeadLetterHeaders(HeaderView(&original), info);
