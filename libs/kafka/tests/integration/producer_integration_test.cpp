@@ -137,10 +137,13 @@ TEST_F(ProducerIntegrationTest, FatalIdempotenceErrorIsSurfacedNotSwallowed) {
     cluster_.PushRequestErrors(ApiKey::kInitProducerId, {RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED});
     Producer producer(cluster_.ClientConfig(), {}, registry_);
     std::promise<DeliveryReport> delivered;
-    ASSERT_FALSE(producer.Publish(LifecycleEvent("job-1", "c"), {},
-                                  [&](const DeliveryReport& report) { delivered.set_value(report); }));
-    const DeliveryReport report = delivered.get_future().get();
-    EXPECT_TRUE(report.error);
+    const KafkaError queued = producer.Publish(LifecycleEvent("job-1", "c"), {},
+                                               [&](const DeliveryReport& report) { delivered.set_value(report); });
+    if (queued) {
+        EXPECT_TRUE(queued.Fatal()) << "the fatal state came first: " << queued.ToString();
+    } else {
+        EXPECT_TRUE(delivered.get_future().get().error) << "a queued record fails once the producer is dead";
+    }
     ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return static_cast<bool>(producer.Fatal()); }));
     EXPECT_TRUE(producer.Fatal().Fatal());
     EXPECT_EQ(producer.Fatal().Code(), RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
