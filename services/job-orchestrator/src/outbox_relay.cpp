@@ -46,6 +46,7 @@ OutboxRelay::~OutboxRelay() { Stop(Clock::now()); }
 void OutboxRelay::Start() {
     if (started_) return;
     started_ = true;
+    marker_ = std::thread([this] { MarkLoop(); });
     thread_ = std::thread([this] { Run(); });
 }
 
@@ -58,6 +59,41 @@ void OutboxRelay::Stop(std::chrono::steady_clock::time_point deadline) {
     }
     wake_.notify_all();
     thread_.join();
+    // The relay handed its last acks to the marker; let it commit them, then stop it.
+    {
+        std::lock_guard lock(mutex_);
+        marker_stopping_ = true;
+    }
+    mark_wake_.notify_all();
+    marker_.join();
+}
+
+void OutboxRelay::MarkLoop() {
+    std::vector<std::int64_t> ids;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            mark_wake_.wait(lock, [&] { return marker_stopping_ || !to_mark_.empty(); });
+            if (to_mark_.empty()) return;  // stopping with nothing left
+            ids.swap(to_mark_);
+            marking_ = true;
+        }
+        bool ok = true;
+        try {
+            store_.MarkSent(ids, schema::NowEpochMs());
+        } catch (const std::exception& error) {
+            // The rows stay pending and are published again after the rewind: duplicates, never loss.
+            LogError("outbox relay: cannot mark {} rows sent: {}", ids.size(), error.what());
+            ok = false;
+        }
+        ids.clear();
+        {
+            std::lock_guard lock(mutex_);
+            marking_ = false;
+            if (!ok) mark_failed_ = true;
+        }
+        wake_.notify_one();
+    }
 }
 
 void OutboxRelay::Notify() {
@@ -113,24 +149,20 @@ bool OutboxRelay::Settle(std::vector<Ack>& acks) {
         }
     }
     acks.clear();
-    bool marked = true;
-    try {
-        store_.MarkSent(ids, now_ms);
-    } catch (const std::exception& error) {
-        // The rows stay pending and are published again after the rewind: duplicates, never loss.
-        LogError("outbox relay: cannot mark {} rows sent: {}", ids.size(), error.what());
-        marked = false;
-    }
     if (metrics_.published != nullptr) metrics_.published->Increment(static_cast<double>(published));
     if (metrics_.skipped != nullptr) metrics_.skipped->Increment(static_cast<double>(skipped));
     if (metrics_.failed != nullptr) metrics_.failed->Increment(static_cast<double>(failed));
+    bool wake_marker = false;
     {
         std::lock_guard lock(mutex_);
         stats_.published += published;
         stats_.skipped += skipped;
         stats_.failed += failed;
+        wake_marker = to_mark_.empty() && !ids.empty();
+        to_mark_.insert(to_mark_.end(), ids.begin(), ids.end());
     }
-    return failed == 0 && marked;
+    if (wake_marker) mark_wake_.notify_one();
+    return failed == 0;
 }
 
 bool OutboxRelay::PublishBatch() {
@@ -192,7 +224,12 @@ void OutboxRelay::Run() {
             acks.swap(acks_);
             if (stopping_) break;
         }
-        const bool ok = Settle(acks);
+        bool ok = Settle(acks);
+        {
+            std::lock_guard lock(mutex_);
+            ok = ok && !mark_failed_;
+            mark_failed_ = false;
+        }
         const auto now = Clock::now();
         if (!ok && !rewinding_) {
             rewinding_ = true;
@@ -201,16 +238,16 @@ void OutboxRelay::Run() {
             ++stats_.rewinds;
         }
         if (rewinding_) {
-            std::size_t in_flight = 0;
+            bool settled = false;
             {
                 std::lock_guard lock(mutex_);
-                in_flight = in_flight_;
+                settled = in_flight_ == 0 && to_mark_.empty() && !marking_;
             }
-            if (in_flight > 0 || now < retry_at_) {
+            if (!settled || now < retry_at_) {
                 more = false;
                 continue;
             }
-            // Nothing in flight: start again from the oldest pending row, in id order.
+            // Nothing in flight, every ack marked: start again from the oldest pending row, in id order.
             rewinding_ = false;
             cursor_ = 0;
         }

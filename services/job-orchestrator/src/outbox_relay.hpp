@@ -9,7 +9,9 @@
 /// overtakes a later row of its job that had not been sent yet.
 ///
 /// Wakes on Notify() (rows committed), on delivery reports, and on a timer (rows written by
-/// another process, retry after a failure). Delivery is at-least-once: a crash after the broker
+/// another process, retry after a failure). Acknowledged rows are marked sent by a second thread,
+/// so reading and producing never wait for a store commit; a restart from the oldest pending row
+/// waits until every acknowledged row is marked, so it never republishes one. Delivery is at-least-once: a crash after the broker
 /// acknowledged a row but before it was marked sent republishes it with the same event_id.
 
 #include <chrono>
@@ -87,8 +89,10 @@ private:
     /// Hands pending rows to the producer; returns true when a full batch was read (more may wait).
     bool PublishBatch();
     void OnDelivery(std::int64_t id, std::int64_t created_at_ms, const kafka::DeliveryReport& report);
-    /// Marks acknowledged rows sent and records failures; returns false when a failure was seen.
+    /// Counts acks and hands the acknowledged rows to the marker; returns false when a delivery failed.
     bool Settle(std::vector<Ack>& acks);
+    /// The marker thread: commits mark-sent batches.
+    void MarkLoop();
     void FinalFlush(std::chrono::steady_clock::time_point deadline);
 
     JobStore& store_;
@@ -104,6 +108,13 @@ private:
     std::vector<Ack> acks_;
     std::size_t in_flight_ = 0;
     RelayStats stats_;
+    // Marker (guarded by mutex_).
+    std::condition_variable mark_wake_;
+    std::vector<std::int64_t> to_mark_;
+    bool marking_ = false;      ///< the marker holds a batch it has not committed yet
+    bool mark_failed_ = false;  ///< a mark-sent commit failed: those rows are published again
+    bool marker_stopping_ = false;
+    std::thread marker_;
 
     // Relay thread only.
     std::int64_t cursor_ = 0;

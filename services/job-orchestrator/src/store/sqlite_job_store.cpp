@@ -8,18 +8,24 @@
 namespace cosmic::orchestrator {
 namespace {
 
-void InsertOutbox(Statement& insert, const OutboxMessage& message, std::int64_t seq, std::int64_t now_ms) {
-    StatementScope scope(insert);
-    insert.Bind(1, message.job_id)
-        .Bind(2, seq)
-        .Bind(3, message.topic)
-        .Bind(4, message.key)
-        .Bind(5, message.event_id)
-        .Bind(6, message.event_type)
-        .BindBlob(7, message.value)
-        .BindBlob(8, message.headers)
-        .Bind(9, now_ms);
-    insert.Run();
+void InsertOutbox(SqliteJobStore::Writer& w, const OutboxMessage& message, std::int64_t seq, std::int64_t now_ms) {
+    {
+        Statement& insert = w.insert_outbox;
+        StatementScope scope(insert);
+        insert.Bind(1, message.job_id)
+            .Bind(2, seq)
+            .Bind(3, message.topic)
+            .Bind(4, message.key)
+            .Bind(5, message.event_id)
+            .Bind(6, message.event_type)
+            .BindBlob(7, message.value)
+            .BindBlob(8, message.headers)
+            .Bind(9, now_ms);
+        insert.Run();
+    }
+    StatementScope scope(w.insert_pending);
+    w.insert_pending.Bind(1, now_ms);
+    w.insert_pending.Run();
 }
 
 void BindOptional(Statement& statement, int index, const std::optional<std::int64_t>& value) {
@@ -100,7 +106,7 @@ CreateResult SqliteJobStore::Create(const Job& job, std::string_view idempotency
     result.job.event_seq = count;
     std::int64_t seq = 0;
     for (const OutboxMessage& message : events) {
-        InsertOutbox(w.insert_outbox, message, ++seq, job.updated_at_ms);
+        InsertOutbox(w, message, ++seq, job.updated_at_ms);
     }
     tx.Commit();
     result.status = CreateStatus::kCreated;
@@ -146,7 +152,7 @@ UpdateResult SqliteJobStore::Update(std::string_view job_id, const UpdateDecisio
     }
     std::int64_t seq = current.event_seq;
     for (const OutboxMessage& message : events) {
-        InsertOutbox(w.insert_outbox, message, ++seq, next.updated_at_ms);
+        InsertOutbox(w, message, ++seq, next.updated_at_ms);
     }
     tx.Commit();
     result.status = UpdateStatus::kApplied;
@@ -169,7 +175,7 @@ std::size_t SqliteJobStore::AppendEvents(std::span<const OutboxMessage> events, 
             if (!w.bump_seq.Step()) continue;  // gone or moved on: the sample is stale
             seq = w.bump_seq.Int(0);
         }
-        InsertOutbox(w.insert_outbox, message, seq, now_ms);
+        InsertOutbox(w, message, seq, now_ms);
         ++written;
     }
     tx.Commit();

@@ -41,10 +41,11 @@ public:
 
     const std::string& Path() const noexcept { return options_.path; }
 
-private:
+    /// The connections and their statements (defined in sqlite_statements.hpp, private to the store).
     struct Writer;
     struct Reader;
 
+private:
     SqliteStoreOptions options_;
     std::mutex writer_mutex_;
     std::unique_ptr<Writer> writer_;

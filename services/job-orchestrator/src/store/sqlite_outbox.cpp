@@ -7,13 +7,15 @@
 namespace cosmic::orchestrator {
 
 void SqliteJobStore::ReadPending(std::int64_t after_id, std::size_t limit, std::vector<OutboxRow>& out) {
-    out.clear();
     std::lock_guard lock(reader_mutex_);
     Statement& s = reader_->read_pending;
     StatementScope scope(s);
     s.Bind(1, after_id).Bind(2, static_cast<std::int64_t>(limit));
+    // Rows of the previous call are overwritten in place, reusing their strings' capacity.
+    std::size_t count = 0;
     while (s.Step()) {
-        OutboxRow& row = out.emplace_back();
+        if (count == out.size()) out.emplace_back();
+        OutboxRow& row = out[count++];
         row.id = s.Int(0);
         row.job_id = s.Text(1);
         row.seq = s.Int(2);
@@ -24,9 +26,10 @@ void SqliteJobStore::ReadPending(std::int64_t after_id, std::size_t limit, std::
         row.headers = s.Blob(7);
         row.created_at_ms = s.Int(8);
     }
+    out.resize(count);
 }
 
-void SqliteJobStore::MarkSent(std::span<const std::int64_t> ids, std::int64_t now_ms) {
+void SqliteJobStore::MarkSent(std::span<const std::int64_t> ids, std::int64_t /*now_ms*/) {
     if (ids.empty()) return;
     // Deliveries arrive nearly in id order, so sorted ids collapse into a few ranges: one UPDATE
     // per range instead of one per row.
@@ -40,7 +43,7 @@ void SqliteJobStore::MarkSent(std::span<const std::int64_t> ids, std::int64_t no
         std::size_t end = start;
         while (end + 1 < sorted.size() && sorted[end + 1] <= sorted[end] + 1) ++end;
         StatementScope scope(w.mark_sent_range);
-        w.mark_sent_range.Bind(1, now_ms).Bind(2, sorted[start]).Bind(3, sorted[end]);
+        w.mark_sent_range.Bind(1, sorted[start]).Bind(2, sorted[end]);
         w.mark_sent_range.Run();
         start = end + 1;
     }

@@ -34,6 +34,7 @@ struct SqliteJobStore::Writer {
     Statement update_job;
     Statement bump_seq;
     Statement insert_outbox;
+    Statement insert_pending;
     Statement mark_sent_range;
     Statement prune_outbox;
     Statement prune_keys;
