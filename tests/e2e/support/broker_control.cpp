@@ -1,0 +1,83 @@
+#include "broker_control.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "http_client.hpp"
+
+extern char** environ;
+
+namespace cosmic::e2e {
+
+int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    const std::string log_path = log.string();
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    std::vector<std::string> args = argv;
+    std::vector<char*> raw;
+    for (auto& arg : args) {
+        raw.push_back(arg.data());
+    }
+    raw.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        throw std::runtime_error("e2e: cannot run " + argv[0] + ": " + std::strerror(rc));
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw std::runtime_error("e2e: waitpid: " + std::string(std::strerror(errno)));
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+BrokerControl::BrokerControl(const ClusterInfo& cluster, std::filesystem::path log)
+    : cluster_(cluster), log_(std::move(log)) {}
+
+void BrokerControl::Kill(int node) {
+    if (cluster_.real) {
+        RunScript("kill", node);
+    } else {
+        PostControl("/brokers/" + std::to_string(node) + "/down");
+    }
+}
+
+void BrokerControl::Restart(int node) {
+    if (cluster_.real) {
+        RunScript("restart", node);
+    } else {
+        PostControl("/brokers/" + std::to_string(node) + "/up");
+    }
+}
+
+void BrokerControl::RunScript(const std::string& command, int node) {
+    const std::string script = (SourceDir() / "scripts" / "kafka").string();
+    const int status = RunCommand({script, command, "--dir", cluster_.kafka_dir.string(), std::to_string(node)}, log_);
+    if (status != 0) {
+        throw std::runtime_error("e2e: scripts/kafka " + command + " " + std::to_string(node) + " exited with " +
+                                 std::to_string(status) + " (see " + log_.string() + ")");
+    }
+}
+
+void BrokerControl::PostControl(const std::string& path) {
+    HttpClient http(cluster_.control_url);
+    const HttpResult result = http.Post(path, "{}");
+    if (!result.Ok()) {
+        throw std::runtime_error("e2e: dev-broker POST " + path + ": " + result.Describe());
+    }
+}
+
+}  // namespace cosmic::e2e

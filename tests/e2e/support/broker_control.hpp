@@ -1,0 +1,36 @@
+#pragma once
+/// Takes a broker of the shared cluster away and brings it back. On the real cluster through
+/// scripts/kafka: SIGKILL, then a restart on the same storage and ports that waits until the
+/// broker rejoined. On the dev-broker through its control API: the broker closes its
+/// connections and refuses new ones, then serves again.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "e2e_env.hpp"
+
+namespace cosmic::e2e {
+
+/// Runs `argv` (argv[0] a path) with output appended to `log`; returns its exit status.
+int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& log);
+
+class BrokerControl {
+public:
+    /// `log` collects scripts/kafka's output.
+    BrokerControl(const ClusterInfo& cluster, std::filesystem::path log);
+
+    /// SIGKILL node `node` (1..3) and wait until it is gone (mock: broker down). Throws on failure.
+    void Kill(int node);
+    /// Start node `node` again and wait until it is back in the cluster (mock: broker up).
+    void Restart(int node);
+
+private:
+    void RunScript(const std::string& command, int node);
+    void PostControl(const std::string& path);
+
+    ClusterInfo cluster_;
+    std::filesystem::path log_;
+};
+
+}  // namespace cosmic::e2e
