@@ -111,16 +111,18 @@ std::vector<ObservedTopic> Admin::DescribeTopics(const std::vector<std::string>&
     }
     std::sort(topics.begin(), topics.end(),
               [](const ObservedTopic& a, const ObservedTopic& b) { return a.name < b.name; });
-    if (topics.empty()) {
-        return topics;
-    }
-    // librdkafka sends DescribeConfigs via the controller and waits for one until the timeout.
-    // A cluster naming no live broker as controller (the mock names broker 0) cannot answer.
+    // librdkafka sends DescribeConfigs (and ApplyTopics' create requests) via the controller and
+    // waits for one until the timeout. A cluster naming no live broker as controller (the mock
+    // names broker 0) cannot answer. Known before the empty check: a fresh cluster has no table
+    // topics yet and ApplyTopics must still be able to create them.
     const std::int32_t controller = rd_kafka_controllerid(client_, static_cast<int>(timeout_.count()));
     const bool controller_known =
         std::any_of(metadata->brokers, metadata->brokers + metadata->broker_cnt,
                     [&](const rd_kafka_metadata_broker_t& broker) { return broker.id == controller; });
     controller_known_ = controller_known;
+    if (topics.empty()) {
+        return topics;
+    }
     if (!controller_known) {
         for (auto& topic : topics) {
             topic.configs_error = "the cluster names no live controller (broker " + std::to_string(controller) + ")";
