@@ -16,6 +16,10 @@ namespace cosmic::cosmicctl {
 kafka::ClientConfig ClientConfigFrom(const std::map<std::string, std::string>& env,
                                      const std::optional<std::string>& bootstrap);
 
+/// True for variables Kubernetes injects for a Service (KAFKA_PORT, KAFKA_SERVICE_HOST,
+/// KAFKA_PORT_9092_TCP_ADDR, ...), which are not librdkafka properties.
+bool IsServiceLinkVariable(const std::string& name);
+
 /// "KAFKA_SASL_USERNAME" -> "sasl.username".
 std::string PropertyFromEnvName(const std::string& name);
 

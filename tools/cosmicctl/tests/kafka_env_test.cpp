@@ -20,6 +20,17 @@ TEST(CosmicctlKafkaEnvTest, MapsKafkaVariablesLikeTheServices) {
                                                                      {"security.protocol", "plaintext"}}));
 }
 
+TEST(CosmicctlKafkaEnvTest, RecognisesKubernetesServiceLinks) {
+    for (const char* name : {"KAFKA_PORT", "KAFKA_SERVICE_HOST", "KAFKA_SERVICE_PORT", "KAFKA_SERVICE_PORT_BROKER",
+                             "KAFKA_PORT_9092_TCP", "KAFKA_PORT_9092_TCP_ADDR", "KAFKA_BROKER_PORT_9092_UDP_PROTO"}) {
+        EXPECT_TRUE(IsServiceLinkVariable(name)) << name;
+    }
+    for (const char* name : {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SASL_KERBEROS_SERVICE_NAME", "KAFKA_SERVICE_HOST_X",
+                             "KAFKA_PORT_X_TCP", "KAFKA_PORT_9092_TCP_NAME", "PORT"}) {
+        EXPECT_FALSE(IsServiceLinkVariable(name)) << name;
+    }
+}
+
 TEST(CosmicctlKafkaEnvTest, BootstrapFlagWins) {
     const auto config = ClientConfigFrom({{"KAFKA_BOOTSTRAP_SERVERS", "k:9092"}}, "other:1");
     EXPECT_EQ(config.properties.at("bootstrap.servers"), "other:1");
