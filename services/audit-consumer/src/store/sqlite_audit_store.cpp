@@ -32,6 +32,9 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
 SqliteAuditStore::SqliteAuditStore(SqliteStoreOptions options) : options_(std::move(options)) {
     if (options_.checkpoint_every_rows == 0) options_.checkpoint_every_rows = 1;
     if (options_.purge_chunk_rows == 0) options_.purge_chunk_rows = 1;
+    // A second writer process would chain from stale in-memory heads: one writer per database.
+    lock_ = std::make_unique<FileLock>(options_.path + ".lock",
+                                       options_.path + " is in use by another audit-consumer process");
     writer_ = std::make_unique<Database>(options_.path, Database::Mode::kReadWrite, options_.busy_timeout_ms);
     Configure();
     PrepareWriterStatements();

@@ -17,6 +17,7 @@
 #include "store/audit_store.hpp"
 #include "store/canonical.hpp"
 #include "store/chain_verifier.hpp"
+#include "store/file_lock.hpp"
 #include "store/merkle.hpp"
 #include "store/read_pool.hpp"
 #include "store/sqlite_db.hpp"
@@ -98,6 +99,7 @@ class SqliteAuditStore final : public AuditStore {
     std::vector<ChainHead> SnapshotWithHeads(Database& db);
 
     SqliteStoreOptions options_;
+    std::unique_ptr<FileLock> lock_;   ///< `<path>.lock`, declared first so it is released last
     mutable std::mutex writer_mutex_;  ///< guards writer_, its statements, partitions_ and scratch
     std::unique_ptr<Database> writer_;
     Statement insert_;

@@ -269,6 +269,15 @@ TEST_F(StoreTest, ReadersRunBesideTheWriter) {
     EXPECT_TRUE(store.Verify().ok);
 }
 
+TEST_F(StoreTest, OnlyOneWriterPerDatabase) {
+    Open();
+    SqliteStoreOptions options;
+    options.path = DbPath();
+    EXPECT_THROW(SqliteAuditStore second(options), StoreError);
+    Close();
+    EXPECT_NO_THROW(SqliteAuditStore again(options));
+}
+
 TEST_F(StoreTest, RejectsADatabaseFromAnotherSchemaVersion) {
     {
         RawDb raw(DbPath());

@@ -1,10 +1,11 @@
 // `cosmicctl audit verify --db FILE`: exit 0 for a clean database, 1 for a tampered one, 2 for
 // usage errors and files that are not audit databases.
 
+#include "verify_cli.hpp"
+
 #include <gtest/gtest.h>
 
 #include "store_fixture.hpp"
-#include "verify_cli.hpp"
 
 namespace cosmic::audit {
 namespace {
