@@ -2,7 +2,7 @@
 // produce + delivery reports) beside a raw rd_kafka_producev loop with the same client settings,
 // both to the same mock cluster in the same run.
 //
-//   producer_bench [records=300000] [rounds=2]
+//   producer_bench [records=300000] [rounds=2] [partitions=20]
 
 #include <librdkafka/rdkafka.h>
 #include <prometheus/registry.h>
@@ -30,7 +30,7 @@ using cosmic::kafka::MockCluster;
 using cosmic::kafka::Producer;
 
 constexpr const char* kTopic = "job-metrics";
-constexpr int kPartitions = 64;  // the mock keeps ~5 MiB per partition: spread the load
+constexpr int kDefaultPartitions = 20;  // job-metrics in the topic table
 
 cosmic::schema::Event MetricsEvent(int i) {
     auto event = cosmic::schema::NewEvent(cosmic::schema::TopicId::kJobMetrics, "job.metrics", "bench-executor");
@@ -150,8 +150,9 @@ double RunPublish(const MockCluster& cluster, const std::vector<cosmic::schema::
 int main(int argc, char** argv) {
     const int records = argc > 1 ? std::atoi(argv[1]) : 300000;
     const int rounds = argc > 2 ? std::atoi(argv[2]) : 2;
+    const int partitions = argc > 3 ? std::atoi(argv[3]) : kDefaultPartitions;
     MockCluster cluster(3);
-    cluster.CreateTopic(kTopic, kPartitions, 1);
+    cluster.CreateTopic(kTopic, partitions, 1);
 
     std::vector<cosmic::schema::Event> events;
     std::vector<std::string> values;
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
         bytes += values.back().size();
     }
     std::printf("producer_bench: %d records of %.0f bytes (avg) to a %d-partition mock topic, %d round(s)\n",
-                records, static_cast<double>(bytes) / records, kPartitions, rounds);
+                records, static_cast<double>(bytes) / records, partitions, rounds);
     std::printf("%-28s %14s\n", "path", "events/s");
     std::vector<double> raw;
     std::vector<double> publish;

@@ -2,7 +2,7 @@
 // dispatch, no-op handler, offset store, metrics) beside a raw librdkafka poll loop (poll, offset
 // store) with the same consumer settings, on the same mock cluster in the same run.
 //
-//   runner_bench [records=500000] [rounds=2]
+//   runner_bench [records=500000] [rounds=2] [both|raw|runner]   (one side alone: for profiling)
 
 #include <librdkafka/rdkafka.h>
 #include <prometheus/registry.h>
@@ -43,6 +43,19 @@ cosmic::schema::Event MetricsEvent(int i) {
     return event;
 }
 
+/// Process CPU time (all threads: ours, librdkafka's and the mock brokers').
+double CpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+struct Result {
+    double events_per_second = 0;
+    double cpu_us_per_event = 0;
+};
+
 long MaxRssMb() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -63,7 +76,7 @@ int NoStats(rd_kafka_t*, char*, size_t, void*) {
 
 /// The baseline: the consumer settings the runner uses, and the least a correct at-least-once
 /// loop does per record (poll, store the offset).
-double RunRaw(const MockCluster& cluster, const std::string& group, long records) {
+Result RunRaw(const MockCluster& cluster, const std::string& group, long records) {
     const cosmic::kafka::RunnerOptions defaults;
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     Set(conf, "bootstrap.servers", cluster.Bootstraps());
@@ -86,22 +99,27 @@ double RunRaw(const MockCluster& cluster, const std::string& group, long records
 
     long seen = 0;
     Clock::time_point first{};
+    double first_cpu = 0;
     while (seen < records) {
         rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, 100);
         if (message == nullptr) continue;
         if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (seen++ == 0) first = Clock::now();
+            if (seen++ == 0) {
+                first = Clock::now();
+                first_cpu = CpuSeconds();
+            }
             rd_kafka_offset_store(message->rkt, message->partition, message->offset);
         }
         rd_kafka_message_destroy(message);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+    const double cpu = CpuSeconds() - first_cpu;
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    return static_cast<double>(records - 1) / seconds;
+    return {static_cast<double>(records - 1) / seconds, cpu * 1e6 / static_cast<double>(records - 1)};
 }
 
-double RunRunner(const MockCluster& cluster, const std::string& group, long records) {
+Result RunRunner(const MockCluster& cluster, const std::string& group, long records) {
     cosmic::kafka::RunnerOptions options;
     options.group_id = group;
     options.topics = {kTopic};
@@ -109,18 +127,26 @@ double RunRunner(const MockCluster& cluster, const std::string& group, long reco
     std::atomic<long> seen{0};
     std::atomic<Clock::rep> first{0};
     std::atomic<Clock::rep> last{0};
+    double first_cpu = 0;
+    double last_cpu = 0;
     cosmic::kafka::Runner runner(options, std::make_shared<prometheus::Registry>());
     runner.On("job.metrics", [&](const cosmic::schema::Event&, const cosmic::kafka::Delivery&) {
         const long n = ++seen;
-        if (n == 1) first = Clock::now().time_since_epoch().count();
-        if (n == records) last = Clock::now().time_since_epoch().count();
+        if (n == 1) {
+            first_cpu = CpuSeconds();
+            first = Clock::now().time_since_epoch().count();
+        }
+        if (n == records) {
+            last_cpu = CpuSeconds();
+            last = Clock::now().time_since_epoch().count();
+        }
         return cosmic::kafka::Outcome::kOk;
     });
     runner.Start();
     while (last.load() == 0) std::this_thread::sleep_for(10ms);
     runner.Stop();
     const double seconds = std::chrono::duration<double>(Clock::duration(last.load() - first.load())).count();
-    return static_cast<double>(records - 1) / seconds;
+    return {static_cast<double>(records - 1) / seconds, (last_cpu - first_cpu) * 1e6 / static_cast<double>(records - 1)};
 }
 
 }  // namespace
@@ -128,6 +154,7 @@ double RunRunner(const MockCluster& cluster, const std::string& group, long reco
 int main(int argc, char** argv) {
     const long records = argc > 1 ? std::atol(argv[1]) : 500000;
     const int rounds = argc > 2 ? std::atoi(argv[2]) : 2;
+    const std::string mode = argc > 3 ? argv[3] : "both";
     MockCluster cluster(3);
     cluster.CreateTopic(kTopic, kPartitions, 1);
     {
@@ -154,14 +181,25 @@ int main(int argc, char** argv) {
         std::printf("runner_bench: %ld records of %.0f bytes (avg) on a %d-partition mock topic, %d round(s)\n",
                     records, static_cast<double>(bytes) / static_cast<double>(records), kPartitions, rounds);
     }
-    std::printf("%-36s %14s\n", "consumer", "events/s");
+    std::printf("%-36s %14s %16s\n", "consumer", "events/s", "CPU us/event");
     std::vector<double> raw;
     std::vector<double> runner;
     for (int round = 0; round < rounds; ++round) {
-        raw.push_back(RunRaw(cluster, "bench-raw-" + std::to_string(round), records));
-        std::printf("%-36s %14.0f\n", "raw poll + offset store", raw.back());
-        runner.push_back(RunRunner(cluster, "bench-runner-" + std::to_string(round), records));
-        std::printf("%-36s %14.0f\n", "Runner (parse, dispatch, no-op)", runner.back());
+        if (mode != "runner") {
+            const Result result = RunRaw(cluster, "bench-raw-" + std::to_string(round), records);
+            raw.push_back(result.events_per_second);
+            std::printf("%-36s %14.0f %16.2f\n", "raw poll + offset store", result.events_per_second,
+                        result.cpu_us_per_event);
+        }
+        if (mode != "raw") {
+            const Result result = RunRunner(cluster, "bench-runner-" + std::to_string(round), records);
+            runner.push_back(result.events_per_second);
+            std::printf("%-36s %14.0f %16.2f\n", "Runner (parse, dispatch, no-op)", result.events_per_second,
+                        result.cpu_us_per_event);
+        }
+    }
+    if (raw.empty() || runner.empty()) {
+        return 0;
     }
     const double best_raw = *std::max_element(raw.begin(), raw.end());
     const double best_runner = *std::max_element(runner.begin(), runner.end());

@@ -186,6 +186,8 @@ struct Runner::Impl {
 
     // runner_loop.cpp: intake, handler calls, outcomes
     void Turn();
+    /// Hands the buffered histogram observations to prometheus (once per loop turn).
+    void FlushMetrics();
     int PollTimeoutMs(Clock::time_point now) const;
     void Intake(MessagePtr message);
     void OnConsumerError(const rd_kafka_message_t& message);

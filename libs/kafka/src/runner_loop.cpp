@@ -42,6 +42,14 @@ void Runner::Impl::Turn() {
             break;
         }
     }
+    FlushMetrics();
+}
+
+void Runner::Impl::FlushMetrics() {
+    for (TopicState& topic : topics) {
+        topic.metrics->processing.Flush();
+        topic.metrics->age.Flush();
+    }
 }
 
 int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
@@ -270,7 +278,7 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
     const std::int64_t now_ms = WallClockMs();
     for (const Held& held : records) {
         StoreOffset(held);
-        const auto& metrics = *topics[held.topic].metrics;
+        auto& metrics = *topics[held.topic].metrics;
         if (held.violation) {
             metrics.Unknown().Increment(Counted::kInvalid);
         } else {

@@ -1,5 +1,7 @@
 #include "runner_metrics.hpp"
 
+#include <algorithm>
+
 namespace cosmic::kafka::runner_detail {
 namespace {
 
@@ -31,6 +33,28 @@ OutcomeCounters MakeCounters(prometheus::Family<prometheus::Counter>& family, st
 
 }  // namespace
 
+BufferedHistogram::BufferedHistogram(prometheus::Histogram& target,
+                                     const prometheus::Histogram::BucketBoundaries& bounds)
+    : target_(target), bounds_(bounds), counts_(bounds.size() + 1, 0.0) {}
+
+void BufferedHistogram::Observe(double value) noexcept {
+    // Prometheus buckets are "less than or equal": the first bound >= value counts it.
+    const auto bucket = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+    counts_[static_cast<std::size_t>(bucket)] += 1;
+    sum_ += value;
+    pending_ = true;
+}
+
+void BufferedHistogram::Flush() {
+    if (!pending_) {
+        return;
+    }
+    target_.ObserveMultiple(counts_, sum_);
+    std::fill(counts_.begin(), counts_.end(), 0.0);
+    sum_ = 0;
+    pending_ = false;
+}
+
 TopicMetrics::TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<prometheus::Counter>& consumed,
                            prometheus::Family<prometheus::Counter>& retries_family,
                            prometheus::Family<prometheus::Counter>& dlq_family,
@@ -38,8 +62,8 @@ TopicMetrics::TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<pro
                            prometheus::Family<prometheus::Histogram>& age_family)
     : retries(retries_family.Add({{"topic", std::string(spec.name)}})),
       dlq(dlq_family.Add({{"topic", std::string(spec.name)}})),
-      processing(processing_family.Add({{"topic", std::string(spec.name)}}, ProcessingBuckets())),
-      age(age_family.Add({{"topic", std::string(spec.name)}}, AgeBuckets())),
+      processing(processing_family.Add({{"topic", std::string(spec.name)}}, ProcessingBuckets()), ProcessingBuckets()),
+      age(age_family.Add({{"topic", std::string(spec.name)}}, AgeBuckets()), AgeBuckets()),
       unknown_(MakeCounters(consumed, spec.name, "unknown")) {
     for (std::string_view event_type : spec.event_types) {
         by_type_.emplace(std::string(event_type), MakeCounters(consumed, spec.name, event_type));

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "cosmic/schema/topics.hpp"
 
@@ -29,6 +30,22 @@ struct OutcomeCounters {
     void Increment(Counted counted) const { by_outcome[static_cast<std::size_t>(counted)]->Increment(); }
 };
 
+/// Histogram observations collected on the consumer thread and handed to prometheus once per
+/// loop turn (ObserveMultiple), instead of a locked Observe per record.
+class BufferedHistogram {
+public:
+    BufferedHistogram(prometheus::Histogram& target, const prometheus::Histogram::BucketBoundaries& bounds);
+    void Observe(double value) noexcept;
+    void Flush();
+
+private:
+    prometheus::Histogram& target_;
+    const prometheus::Histogram::BucketBoundaries& bounds_;
+    std::vector<double> counts_;
+    double sum_ = 0;
+    bool pending_ = false;
+};
+
 class TopicMetrics {
 public:
     TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<prometheus::Counter>& consumed,
@@ -41,8 +58,8 @@ public:
 
     prometheus::Counter& retries;
     prometheus::Counter& dlq;
-    prometheus::Histogram& processing;
-    prometheus::Histogram& age;
+    BufferedHistogram processing;
+    BufferedHistogram age;
 
 private:
     struct Hash {

@@ -322,6 +322,7 @@ void Runner::Impl::Shutdown() {
             clean_stop = false;
         }
     }
+    FlushMetrics();
     // 6. Release everything that refers to the consumer, then the consumer itself.
     single.message.reset();
     for (Held& held : batch) {
