@@ -42,6 +42,19 @@ cosmic::schema::Event MetricsEvent(int i) {
     return event;
 }
 
+/// Process CPU time (all threads: ours, librdkafka's and the mock brokers').
+double CpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+struct Result {
+    double events_per_second = 0;
+    double cpu_us_per_event = 0;
+};
+
 long MaxRssMb() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -70,7 +83,7 @@ void RawDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
 
 /// The baseline: the settings Producer uses (idempotent, acks=all, linger 5 ms, lz4 on the
 /// topic, same queue bounds), pre-serialized values, the same five headers, a poll thread.
-double RunRaw(const MockCluster& cluster, const std::vector<std::string>& values, const std::vector<std::string>& keys) {
+Result RunRaw(const MockCluster& cluster, const std::vector<std::string>& values, const std::vector<std::string>& keys) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     Set(conf, "bootstrap.servers", cluster.Bootstraps());
     Set(conf, "enable.idempotence", "true");
@@ -95,6 +108,7 @@ double RunRaw(const MockCluster& cluster, const std::vector<std::string>& values
         while (!stop) rd_kafka_poll(rk, 100);
     });
     const auto start = Clock::now();
+    const double start_cpu = CpuSeconds();
     for (std::size_t i = 0; i < values.size(); ++i) {
         rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
         rd_kafka_header_add(headers, "event_type", -1, "job.metrics", -1);
@@ -117,20 +131,21 @@ double RunRaw(const MockCluster& cluster, const std::vector<std::string>& values
     }
     while (rd_kafka_outq_len(rk) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = CpuSeconds() - start_cpu;
     stop = true;
     poller.join();
     rd_kafka_topic_destroy(topic);
     rd_kafka_destroy(rk);
-    return static_cast<double>(values.size()) / seconds;
+    return {static_cast<double>(values.size()) / seconds, cpu * 1e6 / static_cast<double>(values.size())};
 }
 
-double RunPublish(const MockCluster& cluster, const std::vector<cosmic::schema::Event>& events) {
+Result RunPublish(const MockCluster& cluster, const std::vector<cosmic::schema::Event>& events) {
     auto registry = std::make_shared<prometheus::Registry>();
     Producer producer(Config(cluster), {}, registry);
     if (producer.Publish(events.front())) std::exit(1);  // warm up: connection + producer id
     producer.Flush(std::chrono::seconds(10));
-    std::atomic<long> failed{0};
     const auto start = Clock::now();
+    const double start_cpu = CpuSeconds();
     for (const auto& event : events) {
         if (auto error = producer.Publish(event)) {
             std::fprintf(stderr, "publish: %s\n", error.ToString().c_str());
@@ -142,7 +157,8 @@ double RunPublish(const MockCluster& cluster, const std::vector<cosmic::schema::
         std::exit(1);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    return static_cast<double>(events.size()) / seconds;
+    const double cpu = CpuSeconds() - start_cpu;
+    return {static_cast<double>(events.size()) / seconds, cpu * 1e6 / static_cast<double>(events.size())};
 }
 
 }  // namespace
@@ -167,14 +183,16 @@ int main(int argc, char** argv) {
     }
     std::printf("producer_bench: %d records of %.0f bytes (avg) to a %d-partition mock topic, %d round(s)\n",
                 records, static_cast<double>(bytes) / records, partitions, rounds);
-    std::printf("%-28s %14s\n", "path", "events/s");
+    std::printf("%-28s %14s %16s\n", "path", "events/s", "CPU us/event");
     std::vector<double> raw;
     std::vector<double> publish;
     for (int round = 0; round < rounds; ++round) {
-        raw.push_back(RunRaw(cluster, values, keys));
-        std::printf("%-28s %14.0f\n", "raw rd_kafka_producev", raw.back());
-        publish.push_back(RunPublish(cluster, events));
-        std::printf("%-28s %14.0f\n", "Producer::Publish", publish.back());
+        const Result r = RunRaw(cluster, values, keys);
+        raw.push_back(r.events_per_second);
+        std::printf("%-28s %14.0f %16.2f\n", "raw rd_kafka_producev", r.events_per_second, r.cpu_us_per_event);
+        const Result p = RunPublish(cluster, events);
+        publish.push_back(p.events_per_second);
+        std::printf("%-28s %14.0f %16.2f\n", "Producer::Publish", p.events_per_second, p.cpu_us_per_event);
     }
     const double best_raw = *std::max_element(raw.begin(), raw.end());
     const double best_publish = *std::max_element(publish.begin(), publish.end());
