@@ -40,6 +40,7 @@ void BindOptional(Statement& statement, int index, const std::optional<std::int6
 
 SqliteJobStore::SqliteJobStore(SqliteStoreOptions options) : options_(std::move(options)) {
     writer_ = std::make_unique<Writer>(options_.path, options_.busy_timeout_ms, options_.synchronous);
+    committer_ = std::make_unique<GroupCommitter>(writer_->db);
     reader_ = std::make_unique<Reader>(options_.path, options_.busy_timeout_ms, options_.synchronous);
 }
 
@@ -47,9 +48,13 @@ SqliteJobStore::~SqliteJobStore() = default;
 
 CreateResult SqliteJobStore::Create(const Job& job, std::string_view idempotency_key, std::string_view request_hash,
                                     std::span<const OutboxMessage> events) {
-    std::lock_guard lock(writer_mutex_);
-    Writer& w = *writer_;
-    Transaction tx(w.db);
+    CreateResult result;
+    committer_->Run([&] { result = CreateInTransaction(*writer_, job, idempotency_key, request_hash, events); });
+    return result;
+}
+
+CreateResult SqliteJobStore::CreateInTransaction(Writer& w, const Job& job, std::string_view idempotency_key,
+                                                 std::string_view request_hash, std::span<const OutboxMessage> events) {
     CreateResult result;
     if (!idempotency_key.empty()) {
         StatementScope scope(w.select_by_key);
@@ -108,15 +113,17 @@ CreateResult SqliteJobStore::Create(const Job& job, std::string_view idempotency
     for (const OutboxMessage& message : events) {
         InsertOutbox(w, message, ++seq, job.updated_at_ms);
     }
-    tx.Commit();
     result.status = CreateStatus::kCreated;
     return result;
 }
 
 UpdateResult SqliteJobStore::Update(std::string_view job_id, const UpdateDecision& decide) {
-    std::lock_guard lock(writer_mutex_);
-    Writer& w = *writer_;
-    Transaction tx(w.db);
+    UpdateResult result;
+    committer_->Run([&] { result = UpdateInTransaction(*writer_, job_id, decide); });
+    return result;
+}
+
+UpdateResult SqliteJobStore::UpdateInTransaction(Writer& w, std::string_view job_id, const UpdateDecision& decide) {
     UpdateResult result;
     Job current;
     {
@@ -154,7 +161,6 @@ UpdateResult SqliteJobStore::Update(std::string_view job_id, const UpdateDecisio
     for (const OutboxMessage& message : events) {
         InsertOutbox(w, message, ++seq, next.updated_at_ms);
     }
-    tx.Commit();
     result.status = UpdateStatus::kApplied;
     result.job = std::move(next);
     return result;
@@ -162,23 +168,23 @@ UpdateResult SqliteJobStore::Update(std::string_view job_id, const UpdateDecisio
 
 std::size_t SqliteJobStore::AppendEvents(std::span<const OutboxMessage> events, JobState only_in_state) {
     if (events.empty()) return 0;
-    std::lock_guard lock(writer_mutex_);
-    Writer& w = *writer_;
-    Transaction tx(w.db);
-    const std::int64_t now_ms = schema::NowEpochMs();
     std::size_t written = 0;
-    for (const OutboxMessage& message : events) {
-        std::int64_t seq = 0;
-        {
-            StatementScope scope(w.bump_seq);
-            w.bump_seq.Bind(1, message.job_id).Bind(2, ToString(only_in_state));
-            if (!w.bump_seq.Step()) continue;  // gone or moved on: the sample is stale
-            seq = w.bump_seq.Int(0);
+    committer_->Run([&] {
+        written = 0;
+        Writer& w = *writer_;
+        const std::int64_t now_ms = schema::NowEpochMs();
+        for (const OutboxMessage& message : events) {
+            std::int64_t seq = 0;
+            {
+                StatementScope scope(w.bump_seq);
+                w.bump_seq.Bind(1, message.job_id).Bind(2, ToString(only_in_state));
+                if (!w.bump_seq.Step()) continue;  // gone or moved on: the sample is stale
+                seq = w.bump_seq.Int(0);
+            }
+            InsertOutbox(w, message, seq, now_ms);
+            ++written;
         }
-        InsertOutbox(w, message, seq, now_ms);
-        ++written;
-    }
-    tx.Commit();
+    });
     return written;
 }
 

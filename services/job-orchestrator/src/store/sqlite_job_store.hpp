@@ -1,6 +1,7 @@
 #pragma once
 /// JobStore on one SQLite file in WAL mode: a writer connection (state changes, outbox writes,
-/// mark-sent, pruning) and a reader connection (API reads, the relay's pending reads), so reads
+/// mark-sent, pruning) whose transactions are group-committed (concurrent writers share one
+/// commit and fsync), and a reader connection (API reads, the relay's pending reads), so reads
 /// never wait for a write transaction.
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "job_store.hpp"
+#include "store/group_commit.hpp"
 
 namespace cosmic::orchestrator {
 
@@ -40,15 +42,22 @@ public:
     PruneResult Prune(const PruneRequest& request) override;
 
     const std::string& Path() const noexcept { return options_.path; }
+    /// Write transactions committed and changes written (changes / commits = the group size).
+    std::uint64_t Commits() const { return committer_->Commits(); }
+    std::uint64_t Changes() const { return committer_->Pieces(); }
 
     /// The connections and their statements (defined in sqlite_statements.hpp, private to the store).
     struct Writer;
     struct Reader;
 
 private:
+    static CreateResult CreateInTransaction(Writer& w, const Job& job, std::string_view idempotency_key,
+                                            std::string_view request_hash, std::span<const OutboxMessage> events);
+    static UpdateResult UpdateInTransaction(Writer& w, std::string_view job_id, const UpdateDecision& decide);
+
     SqliteStoreOptions options_;
-    std::mutex writer_mutex_;
     std::unique_ptr<Writer> writer_;
+    std::unique_ptr<GroupCommitter> committer_;  ///< the only way to the writer connection
     std::mutex reader_mutex_;
     std::unique_ptr<Reader> reader_;
 };

@@ -35,19 +35,18 @@ void SqliteJobStore::MarkSent(std::span<const std::int64_t> ids, std::int64_t /*
     // per range instead of one per row.
     std::vector<std::int64_t> sorted(ids.begin(), ids.end());
     std::sort(sorted.begin(), sorted.end());
-    std::lock_guard lock(writer_mutex_);
-    Writer& w = *writer_;
-    Transaction tx(w.db);
-    std::size_t start = 0;
-    while (start < sorted.size()) {
-        std::size_t end = start;
-        while (end + 1 < sorted.size() && sorted[end + 1] <= sorted[end] + 1) ++end;
-        StatementScope scope(w.mark_sent_range);
-        w.mark_sent_range.Bind(1, sorted[start]).Bind(2, sorted[end]);
-        w.mark_sent_range.Run();
-        start = end + 1;
-    }
-    tx.Commit();
+    committer_->Run([&] {
+        Writer& w = *writer_;
+        std::size_t start = 0;
+        while (start < sorted.size()) {
+            std::size_t end = start;
+            while (end + 1 < sorted.size() && sorted[end + 1] <= sorted[end] + 1) ++end;
+            StatementScope scope(w.mark_sent_range);
+            w.mark_sent_range.Bind(1, sorted[start]).Bind(2, sorted[end]);
+            w.mark_sent_range.Run();
+            start = end + 1;
+        }
+    });
 }
 
 OutboxStats SqliteJobStore::Outbox() {
@@ -66,22 +65,20 @@ OutboxStats SqliteJobStore::Outbox() {
 
 namespace {
 
-// Runs `sql` (a chunked DELETE/UPDATE with parameters ?1 = cutoff, ?2 = chunk) until a chunk
-// touches fewer rows than the chunk size; each chunk is its own transaction.
-std::int64_t RunChunked(std::mutex& mutex, Database& db, Statement& statement, std::int64_t cutoff,
+// Runs `statement` (a chunked DELETE/UPDATE with parameters ?1 = cutoff, ?2 = chunk) until a chunk
+// touches fewer rows than the chunk size; each chunk is its own change, so writers are held up
+// for one chunk at most.
+std::int64_t RunChunked(GroupCommitter& committer, Database& db, Statement& statement, std::int64_t cutoff,
                         std::size_t chunk) {
     std::int64_t total = 0;
     for (;;) {
         std::int64_t changed = 0;
-        {
-            std::lock_guard lock(mutex);
-            Transaction tx(db);
+        committer.Run([&] {
             StatementScope scope(statement);
             statement.Bind(1, cutoff).Bind(2, static_cast<std::int64_t>(chunk));
             statement.Run();
             changed = db.Changes();
-            tx.Commit();
-        }
+        });
         total += changed;
         if (changed < static_cast<std::int64_t>(chunk)) return total;
     }
@@ -93,14 +90,11 @@ PruneResult SqliteJobStore::Prune(const PruneRequest& request) {
     PruneResult result;
     Writer& w = *writer_;
     const std::size_t chunk = std::max<std::size_t>(1, request.chunk);
-    result.outbox_rows = RunChunked(writer_mutex_, w.db, w.prune_outbox, request.sent_before_ms, chunk);
-    result.idempotency_keys = RunChunked(writer_mutex_, w.db, w.prune_keys, request.idempotency_before_ms, chunk);
+    result.outbox_rows = RunChunked(*committer_, w.db, w.prune_outbox, request.sent_before_ms, chunk);
+    result.idempotency_keys = RunChunked(*committer_, w.db, w.prune_keys, request.idempotency_before_ms, chunk);
     if (request.terminal_jobs_before_ms) {
-        result.jobs = RunChunked(writer_mutex_, w.db, w.prune_jobs, *request.terminal_jobs_before_ms, chunk);
+        result.jobs = RunChunked(*committer_, w.db, w.prune_jobs, *request.terminal_jobs_before_ms, chunk);
     }
-    std::lock_guard lock(writer_mutex_);
-    // Keep the WAL file from growing across a burst: a passive checkpoint never blocks writers.
-    sqlite3_wal_checkpoint_v2(w.db.Handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return result;
 }
 
