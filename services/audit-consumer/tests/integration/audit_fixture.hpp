@@ -22,14 +22,15 @@ inline constexpr std::string_view kTopic = "audit-trail";
 /// An audit-trail envelope as an outside producer would send it.
 inline std::string AuditJson(const std::string& resource, const std::string& action, const std::string& user,
                              const std::string& payload = "{}", std::string event_id = {},
-                             std::string source = "job-orchestrator") {
+                             std::string source = "job-orchestrator", std::int64_t occurred_at_ms = 0) {
     if (event_id.empty()) event_id = schema::NewUuid();
     std::string lower = action;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return R"({"event_id":")" + event_id + R"(","event_type":"audit.)" + lower +
-           R"(","schema_version":1,"occurred_at":")" + schema::FormatTimestamp(schema::NowEpochMs()) +
-           R"(","source":")" + source + R"(","correlation_id":"c-1","user_id":")" + user + R"(","resource_id":")" +
-           resource + R"(","action":")" + action + R"(","payload":)" + payload + "}";
+           R"(","schema_version":1,"occurred_at":")" +
+           schema::FormatTimestamp(occurred_at_ms != 0 ? occurred_at_ms : schema::NowEpochMs()) + R"(","source":")" +
+           source + R"(","correlation_id":"c-1","user_id":")" + user + R"(","resource_id":")" + resource +
+           R"(","action":")" + action + R"(","payload":)" + payload + "}";
 }
 
 /// KAFKA_<PROP> for a librdkafka property.
