@@ -4,6 +4,7 @@
 //       job.metrics records pre-produced to an in-process mock cluster (20 partitions, lz4), then
 //       consumed by fresh groups:
 //         raw-poll      librdkafka consumer poll loop, counting records          (baseline)
+//         raw+parse     the same loop + schema parse (what any JSON consumer pays)
 //         raw+parse+agg the same loop + schema parse + validation + aggregation (no runner)
 //         pipeline      kafka::Runner (offset store, metrics, dispatch) + the service handler
 //       events/s by wall time from the first to the last record, and CPU seconds of the process
@@ -41,6 +42,7 @@
 #include "cosmic/schema/payloads.hpp"
 #include "cosmic/schema/writer.hpp"
 #include "job_aggregator.hpp"
+#include "sample_handler.hpp"
 #include "sample_validator.hpp"
 
 namespace {
@@ -205,19 +207,18 @@ Phase RunnerPipeline(const std::string& bootstrap, const std::string& group, lon
     Clock::time_point end;
     double cpu_start = 0;
     double cpu_end = 0;
+    cosmic::metrics::SampleHandler handler(aggregator);
     runner.On("job.metrics", [&](const schema::Event& event, const kafka::Delivery&) {
-        // The service's handler: validate, aggregate with the receive time.
         if (handled.load(std::memory_order_relaxed) == 0) {
             start = Clock::now();
             cpu_start = CpuSeconds();
         }
-        if (cosmic::metrics::ValidateSample(event)) return kafka::Outcome::kDeadLetter;
-        aggregator.Add(event, schema::NowEpochMs());
+        const kafka::Outcome outcome = handler.Handle(event);  // the service's handler
         if (handled.fetch_add(1, std::memory_order_release) + 1 == events) {
             end = Clock::now();
             cpu_end = CpuSeconds();
         }
-        return kafka::Outcome::kOk;
+        return outcome;
     });
     runner.Start();
     const auto give_up = Clock::now() + std::chrono::minutes(5);
@@ -240,41 +241,61 @@ int Pipeline(int argc, char** argv) {
     const long events = Flag(argc, argv, "--events", 200'000);
     const long jobs = Flag(argc, argv, "--jobs", 10'000);
     const long rounds = Flag(argc, argv, "--rounds", 3);
+    // --only N runs just one variant (0 raw, 1 parse, 2 parse+agg, 3 pipeline), e.g. under perf.
+    const long only = Flag(argc, argv, "--only", -1);
+    const auto wanted = [only](long variant) { return only < 0 || only == variant; };
     kafka::MockCluster cluster(1);
     cluster.CreateTopic(kTopic, 20);
     const std::size_t bytes = ProduceRecords(cluster.Bootstraps(), events, jobs);
     std::printf("metrics_bench pipeline: %ld records (%zu bytes avg), %ld jobs, 20 partitions, lz4; best of %ld\n",
                 events, bytes, jobs, rounds);
 
-    Phase raw;
-    Phase parsed;
-    Phase pipeline;
-    const auto best = [](Phase& into, const Phase& got) {
-        if (got.PerSecond() > into.PerSecond()) into = got;
+    // Best wall rate and best CPU rate are kept apart: on a shared machine they come from
+    // different rounds.
+    struct Best {
+        Phase wall;
+        Phase cpu;
+    };
+    Best raw;
+    Best parse_only;
+    Best parsed;
+    Best pipeline;
+    const auto best = [](Best& into, const Phase& got) {
+        if (got.PerSecond() > into.wall.PerSecond()) into.wall = got;
+        if (got.PerCpuSecond() > into.cpu.PerCpuSecond()) into.cpu = got;
     };
     for (long round = 0; round < rounds; ++round) {
         const std::string suffix = "-" + std::to_string(round);
-        best(raw, RawLoop(cluster.Bootstraps(), "bench-raw" + suffix, events, [](const rd_kafka_message_t*) {}));
+        if (wanted(0)) best(raw, RawLoop(cluster.Bootstraps(), "bench-raw" + suffix, events, [](const rd_kafka_message_t*) {}));
 
-        JobAggregator aggregator;
         schema::Parser parser;
         schema::Event event;
-        best(parsed, RawLoop(cluster.Bootstraps(), "bench-parse" + suffix, events, [&](const rd_kafka_message_t* m) {
+        std::size_t valid = 0;
+        if (wanted(1)) best(parse_only, RawLoop(cluster.Bootstraps(), "bench-parse-only" + suffix, events,
+                                 [&](const rd_kafka_message_t* m) {
+                                     const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
+                                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) ++valid;
+                                 }));
+        if (wanted(1) && valid == 0) throw std::runtime_error("no record parsed");
+
+        JobAggregator aggregator;
+        if (wanted(2)) best(parsed, RawLoop(cluster.Bootstraps(), "bench-parse" + suffix, events, [&](const rd_kafka_message_t* m) {
                  const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
                  if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event) &&
                      !cosmic::metrics::ValidateSample(event)) {
-                     aggregator.Add(event, schema::NowEpochMs());
+                     aggregator.Add(event, cosmic::metrics::CoarseNowMs());
                  }
              }));
-        best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events));
+        if (wanted(3)) best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events));
     }
 
-    std::printf("%-16s %12s %9s %14s %9s\n", "variant", "events/s", "vs raw", "events/cpu-s", "vs raw");
-    for (const auto& [name, phase] : {std::pair<const char*, Phase&>{"raw-poll", raw}, {"raw+parse+agg", parsed},
-                                      {"pipeline", pipeline}}) {
-        std::printf("%-16s %12.0f %8.0f%% %14.0f %8.0f%%\n", name, phase.PerSecond(),
-                    100.0 * phase.PerSecond() / raw.PerSecond(), phase.PerCpuSecond(),
-                    100.0 * phase.PerCpuSecond() / raw.PerCpuSecond());
+    std::printf("%-16s %12s %9s %14s %9s %10s\n", "variant", "events/s", "vs raw", "events/cpu-s", "vs raw",
+                "cpu-ns/ev");
+    for (const auto& [name, phase] : {std::pair<const char*, Best&>{"raw-poll", raw}, {"raw+parse", parse_only},
+                                      {"raw+parse+agg", parsed}, {"pipeline", pipeline}}) {
+        std::printf("%-16s %12.0f %8.0f%% %14.0f %8.0f%% %10.0f\n", name, phase.wall.PerSecond(),
+                    100.0 * phase.wall.PerSecond() / raw.wall.PerSecond(), phase.cpu.PerCpuSecond(),
+                    100.0 * phase.cpu.PerCpuSecond() / raw.cpu.PerCpuSecond(), 1e9 / phase.cpu.PerCpuSecond());
     }
     return 0;
 }

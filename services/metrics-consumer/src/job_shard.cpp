@@ -24,8 +24,6 @@ JobShard::AddResult JobShard::Add(const schema::Event& event, std::uint64_t job_
             result.evicted = true;
         }
         slot = Create(event.job_id, job_hash);
-    } else {
-        Unlink(slot);
     }
 
     Node& node = At(slot);
@@ -45,16 +43,23 @@ JobShard::AddResult JobShard::Add(const schema::Event& event, std::uint64_t job_
         node.first_seen_ms = std::min(node.first_seen_ms, event.occurred_at_ms);
         node.last_seen_ms = std::max(node.last_seen_ms, event.occurred_at_ms);
     }
-    // updated_ms stays non-increasing from head to tail even if the wall clock steps back, so
-    // the TTL sweep may stop at the first job that is young enough.
-    node.updated_ms = head_ == kNil ? now_ms : std::max(now_ms, At(head_).updated_ms);
+    if (first || now_ms - node.linked_ms >= kRelinkIntervalMs || now_ms < node.linked_ms) {
+        // linked_ms stays non-increasing from head to tail even if the wall clock steps back,
+        // and updated_ms is within kRelinkIntervalMs after it, so the TTL sweep may stop at the
+        // first job that is young enough.
+        node.linked_ms = head_ == kNil ? now_ms : std::max(now_ms, At(head_).linked_ms);
+        if (slot != head_) {
+            if (!first) Unlink(slot);
+            LinkFront(slot);
+        }
+    }
+    node.updated_ms = std::max(now_ms, node.linked_ms);
     // A system sample without a user does not take the job away from its owner.
     if (!event.user_id.empty() && users_.Name(node.user) != event.user_id) {
         const std::uint32_t user = users_.Acquire(event.user_id);
         users_.Release(node.user);
         node.user = user;
     }
-    LinkFront(slot);
 
     if (track_dirty) {
         node.dirty = true;
@@ -99,8 +104,8 @@ void JobShard::CollectTop(TopBy by, std::size_t n, std::string_view user, std::v
             std::pop_heap(heap.begin(), heap.end(), smaller_first);
             heap.pop_back();
         }
-        heap.push_back(TopEntry{node.job_id, std::string(users_.Name(node.user)), node.samples, cpu_avg, memory_max,
-                                value});
+        heap.push_back(TopEntry{std::string(node.job_id.View()), std::string(users_.Name(node.user)), node.samples,
+                                cpu_avg, memory_max, value});
         std::push_heap(heap.begin(), heap.end(), smaller_first);
     }
 }
@@ -111,7 +116,7 @@ void JobShard::TakeDirty(const DirtyFilter& wanted, std::vector<JobSnapshot>& ou
         node.queued = false;
         if (!node.live || !node.dirty) continue;
         node.dirty = false;
-        if (wanted && !wanted(node.job_id, users_.Name(node.user))) continue;
+        if (wanted && !wanted(node.job_id.View(), users_.Name(node.user))) continue;
         out.emplace_back();
         CopyOut(node, out.back());
     }
@@ -123,7 +128,7 @@ std::uint32_t JobShard::Find(std::string_view job_id, std::uint64_t hash) const 
     const std::size_t mask = index_.size() - 1;
     for (std::size_t i = hash & mask; index_[i] != kNil; i = (i + 1) & mask) {
         const Node& node = At(index_[i]);
-        if (node.hash == static_cast<std::uint32_t>(hash) && node.job_id == job_id) return index_[i];
+        if (node.hash == static_cast<std::uint32_t>(hash) && node.job_id.View() == job_id) return index_[i];
     }
     return kNil;
 }
@@ -138,10 +143,10 @@ std::uint32_t JobShard::Create(std::string_view job_id, std::uint64_t hash) {
         slot = allocated_++;
     }
     Node& node = At(slot);
-    node.job_id.assign(job_id);
+    node.job_id.Assign(job_id);
     node.hash = static_cast<std::uint32_t>(hash);
     node.samples = 0;
-    node.first_seen_ms = node.last_seen_ms = node.updated_ms = 0;
+    node.first_seen_ms = node.last_seen_ms = node.updated_ms = node.linked_ms = 0;
     node.cpu_percent = node.memory_mb = node.io_read_mb = node.io_write_mb = node.execution_time_ms = FieldStats{};
     node.execution_sketch = JobSketch{};
     node.user = UserPool::kNone;
@@ -226,7 +231,7 @@ void JobShard::Unlink(std::uint32_t slot) noexcept {
 }
 
 void JobShard::CopyOut(const Node& node, JobSnapshot& out) const {
-    out.job_id = node.job_id;
+    out.job_id = node.job_id.View();
     out.user_id = users_.Name(node.user);
     out.samples = node.samples;
     out.first_seen_ms = node.first_seen_ms;

@@ -15,6 +15,7 @@
 
 #include "cosmic/schema/event.hpp"
 #include "dedupe_window.hpp"
+#include "job_id.hpp"
 #include "job_snapshot.hpp"
 #include "quantile_sketch.hpp"
 #include "running_stats.hpp"
@@ -34,6 +35,11 @@ using DirtyFilter = std::function<bool(std::string_view, std::string_view)>;
 
 class JobShard {
 public:
+    /// A job updated again within this long of its last move to the LRU head is not moved
+    /// again: a burst of samples then costs no list relinking. LRU order and TTL expiry are
+    /// therefore exact to within this interval.
+    static constexpr std::int64_t kRelinkIntervalMs = 1000;
+
     /// At most `max_jobs` (>= 1) jobs; `dedupe_window` event ids remembered (0 = off).
     JobShard(std::size_t max_jobs, std::size_t dedupe_window);
 
@@ -68,25 +74,28 @@ private:
     static constexpr std::uint32_t kNil = UINT32_MAX;
     static constexpr std::size_t kChunkNodes = 64;
 
+    // One node per job. The fields the index probe, an LRU relink of a neighbour and the TTL
+    // sweep touch come first, so those touch one or two cache lines of a node.
     struct Node {
-        std::string job_id;  // assigned once per job; its capacity is reused when the slot is recycled
         std::uint32_t hash = 0;     // low half of the job hash: the index's probe key
         std::uint32_t samples = 0;  // 4e9 samples = 136 years at one per second
+        std::uint32_t prev = kNil;
+        std::uint32_t next = kNil;
+        std::int64_t updated_ms = 0;  // last sample's receive time
+        std::int64_t linked_ms = 0;   // when the node last moved to the LRU head
+        std::uint32_t user = UserPool::kNone;
+        bool live = false;
+        bool dirty = false;   // changed since the last flush
+        bool queued = false;  // its slot is in dirty_ (at most once)
+        JobId job_id;         // assigned once per job
         std::int64_t first_seen_ms = 0;
         std::int64_t last_seen_ms = 0;
-        std::int64_t updated_ms = 0;
         FieldStats cpu_percent;
         FieldStats memory_mb;
         FieldStats io_read_mb;
         FieldStats io_write_mb;
         FieldStats execution_time_ms;
         JobSketch execution_sketch;
-        std::uint32_t prev = kNil;
-        std::uint32_t next = kNil;
-        std::uint32_t user = UserPool::kNone;
-        bool live = false;
-        bool dirty = false;   // changed since the last flush
-        bool queued = false;  // its slot is in dirty_ (at most once)
     };
     using Chunk = std::array<Node, kChunkNodes>;
 

@@ -12,7 +12,6 @@
 
 #include "cosmic/service/component.hpp"
 #include "cosmic/telemetry/http_server.hpp"
-#include "sample_validator.hpp"
 
 namespace cosmic::metrics {
 
@@ -64,8 +63,9 @@ MetricsService::MetricsService(service::Runtime& runtime)
     // First, so a missing tokens file fails startup before any Kafka client exists.
     const std::shared_ptr<const service::Authenticator> authenticator = runtime.Auth();
     prometheus::Registry& registry = *runtime.Registry();
-    invalid_counter_ = &Counter(registry, "cosmic_metrics_invalid_samples_total",
-                                "job.metrics samples dead-lettered by the service's own rules (never aggregated).");
+    handler_ = std::make_unique<SampleHandler>(
+        aggregator_, &Counter(registry, "cosmic_metrics_invalid_samples_total",
+                              "job.metrics samples dead-lettered by the service's own rules (never aggregated)."));
     jobs_gauge_ = &prometheus::BuildGauge()
                        .Name("cosmic_metrics_jobs_tracked")
                        .Help("Jobs currently aggregated (bounded by metrics.max_jobs).")
@@ -129,17 +129,7 @@ MetricsService::MetricsService(service::Runtime& runtime)
 
 MetricsService::~MetricsService() = default;
 
-kafka::Outcome MetricsService::Handle(const schema::Event& event) {
-    processed_.fetch_add(1, std::memory_order_relaxed);
-    if (auto violation = ValidateSample(event)) {
-        invalid_.fetch_add(1, std::memory_order_relaxed);
-        invalid_counter_->Increment();
-        // The runner dead-letters at once with this text as dlq.error.message.
-        throw kafka::PermanentError(violation->ToString());
-    }
-    aggregator_.Add(event, schema::NowEpochMs());
-    return kafka::Outcome::kOk;
-}
+kafka::Outcome MetricsService::Handle(const schema::Event& event) { return handler_->Handle(event); }
 
 HeartbeatNumbers MetricsService::Numbers() const {
     HeartbeatNumbers numbers;
@@ -154,7 +144,7 @@ HeartbeatNumbers MetricsService::Numbers() const {
     numbers.max_jobs = totals.max_jobs;
     numbers.samples_total = totals.samples;
     numbers.duplicates_total = totals.duplicates;
-    numbers.invalid_total = invalid_.load(std::memory_order_relaxed);
+    numbers.invalid_total = handler_->Invalid();
     numbers.evicted_lru_total = totals.evicted_lru;
     numbers.evicted_ttl_total = totals.evicted_ttl;
     numbers.websocket_connections = stream_->Connections();
@@ -165,7 +155,7 @@ void MetricsService::OnSecond() {
     const std::int64_t now = schema::NowEpochMs();
     const AggregatorTotals totals = aggregator_.Totals();
     samples_rate_.Record(now, totals.samples);
-    processed_rate_.Record(now, processed_.load(std::memory_order_relaxed));
+    processed_rate_.Record(now, handler_->Processed());
     jobs_gauge_->Set(static_cast<double>(totals.jobs));
 }
 

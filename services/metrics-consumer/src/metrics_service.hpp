@@ -5,7 +5,6 @@
 /// Components (started in this order, stopped in reverse): heartbeat producer, timers (TTL
 /// sweep, rates, heartbeat), WebSocket flusher, consumer runner; the runtime starts HTTP last.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -21,9 +20,9 @@
 #include "metrics_stream.hpp"
 #include "periodic_tasks.hpp"
 #include "rate_meter.hpp"
+#include "sample_handler.hpp"
 
 namespace prometheus {
-class Counter;
 class Gauge;
 }  // namespace prometheus
 
@@ -56,13 +55,11 @@ private:
 
     service::Runtime& runtime_;
     MetricsConfig config_;
-    prometheus::Counter* invalid_counter_ = nullptr;
     prometheus::Gauge* jobs_gauge_ = nullptr;
     JobAggregator aggregator_;
     RateMeter samples_rate_;
     RateMeter processed_rate_;
-    std::atomic<std::uint64_t> processed_{0};
-    std::atomic<std::uint64_t> invalid_{0};
+    std::unique_ptr<SampleHandler> handler_;
     std::unique_ptr<kafka::Producer> producer_;
     std::unique_ptr<kafka::Runner> runner_;
     std::unique_ptr<MetricsStream> stream_;

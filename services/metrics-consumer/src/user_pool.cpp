@@ -15,7 +15,7 @@ std::uint32_t UserPool::Acquire(std::string_view user) {
             id = static_cast<std::uint32_t>(entries_.size());
             entries_.emplace_back();
         }
-        entries_[id] = Entry{&it->first, 0};
+        entries_[id] = Entry{std::string(user), 0};
         it->second = id;
     }
     ++entries_[it->second].refs;
@@ -26,13 +26,13 @@ void UserPool::Release(std::uint32_t id) {
     if (id == kNone) return;
     Entry& entry = entries_[id];
     if (--entry.refs > 0) return;
-    index_.erase(index_.find(*entry.name));
+    index_.erase(index_.find(entry.name));
     entry = Entry{};
     free_.push_back(id);
 }
 
 std::string_view UserPool::Name(std::uint32_t id) const noexcept {
-    return id == kNone ? std::string_view{} : std::string_view{*entries_[id].name};
+    return id == kNone ? std::string_view{} : std::string_view{entries_[id].name};
 }
 
 }  // namespace cosmic::metrics

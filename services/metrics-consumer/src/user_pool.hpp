@@ -29,7 +29,7 @@ public:
 
 private:
     struct Entry {
-        const std::string* name = nullptr;  // the key in index_ (node-based map: stable)
+        std::string name;  // a copy of the index key: read on every sample, so kept in this dense vector
         std::uint32_t refs = 0;
     };
     std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> index_;

@@ -107,11 +107,11 @@ TEST(JobAggregatorTest, DedupeWindowIsBounded) {
 
 TEST(JobAggregatorTest, LeastRecentlyUpdatedJobIsEvictedAtTheCap) {
     JobAggregator aggregator(SingleShard(3));
-    aggregator.Add(Sample("j1", "e1", 1, 1), 1);
-    aggregator.Add(Sample("j2", "e2", 1, 1), 2);
-    aggregator.Add(Sample("j3", "e3", 1, 1), 3);
-    aggregator.Add(Sample("j1", "e4", 1, 1), 4);  // j1 is fresh again; j2 is now the oldest
-    aggregator.Add(Sample("j4", "e5", 1, 1), 5);
+    aggregator.Add(Sample("j1", "e1", 1, 1), 1000);
+    aggregator.Add(Sample("j2", "e2", 1, 1), 2000);
+    aggregator.Add(Sample("j3", "e3", 1, 1), 3000);
+    aggregator.Add(Sample("j1", "e4", 1, 1), 4000);  // j1 is fresh again; j2 is now the oldest
+    aggregator.Add(Sample("j4", "e5", 1, 1), 5000);
     EXPECT_FALSE(aggregator.Get("j2").has_value());
     EXPECT_TRUE(aggregator.Get("j1").has_value());
     EXPECT_TRUE(aggregator.Get("j3").has_value());
@@ -119,6 +119,33 @@ TEST(JobAggregatorTest, LeastRecentlyUpdatedJobIsEvictedAtTheCap) {
     const AggregatorTotals totals = aggregator.Totals();
     EXPECT_EQ(totals.jobs, 3u);
     EXPECT_EQ(totals.evicted_lru, 1u);
+}
+
+TEST(JobAggregatorTest, RecencyIsRefreshedAtMostOncePerRelinkInterval) {
+    // A burst of samples does not reorder the LRU list: within kRelinkIntervalMs of its last
+    // move a job keeps its place, so LRU and TTL are exact to within that interval.
+    constexpr std::int64_t kInterval = JobShard::kRelinkIntervalMs;
+    JobAggregator aggregator(SingleShard(2));
+    aggregator.Add(Sample("j1", "e1", 1, 1), 0);
+    aggregator.Add(Sample("j2", "e2", 1, 1), 10);
+    aggregator.Add(Sample("j1", "e3", 1, 1), kInterval - 1);  // within the interval: j1 stays oldest
+    aggregator.Add(Sample("j3", "e4", 1, 1), kInterval);
+    EXPECT_FALSE(aggregator.Get("j1").has_value());
+    EXPECT_TRUE(aggregator.Get("j2").has_value());
+    // The sample still counted, and its time is what the TTL sees.
+    EXPECT_EQ(aggregator.Get("j2")->updated_ms, 10);
+}
+
+TEST(JobAggregatorTest, TtlExpiryIsLateByAtMostTheRelinkInterval) {
+    constexpr std::int64_t kInterval = JobShard::kRelinkIntervalMs;
+    JobAggregator aggregator(SingleShard(10));
+    aggregator.Add(Sample("j1", "e1", 1, 1), 0);
+    aggregator.Add(Sample("j2", "e2", 1, 1), 10);
+    aggregator.Add(Sample("j1", "e3", 1, 1), kInterval - 1);  // j1 stays at the tail, but is young
+    // j2 is past the TTL but sits behind the young j1: it goes once j1 is old too, at the latest
+    // one relink interval later.
+    EXPECT_EQ(aggregator.ClearOldMetrics(100 + 10'000, milliseconds(10'000)), 0u);
+    EXPECT_EQ(aggregator.ClearOldMetrics(kInterval + 10'000, milliseconds(10'000)), 2u);
 }
 
 TEST(JobAggregatorTest, EvictedJobStartsAfreshWhenItReturns) {
@@ -161,9 +188,9 @@ TEST(JobAggregatorTest, ClearOldMetricsDropsJobsPastTheTtl) {
 TEST(JobAggregatorTest, NewSampleKeepsAJobAlive) {
     JobAggregator aggregator(SingleShard(10));
     aggregator.Add(Sample("j1", "e1", 1, 1), 0);
-    aggregator.Add(Sample("j2", "e2", 1, 1), 100);
-    aggregator.Add(Sample("j1", "e3", 1, 1), 900);
-    EXPECT_EQ(aggregator.ClearOldMetrics(1000, milliseconds(500)), 1u);
+    aggregator.Add(Sample("j2", "e2", 1, 1), 1'000);
+    aggregator.Add(Sample("j1", "e3", 1, 1), 9'000);
+    EXPECT_EQ(aggregator.ClearOldMetrics(10'000, milliseconds(5'000)), 1u);
     EXPECT_TRUE(aggregator.Get("j1").has_value());
     EXPECT_FALSE(aggregator.Get("j2").has_value());
 }
@@ -175,6 +202,20 @@ TEST(JobAggregatorTest, ClockSteppingBackDoesNotStrandOldJobs) {
     // j2 counts as updated at 1000, so both expire together rather than j1 hiding behind j2.
     EXPECT_EQ(aggregator.ClearOldMetrics(2000, milliseconds(500)), 2u);
     EXPECT_EQ(aggregator.Totals().jobs, 0u);
+}
+
+TEST(JobAggregatorTest, LongAndShortJobIdsAreKeptIntact) {
+    JobAggregator aggregator(SingleShard(2));
+    const std::string long_id(300, 'x');           // stored on the heap
+    const std::string uuid_id = "job-0b7c6f0e-2f43-4c55-9d7e-3c1f6f9e2a10";  // 40 bytes, inline
+    aggregator.Add(Sample(long_id, "e1", 1, 1), 0);
+    aggregator.Add(Sample(uuid_id, "e2", 2, 1), 0);
+    aggregator.Add(Sample("", "e3", 3, 1), 0);     // evicts the long id (the validator would reject "")
+    EXPECT_FALSE(aggregator.Get(long_id).has_value());
+    EXPECT_EQ(aggregator.Get(uuid_id)->job_id, uuid_id);
+    aggregator.Add(Sample(long_id, "e4", 4, 1), 0);  // recycles a slot that held an inline id
+    EXPECT_EQ(aggregator.Get(long_id)->job_id, long_id);
+    EXPECT_DOUBLE_EQ(aggregator.Get(long_id)->cpu_percent.last, 4);
 }
 
 TEST(JobAggregatorTest, KeepsTheLastUserOfAJob) {
