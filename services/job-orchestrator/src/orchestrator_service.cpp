@@ -105,9 +105,11 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
             detail = "kafka disabled: API only, events are not published";
             return true;
         }
-        const bool ready = runner_->Ready();
-        detail = ready ? "group " + config_.group_id + " assigned" : "waiting for a group assignment";
-        return ready;
+        // Reported, not gating: the API must stay in rotation while Kafka is unreachable (jobs are
+        // accepted into the outbox and published later), so a missing assignment never fails /readyz.
+        detail = runner_->Ready() ? "group " + config_.group_id + " assigned"
+                                  : "waiting for a group assignment (the API works without it)";
+        return true;
     });
 
     maintenance_.Every(config_.stats_interval, [this] { RefreshStats(); });

@@ -165,8 +165,11 @@ SqliteJobStore::Reader::Reader(const std::string& path, int busy_timeout_ms, std
     count_pending = db.Prepare("SELECT count(*) FROM outbox_pending");
     oldest_pending = db.Prepare("SELECT created_at_ms FROM outbox_pending ORDER BY id LIMIT 1");
     count_by_state = db.Prepare("SELECT state, count(*) FROM jobs GROUP BY state");
+    // The partial index is already in start order; without INDEXED BY the planner picks jobs_state and
+    // sorts the whole queue on every call.
     next_queued = db.Prepare("SELECT " + columns +
-                             " FROM jobs WHERE state = 'queued' ORDER BY priority DESC, position ASC LIMIT ?");
+                             " FROM jobs INDEXED BY jobs_queue WHERE state = 'queued' ORDER BY priority DESC, "
+                             "position ASC LIMIT ?");
     list_in_state = db.Prepare("SELECT " + columns +
                                " FROM jobs WHERE state = ? AND position > ? ORDER BY position ASC LIMIT ?");
 }
