@@ -303,14 +303,22 @@ void Runner::Impl::Shutdown() {
         spdlog::warn("kafka consumer {}: final commit failed: {}", name, rd_kafka_err2str(err));
         clean_stop = false;
     }
-    // 4. Leave the group. The close runs in the background; we serve its queue (the revoke
-    // callback runs here) until it is done or the deadline passes.
+    // 4. Leave the group. The close runs in the background; we serve its queue until it is done
+    // or the deadline passes. The queue also carries records fetched for a late assignment, so it
+    // is served as events: rebalances are handled, everything else is dropped (not stored).
     rd_kafka_queue_t* close_queue = rd_kafka_queue_new(consumer);
     if (KafkaError error = KafkaError::Consume(rd_kafka_consumer_close_queue(consumer, close_queue))) {
         spdlog::warn("kafka consumer {}: close failed: {}", name, error.ToString());
     } else {
         while (rd_kafka_consumer_closed(consumer) == 0 && Clock::now() < deadline) {
-            rd_kafka_queue_poll_callback(close_queue, RemainingMs(deadline, 100));
+            rd_kafka_event_t* event = rd_kafka_queue_poll(close_queue, RemainingMs(deadline, 100));
+            if (event == nullptr) {
+                continue;
+            }
+            if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+                OnRebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+            }
+            rd_kafka_event_destroy(event);
         }
     }
     const bool closed = rd_kafka_consumer_closed(consumer) != 0;
