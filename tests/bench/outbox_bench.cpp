@@ -9,7 +9,8 @@
 //              no store (the ceiling the relay is measured against)
 //
 // Wall time and process CPU time (all threads, the in-process brokers included) per stage: on a
-// busy shared machine the CPU column is the steadier comparison. Also reports RSS. Build in Release for numbers: -DCMAKE_BUILD_TYPE=Release.
+// busy shared machine the CPU column is the steadier comparison. Also reports RSS. Build in Release for numbers:
+// -DCMAKE_BUILD_TYPE=Release.
 //
 //   outbox_bench [--jobs N] [--writers N] [--synchronous normal|full] [--batch N] [--in-flight N]
 //
@@ -92,7 +93,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--jobs") == 0) args.jobs = std::atoi(argv[i + 1]);
         if (std::strcmp(argv[i], "--writers") == 0) args.writers = std::max(1, std::atoi(argv[i + 1]));
-        if (std::strcmp(argv[i], "--synchronous") == 0) args.synchronous = std::strcmp(argv[i + 1], "full") == 0 ? "FULL" : "NORMAL";
+        if (std::strcmp(argv[i], "--synchronous") == 0)
+            args.synchronous = std::strcmp(argv[i + 1], "full") == 0 ? "FULL" : "NORMAL";
         if (std::strcmp(argv[i], "--batch") == 0) args.batch = static_cast<std::size_t>(std::atoi(argv[i + 1]));
         if (std::strcmp(argv[i], "--in-flight") == 0) args.in_flight = static_cast<std::size_t>(std::atoi(argv[i + 1]));
     }
@@ -111,8 +113,10 @@ int main(int argc, char** argv) {
     // 1. write: whole job lives through the state machine.
     const auto write_start = Clock::now();
     const double write_cpu_start = CpuSeconds();
-    const auto user = orchestrator::MakeContext(orchestrator::Actor{orchestrator::ActorKind::kUser, "bench", false}, "", "");
-    const auto system = orchestrator::MakeContext(orchestrator::Actor{orchestrator::ActorKind::kSystem, "", false}, "", "");
+    const auto user =
+        orchestrator::MakeContext(orchestrator::Actor{orchestrator::ActorKind::kUser, "bench", false}, "", "");
+    const auto system =
+        orchestrator::MakeContext(orchestrator::Actor{orchestrator::ActorKind::kSystem, "", false}, "", "");
     schema::MetricsSample sample;
     sample.cpu_percent = 50;
     sample.memory_mb = 1024;
@@ -207,11 +211,12 @@ int main(int argc, char** argv) {
         if (store.Outbox().pending != 0) std::fprintf(stderr, "relay: rows left pending\n");
     }
 
-    std::printf("outbox_bench: %d jobs, %.0f events (9 per job), %d writer(s), synchronous=%s, batch %zu, "
-                "in-flight %zu\n",
-                args.jobs, events, args.writers, args.synchronous.c_str(), args.batch, args.in_flight);
-    std::printf("%-10s %9s %8s %11s %8s %12s   %s\n", "stage", "events", "wall s", "events/s", "cpu s",
-                "events/cpu-s", "note");
+    std::printf(
+        "outbox_bench: %d jobs, %.0f events (9 per job), %d writer(s), synchronous=%s, batch %zu, "
+        "in-flight %zu\n",
+        args.jobs, events, args.writers, args.synchronous.c_str(), args.batch, args.in_flight);
+    std::printf("%-10s %9s %8s %11s %8s %12s   %s\n", "stage", "events", "wall s", "events/s", "cpu s", "events/cpu-s",
+                "note");
     PrintRow("write", events, write_seconds, write_cpu,
              std::to_string(static_cast<long>(args.jobs / write_seconds)) + " jobs/s through the state machine, " +
                  std::to_string(changes_per_commit).substr(0, 4) + " changes/commit");

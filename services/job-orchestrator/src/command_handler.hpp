@@ -18,14 +18,14 @@
 namespace cosmic::orchestrator {
 
 class CommandHandler {
-public:
+  public:
     explicit CommandHandler(JobService& jobs) : jobs_(jobs) {}
 
     /// The runner handler for "command.*". Throws kafka::PermanentError for a command that can
     /// never apply (the message becomes dlq.error.message).
     kafka::Outcome Handle(const schema::Event& event, const kafka::Delivery& from);
 
-private:
+  private:
     kafka::Outcome Submit(const schema::Event& event, const RequestContext& context);
     kafka::Outcome Cancel(const schema::Event& event, const RequestContext& context);
     kafka::Outcome Report(const schema::Event& event, const RequestContext& context);

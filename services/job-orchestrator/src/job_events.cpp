@@ -51,8 +51,12 @@ std::string JobEventBuilder::LifecyclePayload(const Job& job, std::optional<JobS
         w.Null();
     }
     switch (job.state) {
-        case JobState::kRunning: w.Key("executor").String(job.executor); break;
-        case JobState::kCompleted: w.Key("execution_time_ms").Int(job.execution_time_ms.value_or(0)); break;
+        case JobState::kRunning:
+            w.Key("executor").String(job.executor);
+            break;
+        case JobState::kCompleted:
+            w.Key("execution_time_ms").Int(job.execution_time_ms.value_or(0));
+            break;
         case JobState::kFailed:
             w.Key("error").String(job.error);
             if (!job.error_code.empty()) w.Key("error_code").String(job.error_code);
@@ -62,7 +66,8 @@ std::string JobEventBuilder::LifecyclePayload(const Job& job, std::optional<JobS
             w.Key("reason").String(job.reason);
             if (job.execution_time_ms) w.Key("execution_time_ms").Int(*job.execution_time_ms);
             break;
-        default: break;
+        default:
+            break;
     }
     w.EndObject();
     return payload;

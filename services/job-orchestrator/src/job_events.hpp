@@ -20,19 +20,19 @@ inline constexpr std::string_view kSourceName = "job-orchestrator";
 
 /// Builds outbox rows. Reuses one serialization buffer; not thread-safe (one per writer).
 class JobEventBuilder {
-public:
+  public:
     explicit JobEventBuilder(std::string source = std::string(kSourceName));
 
     /// Appends the job.<state> event and the audit.state_change event for `job`, which has just
     /// entered job.state from `from` (nullopt for a new job), at `now_ms`.
-    void StateChange(const Job& job, std::optional<JobState> from, const RequestContext& context,
-                     std::int64_t now_ms, std::vector<OutboxMessage>& out);
+    void StateChange(const Job& job, std::optional<JobState> from, const RequestContext& context, std::int64_t now_ms,
+                     std::vector<OutboxMessage>& out);
 
     /// Appends one job.metrics sample of `job`.
     void MetricsSample(const Job& job, const schema::MetricsSample& sample, std::string_view correlation_id,
                        std::string_view traceparent, std::vector<OutboxMessage>& out);
 
-private:
+  private:
     void Append(const schema::Event& event, std::string_view traceparent, std::vector<OutboxMessage>& out);
     std::string LifecyclePayload(const Job& job, std::optional<JobState> from) const;
     std::string AuditPayload(const Job& job, std::optional<JobState> from, const RequestContext& context) const;

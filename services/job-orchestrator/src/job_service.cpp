@@ -17,10 +17,14 @@ std::int64_t ElapsedSince(std::int64_t started_at_ms, std::int64_t now_ms) {
 
 std::string_view ToString(JobErrorCode code) noexcept {
     switch (code) {
-        case JobErrorCode::kNotFound: return "not_found";
-        case JobErrorCode::kConflict: return "invalid_transition";
-        case JobErrorCode::kIdempotencyMismatch: return "idempotency_key_reused";
-        case JobErrorCode::kDuplicateId: return "duplicate_job_id";
+        case JobErrorCode::kNotFound:
+            return "not_found";
+        case JobErrorCode::kConflict:
+            return "invalid_transition";
+        case JobErrorCode::kIdempotencyMismatch:
+            return "idempotency_key_reused";
+        case JobErrorCode::kDuplicateId:
+            return "duplicate_job_id";
     }
     return "error";
 }
@@ -76,13 +80,15 @@ JobResult JobService::Submit(const SubmitRequest& request, const RequestContext&
     JobResult result;
     result.job = std::move(created.job);
     switch (created.status) {
-        case CreateStatus::kCreated: break;
-        case CreateStatus::kExisting: return result;  // replay: the first job, nothing new
+        case CreateStatus::kCreated:
+            break;
+        case CreateStatus::kExisting:
+            return result;  // replay: the first job, nothing new
         case CreateStatus::kKeyMismatch:
-            result.error = JobError{JobErrorCode::kIdempotencyMismatch,
-                                    "Idempotency-Key was already used for a different request (job " +
-                                        result.job.job_id + ")",
-                                    std::nullopt};
+            result.error =
+                JobError{JobErrorCode::kIdempotencyMismatch,
+                         "Idempotency-Key was already used for a different request (job " + result.job.job_id + ")",
+                         std::nullopt};
             return result;
         case CreateStatus::kDuplicateId:
             result.error = JobError{JobErrorCode::kDuplicateId, "job " + job.job_id + " already exists", std::nullopt};
@@ -137,8 +143,12 @@ JobResult JobService::Transition(std::string_view job_id, JobState target, const
         case UpdateStatus::kNotFound:
             result.error = JobError{JobErrorCode::kNotFound, "job " + std::string(job_id) + " not found", std::nullopt};
             break;
-        case UpdateStatus::kRejected: result.error = std::move(error); break;
-        case UpdateStatus::kApplied: AfterCommit(result.job, from, target); break;
+        case UpdateStatus::kRejected:
+            result.error = std::move(error);
+            break;
+        case UpdateStatus::kApplied:
+            AfterCommit(result.job, from, target);
+            break;
     }
     return result;
 }
@@ -205,8 +215,7 @@ std::size_t JobService::RecordSamples(const std::vector<std::pair<Job, schema::M
     for (const auto& [job, sample] : samples) {
         // Samples continue the trace of the request that submitted the job.
         const auto parent = telemetry::ParseTraceparent(job.traceparent);
-        const std::string traceparent =
-            (parent ? parent->Child() : telemetry::NewTrace()).ToTraceparent();
+        const std::string traceparent = (parent ? parent->Child() : telemetry::NewTrace()).ToTraceparent();
         builder.MetricsSample(job, sample, job.correlation_id, traceparent, events);
     }
     const std::size_t written = store_.AppendEvents(events, JobState::kRunning);

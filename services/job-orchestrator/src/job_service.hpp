@@ -62,7 +62,7 @@ struct JobServiceHooks {
 };
 
 class JobService {
-public:
+  public:
     JobService(JobStore& store, JobServiceHooks hooks, std::string source = "job-orchestrator");
 
     /// Creates the job for the actor's user (submitted) and queues it (queued): two changes, each
@@ -97,7 +97,7 @@ public:
 
     JobStore& Store() noexcept { return store_; }
 
-private:
+  private:
     using Mutation = std::function<void(const Job& current, Job& next, std::int64_t now_ms)>;
     JobResult Transition(std::string_view job_id, JobState target, const RequestContext& context,
                          const Mutation& mutate, const std::optional<schema::MetricsSample>& final_sample = {});

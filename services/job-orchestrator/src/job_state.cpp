@@ -3,13 +3,12 @@
 namespace cosmic::orchestrator {
 namespace {
 
-constexpr std::array<JobState, kJobStateCount> kAll = {JobState::kSubmitted, JobState::kQueued,
-                                                       JobState::kRunning,   JobState::kCompleted,
-                                                       JobState::kFailed,    JobState::kCancelled};
+constexpr std::array<JobState, kJobStateCount> kAll = {JobState::kSubmitted, JobState::kQueued, JobState::kRunning,
+                                                       JobState::kCompleted, JobState::kFailed, JobState::kCancelled};
 constexpr std::array<std::string_view, kJobStateCount> kNames = {"submitted", "queued", "running",
                                                                  "completed", "failed", "cancelled"};
-constexpr std::array<std::string_view, kJobStateCount> kEventTypes = {
-    "job.submitted", "job.queued", "job.running", "job.completed", "job.failed", "job.cancelled"};
+constexpr std::array<std::string_view, kJobStateCount> kEventTypes = {"job.submitted", "job.queued", "job.running",
+                                                                      "job.completed", "job.failed", "job.cancelled"};
 
 // kAllowed[from][to]. Kept as a table so the unit test and the code read the same thing.
 constexpr bool T = true;
@@ -17,10 +16,10 @@ constexpr bool F = false;
 constexpr std::array<std::array<bool, kJobStateCount>, kJobStateCount> kAllowed = {{
     //            submitted queued running completed failed cancelled
     /*submitted*/ {F, T, F, F, F, T},
-    /*queued*/    {F, F, T, F, F, T},
-    /*running*/   {F, F, F, T, T, T},
+    /*queued*/ {F, F, T, F, F, T},
+    /*running*/ {F, F, F, T, T, T},
     /*completed*/ {F, F, F, F, F, F},
-    /*failed*/    {F, F, F, F, F, F},
+    /*failed*/ {F, F, F, F, F, F},
     /*cancelled*/ {F, F, F, F, F, F},
 }};
 

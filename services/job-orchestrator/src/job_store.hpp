@@ -50,10 +50,10 @@ struct OutboxStats {
 };
 
 struct PruneRequest {
-    std::int64_t sent_before_ms = 0;         ///< delete sent outbox rows created before this
-    std::int64_t idempotency_before_ms = 0;  ///< forget idempotency keys of jobs created before this
+    std::int64_t sent_before_ms = 0;                      ///< delete sent outbox rows created before this
+    std::int64_t idempotency_before_ms = 0;               ///< forget idempotency keys of jobs created before this
     std::optional<std::int64_t> terminal_jobs_before_ms;  ///< delete finished jobs last updated before this
-    std::size_t chunk = 5000;                 ///< rows per transaction, so writers are not held up long
+    std::size_t chunk = 5000;                             ///< rows per transaction, so writers are not held up long
 };
 
 struct PruneResult {
@@ -65,7 +65,7 @@ struct PruneResult {
 using JobCounts = std::array<std::int64_t, kJobStateCount>;
 
 class JobStore {
-public:
+  public:
     virtual ~JobStore() = default;
 
     /// Writes a new job and its events. With a non-empty `idempotency_key`, an earlier job of the

@@ -48,11 +48,15 @@ HttpResponse BadRequest(const FieldError& error) {
 
 HttpResponse FromJobError(const JobError& error, std::string_view job_id) {
     switch (error.code) {
-        case JobErrorCode::kNotFound: return ErrorResponse(404, "not_found", error.message);
+        case JobErrorCode::kNotFound:
+            return ErrorResponse(404, "not_found", error.message);
         case JobErrorCode::kConflict:
-            return ErrorResponse(409, ToString(error.code), error.message, ErrorDetails{std::nullopt, error.current, job_id});
-        case JobErrorCode::kIdempotencyMismatch: return ErrorResponse(422, ToString(error.code), error.message);
-        case JobErrorCode::kDuplicateId: return ErrorResponse(409, ToString(error.code), error.message);
+            return ErrorResponse(409, ToString(error.code), error.message,
+                                 ErrorDetails{std::nullopt, error.current, job_id});
+        case JobErrorCode::kIdempotencyMismatch:
+            return ErrorResponse(422, ToString(error.code), error.message);
+        case JobErrorCode::kDuplicateId:
+            return ErrorResponse(409, ToString(error.code), error.message);
     }
     return ErrorResponse(500, "internal", error.message);
 }

@@ -27,7 +27,7 @@ struct JobsApiOptions {
 };
 
 class JobsApi {
-public:
+  public:
     JobsApi(JobService& jobs, JobsApiOptions options);
 
     /// Registers the routes (before the server starts).
@@ -40,7 +40,7 @@ public:
     telemetry::HttpResponse Complete(const telemetry::HttpRequest& request, const service::Principal& principal);
     telemetry::HttpResponse Fail(const telemetry::HttpRequest& request, const service::Principal& principal);
 
-private:
+  private:
     JobService& jobs_;
     JobsApiOptions options_;
 };

@@ -60,8 +60,8 @@ OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry) {
                     .Name("cosmic_outbox_publish_latency_seconds")
                     .Help("Time from the outbox commit to the broker's acknowledgement.")
                     .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                     0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                     0.5, 1, 2.5, 5, 10, 30, 60, 300});
     pruned_ = &prometheus::BuildCounter()
                    .Name("cosmic_outbox_pruned_rows_total")
                    .Help("Sent outbox rows deleted by retention (outbox.sent_retention_ms).")
@@ -85,7 +85,8 @@ void OrchestratorMetrics::SetJobCounts(const JobCounts& counts) {
 
 void OrchestratorMetrics::SetOutbox(const OutboxStats& stats, std::int64_t now_ms) {
     pending_->Set(static_cast<double>(stats.pending));
-    const std::int64_t age_ms = stats.oldest_pending_ms ? std::max<std::int64_t>(0, now_ms - *stats.oldest_pending_ms) : 0;
+    const std::int64_t age_ms =
+        stats.oldest_pending_ms ? std::max<std::int64_t>(0, now_ms - *stats.oldest_pending_ms) : 0;
     oldest_age_->Set(static_cast<double>(age_ms) / 1000.0);
 }
 

@@ -30,7 +30,7 @@ class Registry;
 namespace cosmic::orchestrator {
 
 class OrchestratorMetrics {
-public:
+  public:
     explicit OrchestratorMetrics(prometheus::Registry& registry);
 
     /// Counts one committed change (`from` nullopt = a new job).
@@ -42,7 +42,7 @@ public:
     RelayMetrics Relay() const;
     prometheus::Counter* SimulatedSamples() const { return simulated_samples_; }
 
-private:
+  private:
     std::array<prometheus::Gauge*, kJobStateCount> jobs_{};
     /// [from + 1][to]; row 0 is "new job".
     std::array<std::array<prometheus::Counter*, kJobStateCount>, kJobStateCount + 1> transitions_{};

@@ -116,9 +116,8 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
     maintenance_.Every(config_.prune_interval, [this] { Prune(); });
     maintenance_.Every(config_.heartbeat_interval, [this] { PublishHeartbeat(); });
 
-    runtime.Emplace<service::FunctionComponent>("producer", nullptr, [this](steady_clock::time_point deadline) {
-        producer_->Close(Remaining(deadline));
-    });
+    runtime.Emplace<service::FunctionComponent>(
+        "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
     if (config_.relay_enabled) {
         runtime.Emplace<service::FunctionComponent>(
             "outbox-relay", [this] { relay_->Start(); },

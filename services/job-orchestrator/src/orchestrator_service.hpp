@@ -28,7 +28,7 @@
 namespace cosmic::orchestrator {
 
 class OrchestratorService {
-public:
+  public:
     static constexpr std::string_view kServiceName = "job-orchestrator";
 
     static void DeclareConfig(service::ConfigSchema& schema);
@@ -52,7 +52,7 @@ public:
     /// Queues jobs left in submitted (a crash between create and queue).
     std::size_t QueueStranded();
 
-private:
+  private:
     void PublishHeartbeat();
 
     service::Runtime& runtime_;

@@ -190,10 +190,9 @@ bool OutboxRelay::PublishBatch() {
         }
         const std::int64_t id = row.id;
         const std::int64_t created_at_ms = row.created_at_ms;
-        const kafka::KafkaError error =
-            producer_.Send(message, [this, id, created_at_ms](const kafka::DeliveryReport& report) {
-                OnDelivery(id, created_at_ms, report);
-            });
+        const kafka::KafkaError error = producer_.Send(
+            message,
+            [this, id, created_at_ms](const kafka::DeliveryReport& report) { OnDelivery(id, created_at_ms, report); });
         if (error) {
             {
                 std::lock_guard lock(mutex_);
@@ -267,8 +266,8 @@ void OutboxRelay::Run() {
 }
 
 void OutboxRelay::FinalFlush(std::chrono::steady_clock::time_point deadline) {
-    const auto remaining =
-        std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+    const auto remaining = std::max(std::chrono::milliseconds(0),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
     const std::size_t undelivered = producer_.Flush(remaining);
     std::vector<Ack> acks;
     {
@@ -277,9 +276,10 @@ void OutboxRelay::FinalFlush(std::chrono::steady_clock::time_point deadline) {
     }
     Settle(acks);
     if (undelivered > 0) {
-        spdlog::warn("outbox relay stopped with {} records undelivered; they stay pending and are published after "
-                     "restart",
-                     undelivered);
+        spdlog::warn(
+            "outbox relay stopped with {} records undelivered; they stay pending and are published after "
+            "restart",
+            undelivered);
     }
 }
 

@@ -11,8 +11,8 @@
 /// Wakes on Notify() (rows committed), on delivery reports, and on a timer (rows written by
 /// another process, retry after a failure). Acknowledged rows are marked sent by a second thread,
 /// so reading and producing never wait for a store commit; a restart from the oldest pending row
-/// waits until every acknowledged row is marked, so it never republishes one. Delivery is at-least-once: a crash after the broker
-/// acknowledged a row but before it was marked sent republishes it with the same event_id.
+/// waits until every acknowledged row is marked, so it never republishes one. Delivery is at-least-once: a crash after
+/// the broker acknowledged a row but before it was marked sent republishes it with the same event_id.
 
 #include <chrono>
 #include <condition_variable>
@@ -61,7 +61,7 @@ struct RelayStats {
 };
 
 class OutboxRelay {
-public:
+  public:
     OutboxRelay(JobStore& store, kafka::Producer& producer, RelayOptions options, RelayMetrics metrics = {});
     ~OutboxRelay();
     OutboxRelay(const OutboxRelay&) = delete;
@@ -77,7 +77,7 @@ public:
 
     RelayStats Stats() const;
 
-private:
+  private:
     struct Ack {
         std::int64_t id;
         std::int64_t created_at_ms;

@@ -9,9 +9,12 @@ namespace cosmic::orchestrator {
 
 std::string_view ToString(ActorKind kind) noexcept {
     switch (kind) {
-        case ActorKind::kUser: return "user";
-        case ActorKind::kCommand: return "command";
-        case ActorKind::kSystem: return "system";
+        case ActorKind::kUser:
+            return "user";
+        case ActorKind::kCommand:
+            return "command";
+        case ActorKind::kSystem:
+            return "system";
     }
     return "system";
 }

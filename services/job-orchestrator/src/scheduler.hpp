@@ -18,7 +18,7 @@
 namespace cosmic::orchestrator {
 
 class Scheduler {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     using Task = std::function<void()>;
 
@@ -43,7 +43,7 @@ public:
     /// True on the scheduler's own thread.
     bool OnSchedulerThread() const noexcept;
 
-private:
+  private:
     struct Entry {
         Clock::time_point when;
         std::uint64_t order;

@@ -90,7 +90,8 @@ void SimExecutor::Adopt() {
             if (job.executor != kSimulatedExecutor) continue;
             // Give it a fresh duration but count the time it already ran.
             const auto duration = model_.Duration();
-            const auto ran = std::chrono::milliseconds(std::max<std::int64_t>(0, schema::NowEpochMs() - job.started_at_ms));
+            const auto ran =
+                std::chrono::milliseconds(std::max<std::int64_t>(0, schema::NowEpochMs() - job.started_at_ms));
             Launch(std::move(job), duration, Clock::now() - std::min(ran, duration));
             ++adopted;
         }

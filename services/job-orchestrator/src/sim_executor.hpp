@@ -42,7 +42,7 @@ struct SimExecutorStats {
 };
 
 class SimExecutor {
-public:
+  public:
     SimExecutor(JobService& jobs, SimExecutorOptions options, prometheus::Counter* samples_counter = nullptr);
     ~SimExecutor();
     SimExecutor(const SimExecutor&) = delete;
@@ -60,7 +60,7 @@ public:
 
     SimExecutorStats Stats() const;
 
-private:
+  private:
     struct Running {
         Job job;
         std::chrono::milliseconds duration{};

@@ -24,9 +24,12 @@ std::uint64_t Seed(std::uint64_t configured) {
 
 std::string_view ToString(DurationDistribution distribution) noexcept {
     switch (distribution) {
-        case DurationDistribution::kFixed: return "fixed";
-        case DurationDistribution::kUniform: return "uniform";
-        case DurationDistribution::kExponential: return "exponential";
+        case DurationDistribution::kFixed:
+            return "fixed";
+        case DurationDistribution::kUniform:
+            return "uniform";
+        case DurationDistribution::kExponential:
+            return "exponential";
     }
     return "uniform";
 }
@@ -49,8 +52,12 @@ std::chrono::milliseconds SimModel::Duration() {
     const auto max = static_cast<double>(options_.max.count());
     double ms = 0;
     switch (options_.distribution) {
-        case DurationDistribution::kFixed: ms = static_cast<double>(options_.mean.count()); break;
-        case DurationDistribution::kUniform: ms = max > min ? Uniform(min, max) : min; break;
+        case DurationDistribution::kFixed:
+            ms = static_cast<double>(options_.mean.count());
+            break;
+        case DurationDistribution::kUniform:
+            ms = max > min ? Uniform(min, max) : min;
+            break;
         case DurationDistribution::kExponential: {
             const double mean = std::max(1.0, static_cast<double>(options_.mean.count()));
             ms = std::clamp(std::exponential_distribution<double>(1.0 / mean)(random_), min, std::max(min, max));

@@ -48,7 +48,7 @@ struct SimUsage {
 };
 
 class SimModel {
-public:
+  public:
     explicit SimModel(SimModelOptions options);
 
     std::chrono::milliseconds Duration();
@@ -61,7 +61,7 @@ public:
 
     const SimModelOptions& Options() const noexcept { return options_; }
 
-private:
+  private:
     double Uniform(double low, double high);
 
     SimModelOptions options_;

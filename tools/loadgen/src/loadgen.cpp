@@ -72,9 +72,8 @@ void Worker(const Options& options, std::atomic<std::uint64_t>& next, Clock::tim
                     std::max(result.max_behind_ms, std::chrono::duration<double, std::milli>(now - due).count());
             }
         }
-        body = R"({"name":"loadgen job )" + std::to_string(i) + R"(","kind":")" + options.kind +
-               R"(","priority":)" + std::to_string(options.priority) + R"(,"parameters":{"index":)" +
-               std::to_string(i) + "}}";
+        body = R"({"name":"loadgen job )" + std::to_string(i) + R"(","kind":")" + options.kind + R"(","priority":)" +
+               std::to_string(options.priority) + R"(,"parameters":{"index":)" + std::to_string(i) + "}}";
         curl_slist* headers = base_headers;
         curl_slist* extra = nullptr;
         if (options.idempotency_keys) {
@@ -213,10 +212,11 @@ Report Run(const Options& options) {
 std::string Format(const Report& report, const Options& options) {
     char line[512];
     std::string out;
-    std::snprintf(line, sizeof(line), "target      %s  jobs %llu  rate %s  concurrency %d\n", options.url.c_str(),
-                  static_cast<unsigned long long>(options.jobs),
-                  options.rate > 0 ? (std::to_string(static_cast<long long>(options.rate)) + "/s").c_str() : "unlimited",
-                  options.concurrency);
+    std::snprintf(
+        line, sizeof(line), "target      %s  jobs %llu  rate %s  concurrency %d\n", options.url.c_str(),
+        static_cast<unsigned long long>(options.jobs),
+        options.rate > 0 ? (std::to_string(static_cast<long long>(options.rate)) + "/s").c_str() : "unlimited",
+        options.concurrency);
     out += line;
     std::snprintf(line, sizeof(line), "accepted    %llu / %llu in %.2f s  =  %.1f jobs/s\n",
                   static_cast<unsigned long long>(report.accepted), static_cast<unsigned long long>(report.sent),

@@ -35,8 +35,8 @@ std::string Usage();
 
 struct Report {
     std::uint64_t sent = 0;
-    std::uint64_t accepted = 0;  ///< 202
-    std::uint64_t errors = 0;    ///< anything else, transport failures included
+    std::uint64_t accepted = 0;                      ///< 202
+    std::uint64_t errors = 0;                        ///< anything else, transport failures included
     std::map<long, std::uint64_t> errors_by_status;  ///< 0 = transport failure
     double elapsed_seconds = 0;
     double accepted_per_second = 0;

@@ -38,15 +38,14 @@ TEST(LoadgenArgsTest, ParsesTheDocumentedOptions) {
 }
 
 TEST(LoadgenArgsTest, RejectsBadCommandLines) {
-    for (const auto& args : std::vector<std::vector<const char*>>{
-             {"--jobs", "5"},                                   // no token
-             {"--token", "T", "--jobs", "-5"},
-             {"--token", "T", "--rate", "fast"},
-             {"--token", "T", "--concurrency", "0"},
-             {"--token", "T", "--priority", "10"},
-             {"--token", "T", "--url", "ftp://x"},
-             {"--token", "T", "--bogus", "1"},
-             {"--token"}}) {
+    for (const auto& args : std::vector<std::vector<const char*>>{{"--jobs", "5"},  // no token
+                                                                  {"--token", "T", "--jobs", "-5"},
+                                                                  {"--token", "T", "--rate", "fast"},
+                                                                  {"--token", "T", "--concurrency", "0"},
+                                                                  {"--token", "T", "--priority", "10"},
+                                                                  {"--token", "T", "--url", "ftp://x"},
+                                                                  {"--token", "T", "--bogus", "1"},
+                                                                  {"--token"}}) {
         Options options;
         bool help = false;
         EXPECT_TRUE(Parse(args, options, help)) << args.size();

@@ -18,7 +18,7 @@
 namespace cosmic::orchestrator {
 
 class GroupCommitter {
-public:
+  public:
     explicit GroupCommitter(Database& db);
 
     /// Runs `work` inside a write transaction (possibly shared with other callers' work) and
@@ -31,7 +31,7 @@ public:
     std::uint64_t Commits() const;
     std::uint64_t Pieces() const;
 
-private:
+  private:
     struct Pending {
         const std::function<void()>* work = nullptr;
         std::exception_ptr error;

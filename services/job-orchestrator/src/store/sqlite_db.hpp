@@ -13,19 +13,18 @@ namespace cosmic::orchestrator {
 
 /// A store operation failed; the message names the statement and SQLite's error.
 class StoreError : public std::runtime_error {
-public:
-    StoreError(const std::string& message, int sqlite_code)
-        : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+  public:
+    StoreError(const std::string& message, int sqlite_code) : std::runtime_error(message), sqlite_code_(sqlite_code) {}
     int SqliteCode() const noexcept { return sqlite_code_; }
     /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the database; worth retrying.
     bool Transient() const noexcept;
 
-private:
+  private:
     int sqlite_code_;
 };
 
 class Statement {
-public:
+  public:
     Statement() = default;
     Statement(sqlite3* db, std::string_view sql);
     ~Statement();
@@ -52,25 +51,25 @@ public:
     std::string_view Text(int column) const;  ///< valid until the next Step/Reset
     std::string_view Blob(int column) const;  ///< valid until the next Step/Reset
 
-private:
+  private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
 /// Resets a statement when the scope ends, whatever happened, so a failed step does not leave it
 /// holding a read snapshot.
 class StatementScope {
-public:
+  public:
     explicit StatementScope(Statement& statement) : statement_(statement) {}
     ~StatementScope() { statement_.Reset(); }
     StatementScope(const StatementScope&) = delete;
     StatementScope& operator=(const StatementScope&) = delete;
 
-private:
+  private:
     Statement& statement_;
 };
 
 class Database {
-public:
+  public:
     /// Opens (creating) the file read-write; waits up to `busy_timeout_ms` for other connections.
     Database(const std::string& path, int busy_timeout_ms);
     ~Database();
@@ -82,20 +81,20 @@ public:
     std::int64_t Changes() const;
     sqlite3* Handle() const { return db_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
 /// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() ran.
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void Commit();
 
-private:
+  private:
     Database& db_;
     bool done_ = false;
 };

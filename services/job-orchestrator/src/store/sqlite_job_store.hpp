@@ -22,7 +22,7 @@ struct SqliteStoreOptions {
 };
 
 class SqliteJobStore final : public JobStore {
-public:
+  public:
     /// Opens or creates the database and its schema; throws StoreError.
     explicit SqliteJobStore(SqliteStoreOptions options);
     ~SqliteJobStore() override;
@@ -50,7 +50,7 @@ public:
     struct Writer;
     struct Reader;
 
-private:
+  private:
     static CreateResult CreateInTransaction(Writer& w, const Job& job, std::string_view idempotency_key,
                                             std::string_view request_hash, std::span<const OutboxMessage> events);
     static UpdateResult UpdateInTransaction(Writer& w, std::string_view job_id, const UpdateDecision& decide);

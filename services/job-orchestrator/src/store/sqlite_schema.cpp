@@ -125,8 +125,8 @@ SqliteJobStore::Writer::Writer(const std::string& path, int busy_timeout_ms, std
     ApplySchema(db, synchronous);
     const std::string columns(kJobColumns);
     select_job = db.Prepare("SELECT " + columns + " FROM jobs WHERE job_id = ?");
-    select_by_key = db.Prepare("SELECT " + columns +
-                               ", request_hash FROM jobs WHERE user_id = ? AND idempotency_key = ?");
+    select_by_key =
+        db.Prepare("SELECT " + columns + ", request_hash FROM jobs WHERE user_id = ? AND idempotency_key = ?");
     job_exists = db.Prepare("SELECT 1 FROM jobs WHERE job_id = ?");
     insert_job = db.Prepare(
         "INSERT INTO jobs(job_id, user_id, name, kind, parameters, priority, state, created_at_ms, updated_at_ms, "
@@ -170,8 +170,8 @@ SqliteJobStore::Reader::Reader(const std::string& path, int busy_timeout_ms, std
     next_queued = db.Prepare("SELECT " + columns +
                              " FROM jobs INDEXED BY jobs_queue WHERE state = 'queued' ORDER BY priority DESC, "
                              "position ASC LIMIT ?");
-    list_in_state = db.Prepare("SELECT " + columns +
-                               " FROM jobs WHERE state = ? AND position > ? ORDER BY position ASC LIMIT ?");
+    list_in_state =
+        db.Prepare("SELECT " + columns + " FROM jobs WHERE state = ? AND position > ? ORDER BY position ASC LIMIT ?");
 }
 
 }  // namespace cosmic::orchestrator

@@ -70,7 +70,7 @@ inline std::map<std::string, std::vector<std::string>> LifecycleByJob(const std:
 /// True when `types` is a prefix-respecting walk of the state machine: submitted, queued, then
 /// running and/or one terminal event, each at most once, in that order.
 inline bool FollowsStateMachine(const std::vector<std::string>& types) {
-    static const std::map<std::string, int> kRank = {{"job.submitted", 0}, {"job.queued", 1},  {"job.running", 2},
+    static const std::map<std::string, int> kRank = {{"job.submitted", 0}, {"job.queued", 1}, {"job.running", 2},
                                                      {"job.completed", 3}, {"job.failed", 3}, {"job.cancelled", 3}};
     int last = -1;
     for (const std::string& type : types) {

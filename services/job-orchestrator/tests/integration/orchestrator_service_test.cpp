@@ -39,7 +39,7 @@ bool AllFinished(JobStore& store, std::int64_t jobs) {
 }
 
 class OrchestratorServiceTest : public kafka::testing::EmbeddedClusterTest {
-protected:
+  protected:
     TempDir dir_;
 };
 
@@ -47,8 +47,8 @@ TEST_F(OrchestratorServiceTest, EventsWrittenWhileTheRelayWasStoppedArriveExactl
     constexpr int kJobs = 40;
     std::vector<OutboxRow> rows;
     {
-        RunningService first(ServiceEnv(cluster_, dir_, {{"COSMIC_OUTBOX_RELAY_ENABLED", "false"},
-                                                          {"COSMIC_CONSUMER_ENABLED", "false"}}));
+        RunningService first(ServiceEnv(
+            cluster_, dir_, {{"COSMIC_OUTBOX_RELAY_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
         for (int i = 0; i < kJobs; ++i) {
             ASSERT_EQ(first.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
         }
@@ -66,8 +66,8 @@ TEST_F(OrchestratorServiceTest, EventsWrittenWhileTheRelayWasStoppedArriveExactl
         metrics += row.topic == "job-metrics";
     }
     {
-        RunningService second(ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"},
-                                                           {"COSMIC_CONSUMER_ENABLED", "false"}}));
+        RunningService second(
+            ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
         ASSERT_TRUE(WaitFor([&] { return second.Service().Store().Outbox().pending == 0; }, seconds(60)));
     }
     auto landed = testing::Parse(cluster_.ConsumeAll("job-lifecycle", lifecycle));
@@ -90,8 +90,8 @@ TEST_F(OrchestratorServiceTest, EventsWrittenWhileTheRelayWasStoppedArriveExactl
 
 TEST_F(OrchestratorServiceTest, SubmitsAreAcceptedWhileKafkaIsDownAndPublishedWhenItReturns) {
     COSMIC_REQUIRE_FAULT_INJECTION(cluster_);
-    RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"},
-                                                        {"COSMIC_CONSUMER_ENABLED", "false"}}));
+    RunningService service(
+        ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
     for (int b = 1; b <= 3; ++b) cluster_.SetBrokerDown(b);
     std::vector<std::string> ids;
     for (int i = 0; i < 10; ++i) {
@@ -115,9 +115,9 @@ TEST_F(OrchestratorServiceTest, EveryJobsLifecycleEventsArriveInOrderWithItsIds)
     std::map<std::string, std::string> correlation;
     for (int i = 0; i < kJobs; ++i) {
         const std::string corr = "corr-" + std::to_string(i);
-        const auto reply = service.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})", testing::kUserToken,
-                                        {"X-Correlation-Id: " + corr,
-                                         "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+        const auto reply = service.Call(
+            "POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})", testing::kUserToken,
+            {"X-Correlation-Id: " + corr, "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
         ASSERT_EQ(reply.status, 202);
         correlation[JobIdOf(reply)] = corr;
     }
@@ -151,10 +151,12 @@ TEST_F(OrchestratorServiceTest, EveryJobsLifecycleEventsArriveInOrderWithItsIds)
 
 TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToTheDlq) {
     RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}}));
-    ASSERT_TRUE(WaitFor([&] {
-        return testing::Http("GET", "http://127.0.0.1:" + std::to_string(service.Runtime().HttpPort()) + "/readyz")
-                   .status == 200;
-    }, seconds(60)));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            return testing::Http("GET", "http://127.0.0.1:" + std::to_string(service.Runtime().HttpPort()) + "/readyz")
+                       .status == 200;
+        },
+        seconds(60)));
     auto command = [&](const std::string& type, const std::string& job, const std::string& payload,
                        const std::string& user = "u7") {
         schema::Event event = schema::NewEvent(schema::TopicId::kJobCommands, type, "executor-1");
@@ -162,8 +164,9 @@ TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToT
         event.user_id = user;
         event.correlation_id = "corr-" + job;
         event.payload = payload;
-        cluster_.Produce("job-commands", job, schema::Serialize(event),
-                         {{"event_type", type}, {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+        cluster_.Produce(
+            "job-commands", job, schema::Serialize(event),
+            {{"event_type", type}, {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
     };
     command("command.submit", "cmd-job-1", R"({"name":"from kafka","kind":"imaging","priority":3})");
     command("command.report", "cmd-job-1", R"({"status":"running"})");
@@ -174,11 +177,13 @@ TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToT
     command("command.report", "no-such-job", R"({"status":"running"})");
 
     JobStore& store = service.Service().Store();
-    ASSERT_TRUE(WaitFor([&] {
-        const auto one = store.Get("cmd-job-1");
-        const auto two = store.Get("cmd-job-2");
-        return one && one->state == JobState::kCompleted && two && two->state == JobState::kCancelled;
-    }, seconds(60)));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            const auto one = store.Get("cmd-job-1");
+            const auto two = store.Get("cmd-job-2");
+            return one && one->state == JobState::kCompleted && two && two->state == JobState::kCancelled;
+        },
+        seconds(60)));
     EXPECT_EQ(store.Get("cmd-job-1")->user_id, "u7");
     EXPECT_EQ(store.Get("cmd-job-1")->execution_time_ms, 4321);
     EXPECT_EQ(store.Get("cmd-job-2")->reason, "no longer needed");
@@ -202,35 +207,40 @@ TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToT
 }
 
 TEST_F(OrchestratorServiceTest, HeartbeatsCarryTheOutboxBacklogAndJobCounts) {
-    RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"},
-                                                        {"COSMIC_CONSUMER_ENABLED", "false"}}));
+    RunningService service(
+        ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
     ASSERT_EQ(service.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
     bool seen = false;
-    ASSERT_TRUE(WaitFor([&] {
-        for (const auto& l : testing::Parse(cluster_.ConsumeToEnd("system-health"))) {
-            if (l.event.component_id == "orch-test" && l.event.metrics.find(R"("jobs_queued":1)") != std::string::npos) {
-                EXPECT_EQ(l.event.event_type, "health.heartbeat");
-                EXPECT_NE(l.event.metrics.find("outbox_backlog"), std::string::npos);
-                seen = true;
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            for (const auto& l : testing::Parse(cluster_.ConsumeToEnd("system-health"))) {
+                if (l.event.component_id == "orch-test" &&
+                    l.event.metrics.find(R"("jobs_queued":1)") != std::string::npos) {
+                    EXPECT_EQ(l.event.event_type, "health.heartbeat");
+                    EXPECT_NE(l.event.metrics.find("outbox_backlog"), std::string::npos);
+                    seen = true;
+                }
             }
-        }
-        return seen;
-    }, seconds(60)));
+            return seen;
+        },
+        seconds(60)));
 }
 
 TEST_F(OrchestratorServiceTest, MetricsEndpointShowsJobsOutboxAndTransitions) {
     RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_CONSUMER_ENABLED", "false"}}));
     ASSERT_EQ(service.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
     const std::string url = "http://127.0.0.1:" + std::to_string(service.Runtime().HttpPort()) + "/metrics";
-    ASSERT_TRUE(WaitFor([&] {
-        const std::string body = testing::Http("GET", url).body;
-        return body.find("cosmic_orchestrator_transitions_total{from=\"submitted\",to=\"queued\"} 1") !=
-                   std::string::npos &&
-               body.find("cosmic_outbox_published_total") != std::string::npos &&
-               body.find("cosmic_outbox_publish_latency_seconds_count") != std::string::npos &&
-               body.find("cosmic_orchestrator_jobs{status=\"completed\"}") != std::string::npos &&
-               body.find("cosmic_outbox_oldest_pending_age_seconds") != std::string::npos;
-    }, seconds(30)));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            const std::string body = testing::Http("GET", url).body;
+            return body.find("cosmic_orchestrator_transitions_total{from=\"submitted\",to=\"queued\"} 1") !=
+                       std::string::npos &&
+                   body.find("cosmic_outbox_published_total") != std::string::npos &&
+                   body.find("cosmic_outbox_publish_latency_seconds_count") != std::string::npos &&
+                   body.find("cosmic_orchestrator_jobs{status=\"completed\"}") != std::string::npos &&
+                   body.find("cosmic_outbox_oldest_pending_age_seconds") != std::string::npos;
+        },
+        seconds(30)));
 }
 
 }  // namespace

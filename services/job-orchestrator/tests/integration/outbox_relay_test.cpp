@@ -27,13 +27,15 @@ using testing::WaitFor;
 /// A store that forgets to mark rows sent: what a crash between the broker's ack and the
 /// mark-sent commit looks like to the next process.
 class ForgetfulStore final : public JobStore {
-public:
+  public:
     explicit ForgetfulStore(JobStore& inner) : inner_(inner) {}
     CreateResult Create(const Job& job, std::string_view key, std::string_view hash,
                         std::span<const OutboxMessage> events) override {
         return inner_.Create(job, key, hash, events);
     }
-    UpdateResult Update(std::string_view id, const UpdateDecision& decide) override { return inner_.Update(id, decide); }
+    UpdateResult Update(std::string_view id, const UpdateDecision& decide) override {
+        return inner_.Update(id, decide);
+    }
     std::size_t AppendEvents(std::span<const OutboxMessage> events, JobState state) override {
         return inner_.AppendEvents(events, state);
     }
@@ -53,12 +55,12 @@ public:
 
     std::atomic<std::size_t> forgotten{0};
 
-private:
+  private:
     JobStore& inner_;
 };
 
 class OutboxRelayTest : public kafka::testing::EmbeddedClusterTest {
-protected:
+  protected:
     OutboxRelayTest() : store_(OpenStore(dir_)), jobs_(*store_, JobServiceHooks{}) {}
 
     std::unique_ptr<kafka::Producer> MakeProducer(milliseconds delivery_timeout = seconds(60)) {

@@ -49,7 +49,8 @@ inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cl
     const kafka::ClientConfig client = cluster.ClientConfig();
     for (const auto& [property, value] : client.properties) {
         std::string name = "KAFKA_";
-        for (const char c : property) name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (const char c : property)
+            name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         env[name] = value;
     }
     env["KAFKA_BOOTSTRAP_SERVERS"] = cluster.Bootstraps();
@@ -59,7 +60,7 @@ inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cl
 
 /// One running service; stopped (and its exit code checked) on destruction.
 class RunningService {
-public:
+  public:
     explicit RunningService(const service::Environment& env) {
         service::ConfigSchema schema;
         service::DeclareCommonKeys(schema);
@@ -92,7 +93,7 @@ public:
     OrchestratorService& Service() { return *service_; }
     service::Runtime& Runtime() { return *runtime_; }
 
-private:
+  private:
     std::unique_ptr<service::Runtime> runtime_;
     std::unique_ptr<OrchestratorService> service_;
     std::thread thread_;

@@ -14,7 +14,7 @@ using testing::PendingRows;
 using testing::TempDir;
 
 class CommandHandlerTest : public ::testing::Test {
-protected:
+  protected:
     CommandHandlerTest() : store_(OpenStore(dir_)), jobs_(*store_, JobServiceHooks{}), handler_(jobs_) {}
 
     static schema::Event Command(const std::string& type, const std::string& job_id, const std::string& payload,
@@ -36,8 +36,9 @@ protected:
 };
 
 TEST_F(CommandHandlerTest, SubmitCreatesAQueuedJobWithTheCommandsIdAndUser) {
-    EXPECT_EQ(Handle(Command("command.submit", "job-a", R"({"name":"n","kind":"k","priority":8,"parameters":{"x":1}})")),
-              kafka::Outcome::kOk);
+    EXPECT_EQ(
+        Handle(Command("command.submit", "job-a", R"({"name":"n","kind":"k","priority":8,"parameters":{"x":1}})")),
+        kafka::Outcome::kOk);
     const auto job = store_->Get("job-a");
     ASSERT_TRUE(job);
     EXPECT_EQ(job->user_id, "u1");

@@ -16,7 +16,7 @@ namespace {
 using testing::TempDir;
 
 class GroupCommitTest : public ::testing::Test {
-protected:
+  protected:
     GroupCommitTest() : db_(dir_.File("g.db"), 5000), committer_((Init(db_), db_)) {}
 
     static void Init(Database& db) {

@@ -21,7 +21,7 @@ using testing::TempDir;
 using testing::UserContext;
 
 class JobServiceTest : public ::testing::Test {
-protected:
+  protected:
     JobServiceTest() : store_(OpenStore(dir_)) {
         JobServiceHooks hooks;
         hooks.outbox_written = [this] { ++notified_; };

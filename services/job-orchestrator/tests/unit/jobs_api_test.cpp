@@ -53,7 +53,7 @@ struct Json {
 };
 
 class JobsApiTest : public ::testing::Test {
-protected:
+  protected:
     JobsApiTest() : store_(OpenStore(dir_)), jobs_(*store_, JobServiceHooks{}), api_(jobs_, JobsApiOptions{2, 3}) {
         const std::string tokens = dir_.File("tokens.json");
         std::ofstream(tokens) << R"({"tokens":[)"
@@ -186,7 +186,8 @@ TEST_F(JobsApiTest, OtherBodiesAndQueriesAreValidated) {
     const std::string id = SubmitAs(kAlice);
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/fail", kAlice, R"({})"), "error");
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/fail", kAlice, R"({"error":""})"), "error");
-    ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/fail", kAlice, R"({"error":"x","error_code":7})"), "error_code");
+    ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/fail", kAlice, R"({"error":"x","error_code":7})"),
+                   "error_code");
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/complete", kAlice, R"({"execution_time_ms":-5})"),
                    "execution_time_ms");
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/complete", kAlice, R"({"execution_time_ms":"5"})"),

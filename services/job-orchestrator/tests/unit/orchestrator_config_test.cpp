@@ -38,8 +38,8 @@ TEST(OrchestratorConfigTest, DatabaseUrlSelectsTheSqliteFile) {
 }
 
 TEST(OrchestratorConfigTest, InconsistentValuesAreConfigErrors) {
-    EXPECT_THROW(ReadOrchestratorConfig(Load({{"COSMIC_EXECUTOR_DURATION_MIN_MS", "9000"},
-                                              {"COSMIC_EXECUTOR_DURATION_MAX_MS", "1000"}})),
+    EXPECT_THROW(ReadOrchestratorConfig(
+                     Load({{"COSMIC_EXECUTOR_DURATION_MIN_MS", "9000"}, {"COSMIC_EXECUTOR_DURATION_MAX_MS", "1000"}})),
                  service::ConfigError);
     EXPECT_THROW(ReadOrchestratorConfig(Load({{"COSMIC_API_LIST_DEFAULT_LIMIT", "600"}})), service::ConfigError);
     EXPECT_THROW(Load({{"COSMIC_EXECUTOR_FAILURE_RATE", "1.5"}}), service::ConfigError);

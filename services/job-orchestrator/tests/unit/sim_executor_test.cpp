@@ -50,14 +50,17 @@ struct Harness {
                 }
             }
             if (from == JobState::kRunning) --running;
-            if (executor && from == JobState::kRunning && job.executor == kSimulatedExecutor) executor->Forget(job.job_id);
+            if (executor && from == JobState::kRunning && job.executor == kSimulatedExecutor)
+                executor->Forget(job.job_id);
         };
         jobs = std::make_unique<JobService>(*store, std::move(hooks));
         executor = std::make_unique<SimExecutor>(*jobs, options);
     }
     ~Harness() { executor->Stop(); }
 
-    std::size_t Count(JobState state) { return static_cast<std::size_t>(store->CountByState()[static_cast<std::size_t>(state)]); }
+    std::size_t Count(JobState state) {
+        return static_cast<std::size_t>(store->CountByState()[static_cast<std::size_t>(state)]);
+    }
 
     std::unique_ptr<SqliteJobStore> store;
     std::unique_ptr<JobService> jobs;

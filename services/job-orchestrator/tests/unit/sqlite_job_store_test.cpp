@@ -88,10 +88,12 @@ TEST(SqliteJobStoreTest, SameIdempotencyKeyReturnsTheFirstJobAndWritesNothing) {
     auto store = OpenStore(dir);
     ASSERT_EQ(store->Create(NewJob("j1", "u1"), "key-1", "hash-a", Msgs{Message("j1", "job.submitted")}).status,
               CreateStatus::kCreated);
-    const CreateResult again = store->Create(NewJob("j2", "u1"), "key-1", "hash-a", Msgs{Message("j2", "job.submitted")});
+    const CreateResult again =
+        store->Create(NewJob("j2", "u1"), "key-1", "hash-a", Msgs{Message("j2", "job.submitted")});
     EXPECT_EQ(again.status, CreateStatus::kExisting);
     EXPECT_EQ(again.job.job_id, "j1");
-    const CreateResult other = store->Create(NewJob("j3", "u1"), "key-1", "hash-b", Msgs{Message("j3", "job.submitted")});
+    const CreateResult other =
+        store->Create(NewJob("j3", "u1"), "key-1", "hash-b", Msgs{Message("j3", "job.submitted")});
     EXPECT_EQ(other.status, CreateStatus::kKeyMismatch);
     EXPECT_EQ(other.job.job_id, "j1");
     // Keys are per user: another user's "key-1" is a different key.
@@ -122,12 +124,13 @@ TEST(SqliteJobStoreTest, UpdateAppliesOrRejectsAtomically) {
     EXPECT_EQ(applied.job.state, JobState::kQueued);
     EXPECT_EQ(applied.job.event_seq, 2);
 
-    const UpdateResult rejected = store->Update("j1", [](const Job& current, Job& next, std::vector<OutboxMessage>& events) {
-        EXPECT_EQ(current.state, JobState::kQueued);
-        next.state = JobState::kFailed;
-        events.push_back(Message("j1", "job.failed"));
-        return false;
-    });
+    const UpdateResult rejected =
+        store->Update("j1", [](const Job& current, Job& next, std::vector<OutboxMessage>& events) {
+            EXPECT_EQ(current.state, JobState::kQueued);
+            next.state = JobState::kFailed;
+            events.push_back(Message("j1", "job.failed"));
+            return false;
+        });
     EXPECT_EQ(rejected.status, UpdateStatus::kRejected);
     EXPECT_EQ(rejected.job.state, JobState::kQueued);
     EXPECT_EQ(store->Get("j1")->state, JobState::kQueued);
@@ -161,10 +164,9 @@ TEST(SqliteJobStoreTest, AppendEventsSkipsJobsNotInTheRequiredState) {
     auto store = OpenStore(dir);
     store->Create(NewJob("run", "u1", JobState::kRunning), "", "", {});
     store->Create(NewJob("done", "u1", JobState::kCompleted), "", "", {});
-    const std::vector<OutboxMessage> samples = {Message("run", "job.metrics", "job-metrics"),
-                                                Message("done", "job.metrics", "job-metrics"),
-                                                Message("gone", "job.metrics", "job-metrics"),
-                                                Message("run", "job.metrics", "job-metrics")};
+    const std::vector<OutboxMessage> samples = {
+        Message("run", "job.metrics", "job-metrics"), Message("done", "job.metrics", "job-metrics"),
+        Message("gone", "job.metrics", "job-metrics"), Message("run", "job.metrics", "job-metrics")};
     EXPECT_EQ(store->AppendEvents(samples, JobState::kRunning), 2u);
     const auto rows = PendingRows(*store);
     ASSERT_EQ(rows.size(), 2u);
