@@ -60,6 +60,7 @@ TEST(AuditRestartE2E, EveryStateChangeStoredOnceAcrossAKill) {
     const FinalStatus jobs = slice.WaitAllTerminal(ids, std::chrono::seconds(120));
     ASSERT_EQ(jobs.size(), ids.size());
     slice.CheckAll(jobs);
+    slice.StopAll();
 }
 
 }  // namespace

@@ -78,6 +78,7 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
     VerticalSlice::RecordTiming("all_terminal", ElapsedMs(start));
 
     slice.CheckAll(jobs);
+    slice.StopAll();
 }
 
 }  // namespace

@@ -434,6 +434,14 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
         << report.body;
 }
 
+void VerticalSlice::StopAll() {
+    for (ServiceProcess* service : {orchestrator_.get(), metrics_.get(), audit_.get()}) {
+        const auto start = Clock::now();
+        EXPECT_EQ(service->Stop(), 0) << service->Name() << " did not stop cleanly on SIGTERM:\n" << service->LogTail();
+        RecordTiming("stop_" + service->Name(), ElapsedMs(start));
+    }
+}
+
 void VerticalSlice::CheckAll(const FinalStatus& jobs) {
     auto start = Clock::now();
     CheckLifecycle(jobs);

@@ -71,6 +71,9 @@ public:
     void CheckAudit(const FinalStatus& jobs);
     /// All three, with their timings printed and recorded as test properties.
     void CheckAll(const FinalStatus& jobs);
+    /// SIGTERM to each service, orchestrator first; expects a clean exit (status 0) from each
+    /// within its shutdown deadline.
+    void StopAll();
 
     /// Prints "[e2e timing] what: N ms" and records it as a test property.
     static void RecordTiming(const std::string& what, long long ms);

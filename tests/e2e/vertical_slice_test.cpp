@@ -27,6 +27,7 @@ TEST(VerticalSliceE2E, JobsFlowThroughEveryService) {
     VerticalSlice::RecordTiming("all_terminal", ElapsedMs(start));
 
     slice.CheckAll(jobs);
+    slice.StopAll();
 }
 
 }  // namespace

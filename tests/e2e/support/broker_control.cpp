@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 
 #include "http_client.hpp"
@@ -47,7 +48,19 @@ int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path
 BrokerControl::BrokerControl(const ClusterInfo& cluster, std::filesystem::path log)
     : cluster_(cluster), log_(std::move(log)) {}
 
+BrokerControl::~BrokerControl() {
+    for (const int node : std::set<int>(down_)) {
+        try {
+            Restart(node);
+        } catch (const std::exception& error) {
+            // A destructor cannot fail the test; the next test's readiness waits will.
+            std::cerr << "e2e: could not bring broker " << node << " back: " << error.what() << std::endl;
+        }
+    }
+}
+
 void BrokerControl::Kill(int node) {
+    down_.insert(node);
     if (cluster_.real) {
         RunScript("kill", node);
     } else {
@@ -61,6 +74,7 @@ void BrokerControl::Restart(int node) {
     } else {
         PostControl("/brokers/" + std::to_string(node) + "/up");
     }
+    down_.erase(node);
 }
 
 void BrokerControl::RunScript(const std::string& command, int node) {

@@ -5,6 +5,7 @@
 /// connections and refuses new ones, then serves again.
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ class BrokerControl {
 public:
     /// `log` collects scripts/kafka's output.
     BrokerControl(const ClusterInfo& cluster, std::filesystem::path log);
+    /// Restarts every node this object took down and did not bring back (a test that failed
+    /// half-way), so the next test gets a whole cluster.
+    ~BrokerControl();
+    BrokerControl(const BrokerControl&) = delete;
+    BrokerControl& operator=(const BrokerControl&) = delete;
 
     /// SIGKILL node `node` (1..3) and wait until it is gone (mock: broker down). Throws on failure.
     void Kill(int node);
@@ -31,6 +37,7 @@ private:
 
     ClusterInfo cluster_;
     std::filesystem::path log_;
+    std::set<int> down_;
 };
 
 }  // namespace cosmic::e2e
