@@ -11,7 +11,7 @@
 namespace cosmic::metrics {
 
 class DedupeWindow {
-public:
+  public:
     /// `capacity` 0 disables deduplication.
     explicit DedupeWindow(std::size_t capacity);
 
@@ -22,13 +22,13 @@ public:
     std::size_t Size() const noexcept { return size_; }
     std::size_t Capacity() const noexcept { return ring_.size(); }
 
-private:
+  private:
     static constexpr std::uint64_t kEmpty = 0;
     static std::uint64_t Normalize(std::uint64_t key) noexcept { return key == kEmpty ? 1 : key; }
     std::size_t Home(std::uint64_t key) const noexcept { return static_cast<std::size_t>(key) & mask_; }
     void Erase(std::uint64_t key);
 
-    std::vector<std::uint64_t> ring_;   // oldest at head_ once full
+    std::vector<std::uint64_t> ring_;  // oldest at head_ once full
     std::size_t head_ = 0;
     std::size_t size_ = 0;
     std::vector<std::uint64_t> table_;  // linear probing, load <= 0.5

@@ -11,7 +11,7 @@
 namespace cosmic::metrics {
 
 struct HeartbeatNumbers {
-    bool consumer_ready = false;      ///< group assignment received (or Kafka disabled)
+    bool consumer_ready = false;  ///< group assignment received (or Kafka disabled)
     bool lag_known = false;
     std::int64_t consumer_lag = 0;    ///< messages behind on the assigned partitions
     double processed_per_second = 0;  ///< records handled (aggregated, duplicate or invalid)

@@ -49,7 +49,7 @@ struct AggregatorTotals {
 enum class AddStatus : std::uint8_t { kAdded, kDuplicate };
 
 class JobAggregator {
-public:
+  public:
     explicit JobAggregator(AggregatorOptions options = {}, AggregatorMetrics metrics = {});
     ~JobAggregator();
     JobAggregator(const JobAggregator&) = delete;
@@ -79,7 +79,7 @@ public:
 
     std::size_t ShardCount() const noexcept { return shards_.size(); }
 
-private:
+  private:
     struct alignas(64) Shard {
         Shard(std::size_t max_jobs, std::size_t dedupe_window) : jobs(max_jobs, dedupe_window) {}
         mutable std::mutex mutex;

@@ -10,7 +10,7 @@
 namespace cosmic::metrics {
 
 class JobId {
-public:
+  public:
     static constexpr std::size_t kInlineBytes = 44;
 
     JobId() = default;
@@ -32,7 +32,7 @@ public:
 
     std::string_view View() const noexcept { return {Data(), size_}; }
 
-private:
+  private:
     bool OnHeap() const noexcept { return size_ > kInlineBytes; }
     const char* Data() const noexcept {
         if (!OnHeap()) return bytes_;

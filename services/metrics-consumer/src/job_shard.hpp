@@ -24,7 +24,7 @@
 namespace cosmic::metrics {
 
 struct ShardCounters {
-    std::uint64_t samples = 0;      ///< aggregated (not duplicates)
+    std::uint64_t samples = 0;  ///< aggregated (not duplicates)
     std::uint64_t duplicates = 0;
     std::uint64_t evicted_lru = 0;
     std::uint64_t evicted_ttl = 0;
@@ -34,7 +34,7 @@ struct ShardCounters {
 using DirtyFilter = std::function<bool(std::string_view, std::string_view)>;
 
 class JobShard {
-public:
+  public:
     /// A job updated again within this long of its last move to the LRU head is not moved
     /// again: a burst of samples then costs no list relinking. LRU order and TTL expiry are
     /// therefore exact to within this interval.
@@ -70,7 +70,7 @@ public:
     std::size_t MaxJobs() const noexcept { return max_jobs_; }
     const ShardCounters& Counters() const noexcept { return counters_; }
 
-private:
+  private:
     static constexpr std::uint32_t kNil = UINT32_MAX;
     static constexpr std::size_t kChunkNodes = 64;
 
@@ -115,11 +115,11 @@ private:
     std::size_t max_jobs_;
     std::size_t live_ = 0;
     std::vector<std::unique_ptr<Chunk>> chunks_;
-    std::uint32_t allocated_ = 0;      // slots ever handed out (high-water mark)
-    std::vector<std::uint32_t> free_;  // evicted slots, reused first
-    std::vector<std::uint32_t> index_; // open addressing on Node::hash, load <= 0.5
-    std::uint32_t head_ = kNil;        // most recently updated
-    std::uint32_t tail_ = kNil;        // least recently updated
+    std::uint32_t allocated_ = 0;       // slots ever handed out (high-water mark)
+    std::vector<std::uint32_t> free_;   // evicted slots, reused first
+    std::vector<std::uint32_t> index_;  // open addressing on Node::hash, load <= 0.5
+    std::uint32_t head_ = kNil;         // most recently updated
+    std::uint32_t tail_ = kNil;         // least recently updated
     DedupeWindow dedupe_;
     UserPool users_;
     std::vector<std::uint32_t> dirty_;

@@ -11,11 +11,11 @@ namespace cosmic::metrics {
 
 struct JobSnapshot {
     std::string job_id;
-    std::string user_id;               ///< user of the job's latest sample
+    std::string user_id;  ///< user of the job's latest sample
     std::uint64_t samples = 0;
-    std::int64_t first_seen_ms = 0;    ///< earliest sample occurred_at
-    std::int64_t last_seen_ms = 0;     ///< latest sample occurred_at
-    std::int64_t updated_ms = 0;       ///< when this consumer last aggregated a sample (TTL basis)
+    std::int64_t first_seen_ms = 0;  ///< earliest sample occurred_at
+    std::int64_t last_seen_ms = 0;   ///< latest sample occurred_at
+    std::int64_t updated_ms = 0;     ///< when this consumer last aggregated a sample (TTL basis)
     FieldStats cpu_percent;
     FieldStats memory_mb;
     FieldStats io_read_mb;

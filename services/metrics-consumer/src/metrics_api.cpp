@@ -18,19 +18,18 @@ MetricsApi::MetricsApi(JobAggregator& aggregator, const RateMeter& samples_rate,
     : aggregator_(aggregator), samples_rate_(samples_rate), lag_(std::move(lag)), options_(std::move(options)) {}
 
 void MetricsApi::Register(telemetry::HttpServer& server, std::shared_ptr<const service::Authenticator> authenticator) {
-    const auto route = [&](std::string_view pattern, telemetry::HttpResponse (MetricsApi::*method)(
-                                                         const telemetry::HttpRequest&, const service::Principal&)
-                                                         const) {
+    using Method =
+        telemetry::HttpResponse (MetricsApi::*)(const telemetry::HttpRequest&, const service::Principal&) const;
+    const auto route = [&](std::string_view pattern, Method method) {
+        service::AuthenticatedHandler handler = [this, method](const telemetry::HttpRequest& request,
+                                                               const service::Principal& caller) {
+            return (this->*method)(request, caller);
+        };
         if (authenticator) {
-            server.Route("GET", pattern,
-                         service::RequireAuth(authenticator, {},
-                                              [this, method](const telemetry::HttpRequest& request,
-                                                             const service::Principal& caller) {
-                                                  return (this->*method)(request, caller);
-                                              }));
+            server.Route("GET", pattern, service::RequireAuth(authenticator, {}, std::move(handler)));
         } else {
-            server.Route("GET", pattern, [this, method](const telemetry::HttpRequest& request) {
-                return (this->*method)(request, service::Principal{"", {service::Role::kAdmin}});
+            server.Route("GET", pattern, [handler](const telemetry::HttpRequest& request) {
+                return handler(request, service::Principal{"", {service::Role::kAdmin}});
             });
         }
     };

@@ -26,7 +26,7 @@ struct ApiOptions {
 };
 
 class MetricsApi {
-public:
+  public:
     using LagSource = std::function<kafka::LagSnapshot()>;
 
     MetricsApi(JobAggregator& aggregator, const RateMeter& samples_rate, LagSource lag, ApiOptions options);
@@ -39,7 +39,7 @@ public:
     telemetry::HttpResponse GetSummary(const telemetry::HttpRequest& request, const service::Principal& caller) const;
     telemetry::HttpResponse GetLag(const telemetry::HttpRequest& request, const service::Principal& caller) const;
 
-private:
+  private:
     JobAggregator& aggregator_;
     const RateMeter& samples_rate_;
     LagSource lag_;

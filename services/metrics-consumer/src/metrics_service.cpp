@@ -108,14 +108,13 @@ MetricsService::MetricsService(service::Runtime& runtime)
     });
 
     tasks_.Add("rates", std::chrono::seconds(1), [this] { OnSecond(); });
-    tasks_.Add("clear_old_metrics", config_.sweep_interval, [this] {
-        aggregator_.ClearOldMetrics(schema::NowEpochMs(), config_.ttl);
-    });
+    tasks_.Add("clear_old_metrics", config_.sweep_interval,
+               [this] { aggregator_.ClearOldMetrics(schema::NowEpochMs(), config_.ttl); });
     tasks_.Add("heartbeat", config_.heartbeat_interval, [this] { PublishHeartbeat(); });
 
-    runtime.Emplace<service::FunctionComponent>("heartbeat-producer", nullptr, [this](steady_clock::time_point deadline) {
-        producer_->Flush(Remaining(deadline));
-    });
+    runtime.Emplace<service::FunctionComponent>(
+        "heartbeat-producer", nullptr,
+        [this](steady_clock::time_point deadline) { producer_->Flush(Remaining(deadline)); });
     runtime.Emplace<service::FunctionComponent>(
         "timers", [this] { tasks_.Start(); }, [this](steady_clock::time_point) { tasks_.Stop(); });
     runtime.Emplace<service::FunctionComponent>(
@@ -160,8 +159,7 @@ void MetricsService::OnSecond() {
 }
 
 void MetricsService::PublishHeartbeat() {
-    const schema::Event event =
-        HeartbeatEvent(kServiceName, runtime_.InstanceId(), Numbers(), config_.degraded_lag);
+    const schema::Event event = HeartbeatEvent(kServiceName, runtime_.InstanceId(), Numbers(), config_.degraded_lag);
     if (const kafka::KafkaError error = producer_->Publish(event)) {
         spdlog::warn("heartbeat not queued: {}", error.ToString());
     }

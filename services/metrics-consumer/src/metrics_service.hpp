@@ -29,7 +29,7 @@ class Gauge;
 namespace cosmic::metrics {
 
 class MetricsService {
-public:
+  public:
     static constexpr std::string_view kServiceName = "metrics-consumer";
 
     /// The service's keys (see metrics_config.hpp); RunMain declares the common ones first.
@@ -49,7 +49,7 @@ public:
     /// The numbers the heartbeat carries, now.
     HeartbeatNumbers Numbers() const;
 
-private:
+  private:
     void OnSecond();
     void PublishHeartbeat();
 

@@ -151,13 +151,13 @@ std::string MetricsStream::Apply(Client& client, std::string_view text) {
         simdjson::dom::element value;
         if (command.at_key(key).get(value) != simdjson::SUCCESS) continue;
         std::string_view target;
-        if (value.get_string().get(target) != simdjson::SUCCESS) return ErrorReply(std::string(key) + ": expected string");
+        if (value.get_string().get(target) != simdjson::SUCCESS)
+            return ErrorReply(std::string(key) + ": expected string");
         if (target.empty() || target.size() > kMaxJobIdBytes) {
             return ErrorReply(std::string(key) + ": expected a job id of 1-256 bytes or \"*\"");
         }
         if (subscribe) {
-            if (target != kAll && !client.jobs.contains(target) &&
-                client.jobs.size() >= options_.max_subscriptions) {
+            if (target != kAll && !client.jobs.contains(target) && client.jobs.size() >= options_.max_subscriptions) {
                 return ErrorReply("subscribe: at most " + std::to_string(options_.max_subscriptions) +
                                   " job subscriptions per connection");
             }

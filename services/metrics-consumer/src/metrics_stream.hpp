@@ -55,7 +55,7 @@ struct StreamMetrics {
 };
 
 class MetricsStream {
-public:
+  public:
     using ConnectionId = telemetry::WebSocketEndpoint::ConnectionId;
 
     /// `authenticator` null accepts every client as an admin (a service run without a tokens
@@ -81,7 +81,7 @@ public:
     /// Job subscriptions plus wildcard subscriptions over all connections.
     std::size_t Subscriptions() const;
 
-private:
+  private:
     struct Client {
         std::string user_id;
         bool admin = false;

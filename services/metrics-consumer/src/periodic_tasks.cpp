@@ -38,8 +38,8 @@ void PeriodicTasks::Run() {
     telemetry::RateLimiter limiter;
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        const auto next = std::min_element(tasks_.begin(), tasks_.end(),
-                                           [](const Task& a, const Task& b) { return a.due < b.due; });
+        const auto next =
+            std::min_element(tasks_.begin(), tasks_.end(), [](const Task& a, const Task& b) { return a.due < b.due; });
         if (cv_.wait_until(lock, next->due, [this] { return stopping_; })) break;
         if (std::chrono::steady_clock::now() < next->due) continue;
         // Scheduled from the previous due time, so a slow run does not drift the period.

@@ -13,7 +13,7 @@
 namespace cosmic::metrics {
 
 class PeriodicTasks {
-public:
+  public:
     PeriodicTasks() = default;
     ~PeriodicTasks();
     PeriodicTasks(const PeriodicTasks&) = delete;
@@ -26,7 +26,7 @@ public:
     /// Idempotent; returns after the running task (if any) finished.
     void Stop();
 
-private:
+  private:
     struct Task {
         std::string name;
         std::chrono::milliseconds interval;

@@ -42,7 +42,7 @@ class QuantileSketch {
     static_assert(Buckets >= 2 && Buckets <= 65535, "bucket count out of range");
     static_assert(std::numeric_limits<Count>::is_integer && !std::numeric_limits<Count>::is_signed);
 
-public:
+  public:
     static constexpr std::size_t kBuckets = Buckets;
 
     /// Adds one observation. Negative and NaN values are the caller's to reject; they are
@@ -53,8 +53,8 @@ public:
             return;
         }
         const std::int16_t index = sketch_detail::BucketIndex(value);
-        std::size_t pos = static_cast<std::size_t>(
-            std::lower_bound(index_.begin(), index_.begin() + size_, index) - index_.begin());
+        std::size_t pos =
+            static_cast<std::size_t>(std::lower_bound(index_.begin(), index_.begin() + size_, index) - index_.begin());
         if (pos < size_ && index_[pos] == index) {
             Increment(count_[pos]);
             return;
@@ -102,7 +102,7 @@ public:
     std::size_t BucketCount() const noexcept { return size_; }
     bool Collapsed() const noexcept { return collapsed_; }
 
-private:
+  private:
     using Size = std::conditional_t<(Buckets < 256), std::uint8_t, std::uint16_t>;
 
     void Increment(Count& count) noexcept {

@@ -11,7 +11,7 @@
 namespace cosmic::metrics {
 
 class RateMeter {
-public:
+  public:
     explicit RateMeter(std::chrono::milliseconds window = std::chrono::seconds(10), std::size_t max_readings = 64);
 
     /// Records the counter's value `total` at `now_ms`.
@@ -20,7 +20,7 @@ public:
     /// are two readings.
     double PerSecond() const;
 
-private:
+  private:
     struct Reading {
         std::int64_t at_ms;
         std::uint64_t total;

@@ -20,7 +20,7 @@ namespace cosmic::metrics {
 std::int64_t CoarseNowMs() noexcept;
 
 class SampleHandler {
-public:
+  public:
     /// `invalid_counter` (may be null) counts samples rejected by ValidateSample.
     explicit SampleHandler(JobAggregator& aggregator, prometheus::Counter* invalid_counter = nullptr);
 
@@ -33,7 +33,7 @@ public:
     std::uint64_t Processed() const noexcept { return processed_.load(std::memory_order_relaxed); }
     std::uint64_t Invalid() const noexcept { return invalid_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     JobAggregator& aggregator_;
     prometheus::Counter* invalid_counter_;
     std::atomic<std::uint64_t> processed_{0};

@@ -16,7 +16,7 @@
 namespace cosmic::metrics {
 
 class UserPool {
-public:
+  public:
     static constexpr std::uint32_t kNone = UINT32_MAX;
 
     /// Takes a reference on `user` (interning it); the empty user is kNone and not counted.
@@ -27,7 +27,7 @@ public:
     /// Users with at least one reference.
     std::size_t Size() const noexcept { return index_.size(); }
 
-private:
+  private:
     struct Entry {
         std::string name;  // a copy of the index key: read on every sample, so kept in this dense vector
         std::uint32_t refs = 0;

@@ -2,6 +2,8 @@
 // HTTP API and the WebSocket; invalid ones land on job-metrics.dlq; heartbeats reach
 // system-health.
 
+#include "metrics_service.hpp"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <stdlib.h>
@@ -20,7 +22,6 @@
 #include "cosmic/service/auth.hpp"
 #include "cosmic/service/config.hpp"
 #include "cosmic/service/runtime.hpp"
-#include "metrics_service.hpp"
 #include "test_clients.hpp"
 
 namespace cosmic::metrics {
@@ -53,9 +54,9 @@ std::string RawSample(const std::string& job, const std::string& user, const std
                       const std::string& job_field = "job_id") {
     if (event_id.empty()) event_id = schema::NewUuid();
     const std::string now = schema::FormatTimestamp(schema::NowEpochMs());
-    return R"({"event_id":")" + event_id + R"(","event_type":"job.metrics","schema_version":1,"occurred_at":")" +
-           now + R"(","source":"test","correlation_id":"c-1","user_id":")" + user + R"(",")" + job_field +
-           R"(":")" + job + R"(","payload":{"cpu_percent":)" + cpu + R"(,"memory_mb":)" + memory +
+    return R"({"event_id":")" + event_id + R"(","event_type":"job.metrics","schema_version":1,"occurred_at":")" + now +
+           R"(","source":"test","correlation_id":"c-1","user_id":")" + user + R"(",")" + job_field + R"(":")" + job +
+           R"(","payload":{"cpu_percent":)" + cpu + R"(,"memory_mb":)" + memory +
            R"(,"io_read_mb":1,"io_write_mb":2,"execution_time_ms":)" + std::to_string(execution_ms) +
            R"(,"sampled_at":")" + now + R"("}})";
 }
@@ -66,7 +67,7 @@ std::string SampleJson(const std::string& job, const std::string& user, double c
 }
 
 class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
-protected:
+  protected:
     void SetUp() override {
         char pattern[] = "/tmp/metrics-consumer-test-XXXXXX";
         ASSERT_NE(::mkdtemp(pattern), nullptr);
@@ -98,8 +99,8 @@ protected:
         ASSERT_TRUE(runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
         port_ = runtime_->HttpPort();
         // Ready = the consumer has its partitions, so nothing produced from here on is missed.
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([this] { return testing::HttpGet(port_, "/readyz").status == 200; },
-                                             seconds(60)));
+        ASSERT_TRUE(
+            EmbeddedCluster::WaitFor([this] { return testing::HttpGet(port_, "/readyz").status == 200; }, seconds(60)));
     }
 
     void TearDown() override {

@@ -105,7 +105,8 @@ bool WsClient::SendText(std::string_view text) {
 
 std::optional<std::string> WsClient::Read(std::size_t n, std::chrono::steady_clock::time_point deadline) {
     while (pending_.size() < n) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return std::nullopt;
         pollfd descriptor{fd_, POLLIN, 0};
         if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;

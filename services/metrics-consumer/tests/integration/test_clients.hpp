@@ -19,7 +19,7 @@ struct HttpResult {
 HttpResult HttpGet(int port, const std::string& target, const std::string& token = {});
 
 class WsClient {
-public:
+  public:
     /// Connects to 127.0.0.1:port and upgrades `target` (path + optional "?query").
     WsClient(int port, const std::string& target, const std::string& token = {});
     ~WsClient();
@@ -33,7 +33,7 @@ public:
     /// `timeout` passes first.
     std::optional<std::string> ReadText(std::chrono::milliseconds timeout);
 
-private:
+  private:
     bool SendAll(std::string_view data);
     /// Reads exactly n bytes before `deadline`.
     std::optional<std::string> Read(std::size_t n, std::chrono::steady_clock::time_point deadline);

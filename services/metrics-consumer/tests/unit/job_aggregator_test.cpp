@@ -206,11 +206,11 @@ TEST(JobAggregatorTest, ClockSteppingBackDoesNotStrandOldJobs) {
 
 TEST(JobAggregatorTest, LongAndShortJobIdsAreKeptIntact) {
     JobAggregator aggregator(SingleShard(2));
-    const std::string long_id(300, 'x');           // stored on the heap
+    const std::string long_id(300, 'x');                                     // stored on the heap
     const std::string uuid_id = "job-0b7c6f0e-2f43-4c55-9d7e-3c1f6f9e2a10";  // 40 bytes, inline
     aggregator.Add(Sample(long_id, "e1", 1, 1), 0);
     aggregator.Add(Sample(uuid_id, "e2", 2, 1), 0);
-    aggregator.Add(Sample("", "e3", 3, 1), 0);     // evicts the long id (the validator would reject "")
+    aggregator.Add(Sample("", "e3", 3, 1), 0);  // evicts the long id (the validator would reject "")
     EXPECT_FALSE(aggregator.Get(long_id).has_value());
     EXPECT_EQ(aggregator.Get(uuid_id)->job_id, uuid_id);
     aggregator.Add(Sample(long_id, "e4", 4, 1), 0);  // recycles a slot that held an inline id
@@ -261,8 +261,8 @@ TEST(JobAggregatorTest, ChangedJobsAreReportedOnceWhileTracking) {
     aggregator.Add(Sample("a", "e2", 1, 1, 0, 0, "alice"), 0);
     aggregator.Add(Sample("a", "e3", 2, 1, 0, 0, "alice"), 0);
     aggregator.Add(Sample("b", "e4", 1, 1, 0, 0, "bob"), 0);
-    const auto changed = aggregator.TakeChanged(
-        [](std::string_view, std::string_view user) { return user == "alice"; });
+    const auto changed =
+        aggregator.TakeChanged([](std::string_view, std::string_view user) { return user == "alice"; });
     ASSERT_EQ(changed.size(), 1u);  // one entry per job however many samples
     EXPECT_EQ(changed[0].job_id, "a");
     EXPECT_EQ(changed[0].samples, 2u);

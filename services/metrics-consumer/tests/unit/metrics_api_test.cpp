@@ -37,9 +37,10 @@ telemetry::HttpRequest SummaryRequest(const std::string& query) {
 }
 
 class MetricsApiTest : public ::testing::Test {
-protected:
+  protected:
     MetricsApiTest()
-        : api_(aggregator_, rate_, [this] { return lag_; }, ApiOptions{10, 100, 3600, "metrics-consumer-group"}) {
+        : api_(
+              aggregator_, rate_, [this] { return lag_; }, ApiOptions{10, 100, 3600, "metrics-consumer-group"}) {
         aggregator_.Add(MetricsEvent("job-a", "e1", "alice", 10, 100, 1000), 1000);
         aggregator_.Add(MetricsEvent("job-a", "e2", "alice", 30, 300, 3000), 2000);
         aggregator_.Add(MetricsEvent("job-b", "e3", "bob", 90, 50, 500), 3000);

@@ -31,7 +31,7 @@ std::string JobOf(const std::string& frame) {
 }
 
 class MetricsStreamTest : public ::testing::Test {
-protected:
+  protected:
     MetricsStreamTest() : stream_(aggregator_, testing::TestAuthenticator(), Options()) {
         stream_.Attach(endpoint_);
         callbacks_ = stream_.Callbacks();

@@ -59,7 +59,7 @@ inline telemetry::HttpRequest RequestWithToken(const std::string& token) {
 /// Records every frame queued per connection; a connection in `full` refuses frames, as a
 /// client with a full queue would.
 class RecordingEndpoint final : public telemetry::WebSocketEndpoint {
-public:
+  public:
     bool Send(ConnectionId id, std::string text) override {
         std::lock_guard lock(mutex_);
         if (full.count(id) > 0) return false;
@@ -77,7 +77,7 @@ public:
     }
     std::set<ConnectionId> full;
 
-private:
+  private:
     std::mutex mutex_;
     std::map<ConnectionId, std::vector<std::string>> frames_;
 };
