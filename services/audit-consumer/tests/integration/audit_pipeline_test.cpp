@@ -38,6 +38,10 @@ class AuditPipelineTest : public kafka::testing::EmbeddedClusterTest {
         options.group_id = "audit-trail-consumer-group";
         options.topics = {std::string(kTopic)};
         options.client = cluster_.ClientConfig();
+        // The mock cluster only hands a stopped member's partitions to the next one after the
+        // member's session timed out; keep that short.
+        options.client.properties["session.timeout.ms"] = "6000";
+        options.client.properties["heartbeat.interval.ms"] = "500";
         options.retry.base = std::chrono::milliseconds(20);
         options.retry.cap = std::chrono::milliseconds(200);
         options.retry.max_attempts = 1000;
