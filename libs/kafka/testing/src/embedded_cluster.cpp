@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cosmic/schema/topics.hpp"
+#include "external_admin.hpp"
 
 namespace cosmic::kafka::testing {
 namespace {
@@ -153,44 +155,13 @@ ConsumedRecord ToRecord(const rd_kafka_message_t* message) {
 
 std::string UniqueSuffix() {
     static std::atomic<unsigned> counter{0};
-    return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-}
-
-/// Creates a topic on a real cluster with the Admin API; an existing topic is fine.
-void CreateTopicWithAdmin(rd_kafka_t* rk, const std::string& name, int partitions, int replication,
-                          std::chrono::milliseconds timeout) {
-    char error[512];
-    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, replication, error, sizeof(error));
-    if (topic == nullptr) {
-        throw std::invalid_argument("embedded cluster: topic " + name + ": " + error);
-    }
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &topic, 1, nullptr, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()));
-    rd_kafka_NewTopic_destroy(topic);
-    std::string failure;
-    if (event == nullptr) {
-        failure = "timed out";
-    } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        failure = rd_kafka_event_error_string(event);
-    } else {
-        size_t count = 0;
-        const rd_kafka_topic_result_t** results =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-        for (size_t i = 0; i < count; ++i) {
-            const auto err = rd_kafka_topic_result_error(results[i]);
-            if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-                failure = rd_kafka_topic_result_error_string(results[i]);
-            }
-        }
-    }
-    if (event != nullptr) {
-        rd_kafka_event_destroy(event);
-    }
-    rd_kafka_queue_destroy(queue);
-    if (!failure.empty()) {
-        throw std::runtime_error("embedded cluster: create topic " + name + ": " + failure);
-    }
+    // The start time keeps names unique on a real cluster that outlives this process (a pid
+    // can come again in a later run).
+    static const auto started = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count() %
+                                100'000'000;
+    return std::to_string(started) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
 }  // namespace
@@ -262,16 +233,31 @@ EmbeddedCluster::EmbeddedCluster(EmbeddedClusterOptions options) {
         bootstraps_ = mock_->Bootstraps();
     }
     producer_ = std::make_unique<Producer>(bootstraps_);
+    if (!mock_) {
+        external_brokers_ = detail::BrokerCount(producer_->handle.get(), kDefaultTimeout);
+    }
     if (options.create_table_topics) {
         if (mock_) {
             mock_->CreateTableTopics();
         } else {
+            // A shared real cluster already has the table (cosmicctl topics apply); create what
+            // is missing, then empty it so this test reads only its own records, as on a fresh mock.
+            std::vector<std::string> names;
             for (const auto& spec : schema::AllTopics()) {
-                CreateTopic(spec.name, spec.partitions, schema::kProductionReplicationFactor);
-                CreateTopic(schema::DlqTopicName(spec.name), spec.partitions, schema::kProductionReplicationFactor);
+                names.emplace_back(spec.name);
+                names.push_back(schema::DlqTopicName(spec.name));
             }
+            for (const auto& name : names) {
+                const std::string_view source = schema::DlqSourceTopic(name);
+                CreateTopic(name, schema::FindTopic(source)->partitions, ExternalReplication());
+            }
+            detail::DeleteAllRecords(producer_->handle.get(), names, kDefaultTimeout);
         }
     }
+}
+
+int EmbeddedCluster::ExternalReplication() const noexcept {
+    return std::min(schema::kProductionReplicationFactor, std::max(external_brokers_, 1));
 }
 
 EmbeddedCluster::~EmbeddedCluster() = default;
@@ -296,12 +282,13 @@ void EmbeddedCluster::CreateTopic(std::string_view name, int partitions, int rep
         mock_->CreateTopic(name, partitions, replication);
         return;
     }
-    CreateTopicWithAdmin(producer_->handle.get(), std::string(name), partitions, replication, kDefaultTimeout);
+    detail::CreateTopicWithAdmin(producer_->handle.get(), std::string(name), partitions, replication, kDefaultTimeout);
 }
 
 std::string EmbeddedCluster::CreateUniqueTopic(std::string_view prefix, int partitions) {
     std::string name = std::string(prefix) + "-" + UniqueSuffix();
-    CreateTopic(name, partitions, 1);
+    // A real cluster's brokers default to min.insync.replicas=2: one replica would refuse acks=all.
+    CreateTopic(name, partitions, mock_ ? 1 : ExternalReplication());
     return name;
 }
 

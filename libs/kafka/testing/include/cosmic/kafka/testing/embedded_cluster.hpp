@@ -3,6 +3,12 @@
 /// every table topic and its `.dlq` created; with COSMIC_TEST_BOOTSTRAP set, the same interface
 /// points at that (real) cluster instead, and only fault injection is unavailable.
 ///
+/// On a real cluster the table topics are shared by every test, so the fixture creates the
+/// missing ones and then deletes every record in them (DeleteRecords): a test reads only what it
+/// produced, as on a fresh mock, but offsets continue from earlier tests instead of starting at
+/// 0. Topics from CreateUniqueTopic get replication min(3, brokers), since real brokers default
+/// to min.insync.replicas=2.
+///
 /// The helpers use raw librdkafka, independent of the library's producer and runner, so a test
 /// can check what really landed on a topic and what a group really committed.
 
@@ -87,7 +93,7 @@ class EmbeddedCluster {
     /// The mock cluster; throws std::logic_error on an external cluster.
     MockCluster& Mock();
 
-    /// Creates a topic (mock only for now; on an external cluster the topic must exist).
+    /// Creates a topic (on an external cluster with the Admin API; an existing topic is fine).
     void CreateTopic(std::string_view name, int partitions, int replication = 1);
     /// A topic name unique within the process, created with `partitions` partitions.
     std::string CreateUniqueTopic(std::string_view prefix, int partitions);
@@ -131,8 +137,11 @@ class EmbeddedCluster {
   private:
     struct Producer;
     rd_kafka_t* NewConsumer(std::string_view group) const;
+    /// Replication for topics this fixture creates on an external cluster: min(3, brokers).
+    int ExternalReplication() const noexcept;
 
     std::unique_ptr<MockCluster> mock_;
+    int external_brokers_ = 0;
     std::string bootstraps_;
     std::unique_ptr<Producer> producer_;
 };
