@@ -146,7 +146,7 @@ HttpResponse AuditApi::ComplianceReport(const HttpRequest&) {
     });
 }
 
-void AuditApi::Register(telemetry::HttpServer& http, std::shared_ptr<const service::Authenticator> auth) {
+void AuditApi::Register(telemetry::HttpServer& http, const std::shared_ptr<const service::Authenticator>& auth) {
     const std::vector<service::Role> roles = {service::Role::kAuditor, service::Role::kAdmin};
     http.Route("GET", "/api/v1/audit",
                service::RequireAuth(auth, roles,

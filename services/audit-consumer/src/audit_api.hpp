@@ -41,7 +41,7 @@ class AuditApi {
     telemetry::HttpResponse ComplianceReport(const telemetry::HttpRequest& request);
 
     /// Registers the three routes behind bearer-token auth (roles auditor or admin).
-    void Register(telemetry::HttpServer& http, std::shared_ptr<const service::Authenticator> auth);
+    void Register(telemetry::HttpServer& http, const std::shared_ptr<const service::Authenticator>& auth);
 
   private:
     /// Runs `body`; a store failure becomes a 503 (not a 500) and is logged rate-limited.

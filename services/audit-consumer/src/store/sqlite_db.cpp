@@ -12,7 +12,7 @@ void Check(sqlite3* db, int rc, std::string_view what) {
     message.append(what);
     message.append(": ");
     message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    throw StoreError(std::move(message), rc);
+    throw StoreError(message, rc);
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) {
@@ -82,7 +82,7 @@ bool Statement::Step() {
     message.append(": ");
     message.append(sqlite3_errmsg(db));
     sqlite3_reset(stmt_);
-    throw StoreError(std::move(message), rc);
+    throw StoreError(message, rc);
 }
 
 void Statement::Run() {
@@ -131,7 +131,7 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
             "sqlite: open " + path + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
         sqlite3_close_v2(db_);
         db_ = nullptr;
-        throw StoreError(std::move(message), rc);
+        throw StoreError(message, rc);
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
@@ -150,7 +150,7 @@ void Database::Exec(std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string message = "sqlite: " + text.substr(0, 80) + ": " + (error != nullptr ? error : sqlite3_errstr(rc));
         sqlite3_free(error);
-        throw StoreError(std::move(message), rc);
+        throw StoreError(message, rc);
     }
 }
 

@@ -17,8 +17,7 @@ namespace cosmic::audit {
 /// A store operation failed; the message names the statement and SQLite's error.
 class StoreError : public std::runtime_error {
   public:
-    StoreError(std::string message, int sqlite_code)
-        : std::runtime_error(std::move(message)), sqlite_code_(sqlite_code) {}
+    StoreError(const std::string& message, int sqlite_code) : std::runtime_error(message), sqlite_code_(sqlite_code) {}
     int SqliteCode() const noexcept { return sqlite_code_; }
 
   private:
