@@ -49,6 +49,24 @@ std::string ReadFile(const std::filesystem::path& path) {
     return text.str();
 }
 
+/// True when every broker of the bootstrap list reports `topic` with `partitions` partitions: a
+/// topic just created or changed reaches the brokers' metadata caches one by one, and a client
+/// asking a broker that lags would see the old state.
+bool EveryBrokerSees(const std::string& topic, int partitions) {
+    std::stringstream list(Cluster().bootstrap);
+    std::string broker;
+    while (std::getline(list, broker, ',')) {
+        // A fresh client asks its only bootstrap broker first.
+        AdminClient one(broker, std::chrono::seconds(10));
+        try {
+            if (one.Describe(topic).partitions != partitions) return false;
+        } catch (const std::runtime_error&) {
+            return false;  // not there yet
+        }
+    }
+    return true;
+}
+
 /// Runs `cosmicctl topics apply --replication 3 --min-insync 2`; returns {exit status, output}.
 std::pair<int, std::string> Apply(const std::filesystem::path& run_dir, int run) {
     const auto log = run_dir / ("apply-" + std::to_string(run) + ".log");
@@ -109,6 +127,8 @@ TEST(CosmicctlTopicsE2E, ApplyCreatesTheTableAddsPartitionsAndReportsDrift) {
         },
         seconds(60), std::chrono::milliseconds(500)))
         << create_error;
+    ASSERT_TRUE(WaitUntil([&] { return EveryBrokerSees(victim.name, 1); }, seconds(30)))
+        << "the recreated topic did not reach every broker's metadata";
     std::tie(status, out) = Apply(run_dir, 3);
     EXPECT_EQ(status, 0) << out;
     EXPECT_NE(out.find("done     system-health.dlq: partitions 1\u21923"), std::string::npos) << out;
@@ -117,7 +137,7 @@ TEST(CosmicctlTopicsE2E, ApplyCreatesTheTableAddsPartitionsAndReportsDrift) {
         << out;
     EXPECT_NE(out.find("1 change(s) applied"), std::string::npos) << out;
     // Metadata catches up with the new partitions shortly after the request returned.
-    EXPECT_TRUE(WaitUntil([&] { return admin.Describe(victim.name).partitions == victim.partitions; }, seconds(30)));
+    EXPECT_TRUE(WaitUntil([&] { return EveryBrokerSees(victim.name, victim.partitions); }, seconds(30)));
     EXPECT_EQ(admin.Describe(victim.name).configs["retention.ms"], "3600000") << "apply changed a drifted config";
 
     // Put the table's configs back so the cluster matches the table again.
