@@ -51,8 +51,8 @@ TEST(AuditRestartE2E, EveryStateChangeStoredOnceAcrossAKill) {
               << std::endl;
 
     // The flow goes on without it; start it again a few transitions later.
-    ASSERT_TRUE(WaitUntil([&] { return terminal() >= terminal_at_kill + 5 || terminal() == kJobs; },
-                          std::chrono::seconds(60)));
+    ASSERT_TRUE(
+        WaitUntil([&] { return terminal() >= terminal_at_kill + 5 || terminal() == kJobs; }, std::chrono::seconds(60)));
     const auto start = Clock::now();
     ASSERT_NO_THROW(slice.Audit().Start());
     VerticalSlice::RecordTiming("audit_restart_to_ready", ElapsedMs(start));

@@ -64,7 +64,8 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
         ASSERT_TRUE(seen) << "no event of a job submitted after the kill reached job-lifecycle";
     }
     VerticalSlice::RecordTiming("writes_resumed_after_kill", ElapsedMs(killed_at));
-    const int unfinished = static_cast<int>(ids.size()) - slice.CountInStatus(ids, {"completed", "failed", "cancelled"});
+    const int unfinished =
+        static_cast<int>(ids.size()) - slice.CountInStatus(ids, {"completed", "failed", "cancelled"});
     std::cout << "[e2e] restarting broker " << kKilledNode << " with " << unfinished << " jobs not yet terminal\n";
     ::testing::Test::RecordProperty("jobs_unfinished_at_restart", unfinished);
 

@@ -91,7 +91,8 @@ TEST(CosmicctlTopicsE2E, ApplyCreatesTheTableAddsPartitionsAndReportsDrift) {
     const std::string first = ReadFile(Cluster().dir / "topics-apply.log");
     for (const auto& topic : table) {
         EXPECT_NE(first.find("done     " + topic.name + ": create ("), std::string::npos)
-            << topic.name << " not created by the fixture's apply:\n" << first;
+            << topic.name << " not created by the fixture's apply:\n"
+            << first;
         TopicState state = admin.Describe(topic.name);
         EXPECT_EQ(state.partitions, topic.partitions) << topic.name;
         EXPECT_EQ(state.replication, 3) << topic.name;

@@ -126,7 +126,8 @@ void VerticalSlice::ExpectNoUnknownSettings(ServiceProcess& service) {
     // A misspelt setting is only a warning to the service; here it would silently test defaults.
     const std::string log = service.LogTail(1 << 20);
     EXPECT_EQ(log.find("unknown environment variable"), std::string::npos)
-        << service.Name() << " ignored a setting the test gave it:\n" << log.substr(0, 4000);
+        << service.Name() << " ignored a setting the test gave it:\n"
+        << log.substr(0, 4000);
 }
 
 void VerticalSlice::StartAll() {
@@ -198,8 +199,7 @@ FinalStatus VerticalSlice::WaitAllTerminal(const std::vector<std::string>& ids, 
             return pending.empty();
         },
         timeout, milliseconds(250));
-    EXPECT_TRUE(pending.empty()) << pending.size() << " of " << ids.size()
-                                 << " jobs not terminal in time, e.g. "
+    EXPECT_TRUE(pending.empty()) << pending.size() << " of " << ids.size() << " jobs not terminal in time, e.g. "
                                  << Sample(std::vector<std::string>(pending.begin(), pending.end()))
                                  << " (status of the first: " << Status(*pending.begin()) << ")";
     return done;
@@ -409,8 +409,8 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
                               std::to_string(on_topic[job_id].size()) + ")");
         }
     }
-    EXPECT_TRUE(missing.empty()) << missing.size() << " jobs whose STATE_CHANGE events are not all stored: "
-                                 << Sample(missing);
+    EXPECT_TRUE(missing.empty()) << missing.size()
+                                 << " jobs whose STATE_CHANGE events are not all stored: " << Sample(missing);
 
     std::cout << "[e2e] audit-trail: " << total << " STATE_CHANGE events of " << on_topic.size()
               << " jobs; stored exactly once for " << matched.size() << std::endl;
@@ -430,8 +430,7 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
     ASSERT_EQ(report.status, 200) << report.Describe();
     const JsonDoc report_doc(report.body);
     EXPECT_EQ(BoolField(report_doc.Root(), "chain_verified"), std::optional<bool>(true)) << report.body;
-    EXPECT_GE(IntField(report_doc.Root(), "total_events").value_or(0), static_cast<std::int64_t>(total))
-        << report.body;
+    EXPECT_GE(IntField(report_doc.Root(), "total_events").value_or(0), static_cast<std::int64_t>(total)) << report.body;
 }
 
 void VerticalSlice::StopAll() {

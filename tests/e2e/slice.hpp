@@ -42,7 +42,7 @@ struct ExecutorSettings {
 using FinalStatus = std::map<std::string, std::string>;
 
 class VerticalSlice {
-public:
+  public:
     /// `run_name` names the run directory (logs and stores stay there for inspection).
     VerticalSlice(std::string_view run_name, ExecutorSettings executor);
     /// Stops whatever still runs, orchestrator first (it produces what the others consume).
@@ -78,7 +78,7 @@ public:
     /// Prints "[e2e timing] what: N ms" and records it as a test property.
     static void RecordTiming(const std::string& what, long long ms);
 
-private:
+  private:
     static void ExpectNoUnknownSettings(ServiceProcess& service);
     std::unique_ptr<ServiceProcess> MakeService(const std::string& name, std::map<std::string, std::string> env);
 

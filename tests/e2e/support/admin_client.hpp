@@ -13,14 +13,13 @@ namespace cosmic::e2e {
 /// A topic as the cluster has it.
 struct TopicState {
     int partitions = 0;
-    int replication = 0;  ///< replicas of partition 0
+    int replication = 0;                         ///< replicas of partition 0
     std::map<std::string, std::string> configs;  ///< every config DescribeConfigs returned
 };
 
 class AdminClient {
-public:
-    explicit AdminClient(const std::string& bootstrap,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  public:
+    explicit AdminClient(const std::string& bootstrap, std::chrono::milliseconds timeout = std::chrono::seconds(60));
     ~AdminClient();
     AdminClient(const AdminClient&) = delete;
     AdminClient& operator=(const AdminClient&) = delete;
@@ -36,7 +35,7 @@ public:
     /// Partitions, replication and configs; throws when the topic does not exist.
     TopicState Describe(const std::string& name);
 
-private:
+  private:
     /// Polls the admin queue for the result event of `type`; throws on timeout.
     rd_kafka_event_t* WaitResult(rd_kafka_event_type_t type);
     bool InMetadata(const std::string& name, int* partitions, int* replication);

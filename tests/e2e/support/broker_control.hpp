@@ -17,7 +17,7 @@ namespace cosmic::e2e {
 int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& log);
 
 class BrokerControl {
-public:
+  public:
     /// `log` collects scripts/kafka's output.
     BrokerControl(const ClusterInfo& cluster, std::filesystem::path log);
     /// Restarts every node this object took down and did not bring back (a test that failed
@@ -31,7 +31,7 @@ public:
     /// Start node `node` again and wait until it is back in the cluster (mock: broker up).
     void Restart(int node);
 
-private:
+  private:
     void RunScript(const std::string& command, int node);
     void PostControl(const std::string& path);
 

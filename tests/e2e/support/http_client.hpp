@@ -9,7 +9,7 @@
 namespace cosmic::e2e {
 
 struct HttpResult {
-    long status = 0;   ///< HTTP status; 0 when the request did not get a response
+    long status = 0;  ///< HTTP status; 0 when the request did not get a response
     std::string body;
     std::string error;  ///< curl's message when status is 0
 
@@ -19,7 +19,7 @@ struct HttpResult {
 };
 
 class HttpClient {
-public:
+  public:
     /// `base_url` like "http://127.0.0.1:8080". One connection is kept alive between requests.
     explicit HttpClient(std::string base_url, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     ~HttpClient();
@@ -33,7 +33,7 @@ public:
 
     const std::string& BaseUrl() const { return base_url_; }
 
-private:
+  private:
     HttpResult Perform(std::string_view path, const std::string* body, std::string_view token);
 
     std::string base_url_;

@@ -12,7 +12,7 @@ namespace cosmic::e2e {
 
 /// A parsed document; elements taken from Root() live as long as the JsonDoc.
 class JsonDoc {
-public:
+  public:
     /// Throws std::runtime_error quoting the text when it is not JSON.
     explicit JsonDoc(std::string_view text);
     JsonDoc(const JsonDoc&) = delete;
@@ -20,7 +20,7 @@ public:
 
     simdjson::dom::element Root() const { return root_; }
 
-private:
+  private:
     simdjson::dom::parser parser_;
     simdjson::dom::element root_;
 };

@@ -23,30 +23,30 @@ namespace {
 
 /// Variables passed through from the test's own environment: what a process needs to run at
 /// all, and the sanitizer settings of a sanitizer build.
-constexpr const char* kPassThrough[] = {"PATH", "HOME", "TMPDIR", "LANG", "TZ",
-                                        "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+constexpr const char* kPassThrough[] = {"PATH", "HOME",         "TMPDIR",        "LANG",
+                                        "TZ",   "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
 
 class SpawnActions {
-public:
+  public:
     SpawnActions() { posix_spawn_file_actions_init(&actions_); }
     ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
     SpawnActions(const SpawnActions&) = delete;
     SpawnActions& operator=(const SpawnActions&) = delete;
     posix_spawn_file_actions_t* Get() { return &actions_; }
 
-private:
+  private:
     posix_spawn_file_actions_t actions_;
 };
 
 class SpawnAttributes {
-public:
+  public:
     SpawnAttributes() { posix_spawnattr_init(&attr_); }
     ~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
     SpawnAttributes(const SpawnAttributes&) = delete;
     SpawnAttributes& operator=(const SpawnAttributes&) = delete;
     posix_spawnattr_t* Get() { return &attr_; }
 
-private:
+  private:
     posix_spawnattr_t attr_;
 };
 

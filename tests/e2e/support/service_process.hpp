@@ -15,10 +15,10 @@
 namespace cosmic::e2e {
 
 struct ServiceOptions {
-    std::string name;               ///< e.g. "audit-consumer"; also the instance id and log name
-    std::filesystem::path binary;   ///< BinaryPath(name) unless set
-    std::filesystem::path run_dir;  ///< holds <name>.log, <name>.port and data/<name>/
-    std::string bootstrap;          ///< KAFKA_BOOTSTRAP_SERVERS
+    std::string name;                   ///< e.g. "audit-consumer"; also the instance id and log name
+    std::filesystem::path binary;       ///< BinaryPath(name) unless set
+    std::filesystem::path run_dir;      ///< holds <name>.log, <name>.port and data/<name>/
+    std::string bootstrap;              ///< KAFKA_BOOTSTRAP_SERVERS
     std::filesystem::path tokens_file;  ///< COSMIC_TOKENS_FILE (optional)
     /// Further variables (COSMIC_*, KAFKA_*), added to the clean environment.
     std::map<std::string, std::string> env;
@@ -26,7 +26,7 @@ struct ServiceOptions {
 };
 
 class ServiceProcess {
-public:
+  public:
     explicit ServiceProcess(ServiceOptions options);
     /// SIGKILLs a process still running (a test that failed half-way).
     ~ServiceProcess();
@@ -52,7 +52,7 @@ public:
     /// The last `bytes` of the log, for failure messages.
     std::string LogTail(std::size_t bytes = 4000) const;
 
-private:
+  private:
     std::vector<std::string> Environment() const;
     void Spawn();
     void WaitForPort(std::chrono::steady_clock::time_point deadline);

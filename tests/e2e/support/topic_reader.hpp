@@ -21,7 +21,7 @@ struct TopicRecord {
 };
 
 class TopicReader {
-public:
+  public:
     /// Assigns every partition of `topic` at its beginning. Throws when the topic is unknown.
     TopicReader(const std::string& bootstrap, std::string topic);
     ~TopicReader();
@@ -37,7 +37,7 @@ public:
     const std::string& Topic() const { return topic_; }
     int Partitions() const { return partitions_; }
 
-private:
+  private:
     std::string topic_;
     int partitions_ = 0;
     rd_kafka_t* consumer_ = nullptr;

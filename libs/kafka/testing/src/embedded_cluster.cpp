@@ -157,10 +157,10 @@ std::string UniqueSuffix() {
     static std::atomic<unsigned> counter{0};
     // The start time keeps names unique on a real cluster that outlives this process (a pid
     // can come again in a later run).
-    static const auto started = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count() %
-                                100'000'000;
+    static const auto started =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count() %
+        100'000'000;
     return std::to_string(started) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 

@@ -64,9 +64,7 @@ void CreateTopicWithAdmin(rd_kafka_t* rk, const std::string& name, int partition
     }
 }
 
-int BrokerCount(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
-    return AllTopics(rk, timeout)->broker_cnt;
-}
+int BrokerCount(rd_kafka_t* rk, std::chrono::milliseconds timeout) { return AllTopics(rk, timeout)->broker_cnt; }
 
 void DeleteAllRecords(rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
     const Metadata metadata = AllTopics(rk, timeout);

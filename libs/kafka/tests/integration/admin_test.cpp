@@ -49,8 +49,9 @@ TEST_F(AdminTest, DescribingEverythingListsTheTable) {
     }
     // A shared real cluster also has other tests' topics; the table's twelve are there either way.
     for (const auto& want : TopicTable({}, admin.BrokerCount())) {
-        EXPECT_TRUE(std::any_of(topics.begin(), topics.end(), [&](const ObservedTopic& t) { return t.name == want.name; }))
-            << want.name;
+        EXPECT_TRUE(std::any_of(topics.begin(), topics.end(), [&](const ObservedTopic& t) {
+            return t.name == want.name;
+        })) << want.name;
     }
 }
 

@@ -1,6 +1,7 @@
 // The runner under faults: the dead-letter topic unavailable, brokers down, rebalances between
 // members, a graceful stop handing partitions over, and a member killed with SIGKILL.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -12,7 +13,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <set>
@@ -28,7 +28,7 @@ namespace cosmic::kafka::test {
 namespace {
 
 class RunnerFaultTest : public testing::EmbeddedClusterTest {
-protected:
+  protected:
     std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
 };
 
@@ -126,7 +126,8 @@ TEST_P(RunnerRebalanceTest, SecondMemberTakesPartitionsAndNothingIsLost) {
         const auto pa = a.Assignment();
         const auto pb = b.Assignment();
         return !pa.empty() && !pb.empty() && pa.size() + pb.size() == static_cast<std::size_t>(kLifecyclePartitions);
-    })) << "a has " << a.Assignment().size() << ", b has " << b.Assignment().size();
+    })) << "a has "
+        << a.Assignment().size() << ", b has " << b.Assignment().size();
     const auto pa = a.Assignment();
     for (const auto& partition : b.Assignment()) {
         EXPECT_EQ(std::count(pa.begin(), pa.end(), partition), 0) << "partition owned twice";
@@ -310,10 +311,13 @@ TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAga
         return Outcome::kOk;
     });
     next.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
-        std::lock_guard lock(mutex);
-        return markers.size() == static_cast<std::size_t>(kRecords);
-    }, 60s)) << "records lost";
+    ASSERT_TRUE(EmbeddedCluster::WaitFor(
+        [&] {
+            std::lock_guard lock(mutex);
+            return markers.size() == static_cast<std::size_t>(kRecords);
+        },
+        60s))
+        << "records lost";
     next.Stop(10s);
     std::lock_guard lock(mutex);
     std::size_t again = 0;
@@ -329,7 +333,8 @@ TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAga
         const std::int64_t start =
             std::max(committed.count(partition) ? committed.at(partition) : -1, first_offset[partition]);
         if (cluster_.SupportsFaultInjection()) {
-            EXPECT_EQ(*offsets.begin(), start) << "partition " << partition << " did not resume at its committed offset";
+            EXPECT_EQ(*offsets.begin(), start)
+                << "partition " << partition << " did not resume at its committed offset";
             continue;
         }
         // A real broker may still apply a commit the child sent just before the SIGKILL after the

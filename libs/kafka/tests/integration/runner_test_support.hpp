@@ -87,11 +87,11 @@ struct Seen {
 };
 
 class Recorder {
-public:
+  public:
     void Add(const schema::Event& event, const Delivery& from) {
         std::lock_guard lock(mutex_);
-        seen_.push_back(Seen{event.correlation_id, event.job_id, event.event_type, from.partition, from.offset,
-                             from.attempt});
+        seen_.push_back(
+            Seen{event.correlation_id, event.job_id, event.event_type, from.partition, from.offset, from.attempt});
     }
     std::vector<Seen> All() const {
         std::lock_guard lock(mutex_);
@@ -108,7 +108,7 @@ public:
         return markers;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<Seen> seen_;
 };
@@ -126,11 +126,14 @@ inline double MetricValue(prometheus::Registry& registry, std::string_view name,
             }
             if (matched == labels.size()) {
                 switch (family.type) {
-                    case prometheus::MetricType::Counter: return metric.counter.value;
-                    case prometheus::MetricType::Gauge: return metric.gauge.value;
+                    case prometheus::MetricType::Counter:
+                        return metric.counter.value;
+                    case prometheus::MetricType::Gauge:
+                        return metric.gauge.value;
                     case prometheus::MetricType::Histogram:
                         return static_cast<double>(metric.histogram.sample_count);
-                    default: return -1;
+                    default:
+                        return -1;
                 }
             }
         }
@@ -156,8 +159,6 @@ inline void ExpectCommittedToEnd(EmbeddedCluster& cluster, std::string_view grou
     }
 }
 
-inline std::string Marker(int i) {
-    return "m" + std::to_string(i);
-}
+inline std::string Marker(int i) { return "m" + std::to_string(i); }
 
 }  // namespace cosmic::kafka::test
