@@ -26,6 +26,7 @@ int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     std::vector<std::string> args = argv;
     std::vector<char*> raw;
+    raw.reserve(args.size() + 1);
     for (auto& arg : args) {
         raw.push_back(arg.data());
     }

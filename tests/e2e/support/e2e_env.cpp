@@ -62,7 +62,7 @@ std::filesystem::path BinaryPath(std::string_view name) {
 std::filesystem::path SourceDir() { return std::filesystem::path(COSMIC_E2E_SOURCE_DIR); }
 
 std::filesystem::path FreshRunDir(std::string_view name) {
-    const std::filesystem::path path = Cluster().dir / "runs" / std::string(name);
+    std::filesystem::path path = Cluster().dir / "runs" / std::string(name);
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
     return path;

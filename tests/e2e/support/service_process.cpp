@@ -104,7 +104,8 @@ std::vector<std::string> ServiceProcess::Environment() const {
     std::vector<std::string> out;
     out.reserve(env.size());
     for (const auto& [name, value] : env) {
-        out.push_back(name + "=" + value);
+        out.push_back(name);
+        out.back().append("=").append(value);
     }
     return out;
 }
@@ -138,12 +139,14 @@ void ServiceProcess::Spawn() {
     std::vector<std::string> args{binary};
     args.insert(args.end(), options_.args.begin(), options_.args.end());
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args) {
         argv.push_back(arg.data());
     }
     argv.push_back(nullptr);
     std::vector<std::string> env = Environment();
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto& entry : env) {
         envp.push_back(entry.data());
     }
