@@ -51,6 +51,7 @@ stop_dev_broker() {
     local pid
     [[ -f $dir/dev-broker.pid ]] || return 0
     pid=$(cat "$dir/dev-broker.pid")
+    # The path check keeps a recycled pid safe.
     if [[ $(readlink "/proc/$pid/exe" 2>/dev/null || true) == "$(cat "$dir/dev-broker.exe" 2>/dev/null)" ]]; then
         kill -TERM "$pid" 2>/dev/null || true
         local deadline=$(($(now_ms) + 10000))
@@ -117,14 +118,21 @@ start_mock() {
     local broker=${COSMIC_E2E_DEV_BROKER:-} t0 pid deadline
     [[ -x $broker ]] || die "COSMIC_E2E_KAFKA=mock needs the dev-broker, which is not built (COSMIC_E2E_DEV_BROKER)"
     t0=$(now_ms)
-    # Its own session and no inherited pipe: ctest must not wait for the broker's stdout. It
-    # writes the bootstrap file atomically, and its control API port to COSMIC_PORT_FILE.
-    COSMIC_PORT_FILE=$dir/dev-broker.port setsid "$broker" --brokers 3 --bootstrap-file "$dir/bootstrap" \
+    realpath "$broker" >"$dir/dev-broker.exe"
+    # Its own session and no inherited pipe: ctest must not wait for the broker's stdout. bash
+    # records its own pid and then becomes the broker (exec), so the pid file names the broker
+    # whether or not setsid had to fork. The broker writes the bootstrap file atomically, and its
+    # control API port to COSMIC_PORT_FILE.
+    # shellcheck disable=SC2016
+    COSMIC_PORT_FILE=$dir/dev-broker.port setsid bash -c 'printf "%s\n" "$$" >"$0" && exec "$@"' \
+        "$dir/dev-broker.pid" "$broker" --brokers 3 --bootstrap-file "$dir/bootstrap" \
         </dev/null >"$dir/dev-broker.log" 2>&1 &
-    pid=$!
-    printf '%s\n' "$pid" >"$dir/dev-broker.pid"
-    readlink "/proc/$pid/exe" >"$dir/dev-broker.exe" || realpath "$broker" >"$dir/dev-broker.exe"
     deadline=$(($(now_ms) + 30000))
+    until [[ -s $dir/dev-broker.pid ]]; do
+        (($(now_ms) < deadline)) || die "dev-broker recorded no pid within 30 s"
+        sleep 0.05
+    done
+    pid=$(cat "$dir/dev-broker.pid")
     until [[ -s $dir/bootstrap && -s $dir/dev-broker.port ]]; do
         kill -0 "$pid" 2>/dev/null || { cat "$dir/dev-broker.log" >&2; die "dev-broker exited"; }
         (($(now_ms) < deadline)) || die "dev-broker wrote no bootstrap or port file within 30 s"
