@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "cosmic/kafka/auth_hint.hpp"
 #include "cosmic/schema/topics.hpp"
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
@@ -252,6 +253,10 @@ void Producer::Impl::OnError(rd_kafka_t* rk, int err, const char* reason, void* 
         spdlog::critical("kafka producer fatal error: {}", fatal.ToString());
         std::lock_guard lock(self->fatal_mutex);
         self->fatal = std::move(fatal);
+        return;
+    }
+    // Bad credentials or an untrusted certificate: an error naming the settings to check.
+    if (client_detail::LogAuthError(rk, err, reason, "kafka producer " + self->options.client_id)) {
         return;
     }
     std::uint64_t suppressed = 0;

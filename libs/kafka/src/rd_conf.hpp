@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "cosmic/kafka/auth_hint.hpp"
 #include "cosmic/kafka/errors.hpp"
 
 namespace cosmic::kafka::client_detail {
@@ -45,7 +46,9 @@ private:
 };
 
 /// rd_kafka_new; on success the conf belongs to the handle. Throws KafkaException on failure.
+/// The first client that would use SCRAM with a librdkafka Kafka 4.x rejects logs a warning.
 inline rd_kafka_t* NewHandle(rd_kafka_type_t type, ConfHandle& conf) {
+    WarnOnceAboutScram(conf.Get());
     char error[512];
     rd_kafka_t* handle = rd_kafka_new(type, conf.Get(), error, sizeof(error));
     if (handle == nullptr) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cosmic/kafka/auth_hint.hpp"
 #include "property_scope.hpp"
 #include "rd_conf.hpp"
 #include "runner_impl.hpp"
@@ -29,6 +30,10 @@ void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, 
         spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name,
                          KafkaError::FatalOf(rk).ToString());
         impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
+        return;
+    }
+    // Bad credentials or an untrusted certificate: an error naming the settings to check.
+    if (client_detail::LogAuthError(rk, err, reason, "kafka consumer " + impl->name)) {
         return;
     }
     std::uint64_t suppressed = 0;
