@@ -10,7 +10,7 @@
 #include "audit_json.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

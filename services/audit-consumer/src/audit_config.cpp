@@ -1,6 +1,8 @@
 #include "audit_config.hpp"
 
-#include <filesystem>
+#include <cosmic/store/database_url.hpp>
+
+#include <stdexcept>
 
 namespace cosmic::audit {
 
@@ -46,17 +48,11 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
 
 AuditSettings LoadAuditSettings(const service::Config& config) {
     AuditSettings s;
-    const std::string url = config.GetString("database.url");
-    if (url.empty()) {
-        s.store.path = (std::filesystem::path(config.GetString("data_dir")) / "audit.db").string();
-    } else if (url.starts_with("sqlite://")) {
-        s.store.path = url.substr(std::string_view("sqlite://").size());
-        if (s.store.path.empty()) {
-            throw service::ConfigError("database.url", config.SourceOf("database.url"), "sqlite:// needs a path");
-        }
-    } else {
-        throw service::ConfigError("database.url", config.SourceOf("database.url"),
-                                   "only sqlite:///path URLs are supported by this build");
+    try {
+        s.store.path =
+            store::SqlitePathFromUrl(config.GetString("database.url"), config.GetString("data_dir"), "audit.db");
+    } catch (const std::invalid_argument& error) {
+        throw service::ConfigError("database.url", config.SourceOf("database.url"), error.what());
     }
     s.store.retention_ms = config.GetInt("audit.retention_days") * kDayMs;
     s.store.durable = config.GetBool("audit.durable");

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

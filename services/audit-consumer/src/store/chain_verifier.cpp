@@ -189,14 +189,11 @@ VerifyReport VerifyChains(Database& db, std::span<const ChainHead> live_heads) {
 
 VerifyReport VerifyDatabaseFile(const std::string& path) {
     Database db(path, Database::Mode::kReadOnly);
-    {
-        Statement version = db.Prepare("PRAGMA user_version");
-        const std::int64_t found = version.Step() ? version.Int(0) : 0;
-        if (found != kSchemaVersion) {
-            throw StoreError(path + " is not an audit database (schema version " + std::to_string(found) +
-                                 ", expected " + std::to_string(kSchemaVersion) + ")",
-                             SQLITE_MISMATCH);
-        }
+    const std::int64_t found = db.UserVersion();
+    if (found != kSchemaVersion) {
+        throw StoreError(path + " is not an audit database (schema version " + std::to_string(found) + ", expected " +
+                             std::to_string(kSchemaVersion) + ")",
+                         SQLITE_MISMATCH);
     }
     Transaction snapshot(db, Transaction::Kind::kDeferred);
     VerifyReport report = VerifyChains(db, {});

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "store/audit_store.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

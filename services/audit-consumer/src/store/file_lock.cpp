@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

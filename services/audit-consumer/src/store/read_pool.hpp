@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

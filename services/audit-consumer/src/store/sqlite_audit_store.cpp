@@ -51,22 +51,13 @@ SqliteAuditStore::~SqliteAuditStore() = default;
 
 void SqliteAuditStore::Configure() {
     Database& db = *writer_;
-    {
-        Statement mode = db.Prepare("PRAGMA journal_mode = WAL");
-        if (!mode.Step() || mode.Text(0) != "wal") {
-            throw StoreError("sqlite: " + options_.path + " cannot use WAL journal mode", SQLITE_ERROR);
-        }
-    }
+    db.EnableWal();
     db.Exec(options_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     db.Exec("PRAGMA cache_size = -" + std::to_string(options_.cache_size_kib));
     db.Exec("PRAGMA temp_store = MEMORY");
     db.Exec("PRAGMA wal_autocheckpoint = " + std::to_string(options_.wal_autocheckpoint_pages));
 
-    std::int64_t version = 0;
-    {
-        Statement read = db.Prepare("PRAGMA user_version");
-        if (read.Step()) version = read.Int(0);
-    }
+    const std::int64_t version = db.UserVersion();
     if (version != 0 && version != kSchemaVersion) {
         throw StoreError("sqlite: " + options_.path + " has audit schema version " + std::to_string(version) +
                              ", this build understands " + std::to_string(kSchemaVersion),
@@ -74,7 +65,7 @@ void SqliteAuditStore::Configure() {
     }
     Transaction txn(db);
     db.Exec(kCreateSchemaSql);
-    db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    db.SetUserVersion(kSchemaVersion);
     txn.Commit();
 }
 
@@ -114,19 +105,19 @@ void SqliteAuditStore::LoadPartitions() {
         if (last_checkpoint.Step()) {
             covered = last_checkpoint.Int(1);
             state.last_offset = covered;
-            state.head = last_checkpoint.HashAt(2);
+            state.head = HashAt(last_checkpoint, 2);
         }
         last_row.Reset();
         last_row.Bind(1, std::string_view(key.first)).Bind(2, std::int64_t{key.second});
         if (last_row.Step() && last_row.Int(0) > state.last_offset) {
             state.last_offset = last_row.Int(0);
-            state.head = last_row.HashAt(1);
+            state.head = HashAt(last_row, 1);
         }
         pending.Reset();
         pending.Bind(1, std::string_view(key.first)).Bind(2, std::int64_t{key.second}).Bind(3, covered);
         while (pending.Step()) {
             if (state.pending.LeafCount() == 0) state.pending_first_offset = pending.Int(0);
-            state.pending.AddLeaf(pending.HashAt(1), sha_);
+            state.pending.AddLeaf(HashAt(pending, 1), sha_);
         }
         partitions_.emplace(std::move(key), std::move(state));
     }
@@ -299,7 +290,7 @@ std::pair<std::uint64_t, bool> SqliteAuditStore::PurgeChunk(const PartitionKey& 
         }
         if (first_offset < 0) first_offset = purge_scan_.Int(0);
         cut_offset = purge_scan_.Int(0);
-        cut_hash = purge_scan_.HashAt(2);
+        cut_hash = HashAt(purge_scan_, 2);
         ++count;
     }
     purge_scan_.Reset();

@@ -20,7 +20,7 @@
 #include "store/file_lock.hpp"
 #include "store/merkle.hpp"
 #include "store/read_pool.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 #include "store/wal_checkpointer.hpp"
 
 namespace cosmic::audit {

@@ -25,8 +25,8 @@ void ReadStoredRecord(const Statement& stmt, StoredRecord& out) {
     r.payload.assign(stmt.Text(18));
     out.ingested_at_ms = stmt.Int(19);
     // A blob of the wrong size reads as the zero hash, which then fails verification.
-    out.prev_hash = stmt.HashAt(20);
-    out.hash = stmt.HashAt(21);
+    out.prev_hash = HashAt(stmt, 20);
+    out.hash = HashAt(stmt, 21);
 }
 
 void ReadCheckpoint(const Statement& stmt, CheckpointInfo& out) {
@@ -37,8 +37,8 @@ void ReadCheckpoint(const Statement& stmt, CheckpointInfo& out) {
     out.first_offset = stmt.Int(4);
     out.last_offset = stmt.Int(5);
     out.row_count = stmt.Int(6);
-    out.head_hash = stmt.HashAt(7);
-    out.merkle_root = stmt.HashAt(8);
+    out.head_hash = HashAt(stmt, 7);
+    out.merkle_root = HashAt(stmt, 8);
     out.created_at_ms = stmt.Int(9);
 }
 

@@ -5,7 +5,7 @@
 
 #include "store/audit_record.hpp"
 #include "store/audit_store.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

@@ -1,18 +1,52 @@
-#include "store/sqlite_db.hpp"
+#include "cosmic/store/sqlite.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
-namespace cosmic::audit {
+namespace cosmic::store {
+namespace {
+
+/// Long statements are cut in messages; the start names the statement well enough.
+constexpr std::size_t kSqlInMessage = 80;
+
+/// "sqlite: <what> <sql> (<file>): <error>" — the file is omitted for in-memory databases.
+[[noreturn]] void Fail(sqlite3* db, int rc, std::string_view what, std::string_view sql,
+                       const char* error_text = nullptr) {
+    std::string message = "sqlite: ";
+    message.append(what);
+    if (!sql.empty()) {
+        message.append(" \"").append(sql.substr(0, kSqlInMessage));
+        if (sql.size() > kSqlInMessage) message.append("...");
+        message.append("\"");
+    }
+    const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+    if (file != nullptr && *file != '\0') message.append(" (").append(file).append(")");
+    message.append(": ");
+    if (error_text != nullptr) {
+        message.append(error_text);
+    } else {
+        message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    }
+    throw StoreError(message, rc);
+}
+
+void CheckBind(sqlite3_stmt* stmt, int rc, int index) {
+    if (rc != SQLITE_OK) {
+        Fail(sqlite3_db_handle(stmt), rc, "bind ?" + std::to_string(index) + " of", sqlite3_sql(stmt));
+    }
+}
+
+}  // namespace
+
+bool StoreError::Transient() const noexcept {
+    const int primary = sqlite_code_ & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
 
 void Check(sqlite3* db, int rc, std::string_view what) {
     if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-    std::string message = "sqlite: ";
-    message.append(what);
-    message.append(": ");
-    message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    throw StoreError(message, rc);
+    Fail(db, rc, what, {});
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) {
@@ -21,7 +55,7 @@ Statement::Statement(sqlite3* db, std::string_view sql) {
     if (rc != SQLITE_OK) {
         sqlite3_finalize(stmt_);
         stmt_ = nullptr;
-        Check(db, rc, std::string("prepare ") + std::string(sql.substr(0, 80)));
+        Fail(db, rc, "prepare", sql);
     }
 }
 
@@ -37,36 +71,36 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-namespace {
-void CheckBind(sqlite3_stmt* stmt, int rc) {
-    if (rc != SQLITE_OK) Check(sqlite3_db_handle(stmt), rc, "bind");
-}
-}  // namespace
-
 Statement& Statement::Bind(int index, std::int64_t value) {
-    CheckBind(stmt_, sqlite3_bind_int64(stmt_, index, value));
+    CheckBind(stmt_, sqlite3_bind_int64(stmt_, index, value), index);
     return *this;
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-    CheckBind(stmt_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    CheckBind(stmt_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+              index);
     return *this;
 }
 
 Statement& Statement::BindStatic(int index, std::string_view text) {
-    CheckBind(stmt_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
+    CheckBind(stmt_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), index);
+    return *this;
+}
+
+Statement& Statement::BindDouble(int index, double value) {
+    CheckBind(stmt_, sqlite3_bind_double(stmt_, index, value), index);
     return *this;
 }
 
 Statement& Statement::BindBlob(int index, const void* data, std::size_t size) {
-    // A zero-length blob still binds as a blob (not NULL) when data is non-null.
+    // SQLite binds a null data pointer as NULL; an empty blob must stay a blob.
     static const char kEmpty = 0;
-    CheckBind(stmt_, sqlite3_bind_blob64(stmt_, index, size == 0 ? &kEmpty : data, size, SQLITE_TRANSIENT));
+    CheckBind(stmt_, sqlite3_bind_blob64(stmt_, index, size == 0 ? &kEmpty : data, size, SQLITE_TRANSIENT), index);
     return *this;
 }
 
 Statement& Statement::BindNull(int index) {
-    CheckBind(stmt_, sqlite3_bind_null(stmt_, index));
+    CheckBind(stmt_, sqlite3_bind_null(stmt_, index), index);
     return *this;
 }
 
@@ -74,15 +108,12 @@ bool Statement::Step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    // Read the message before the reset, then leave the statement reusable.
+    // Build the message before the reset (which may change the error), then leave the statement
+    // reusable.
     sqlite3* db = sqlite3_db_handle(stmt_);
-    std::string message = "sqlite: step ";
-    const char* sql = sqlite3_sql(stmt_);
-    message.append(sql != nullptr ? std::string_view(sql).substr(0, 80) : std::string_view("?"));
-    message.append(": ");
-    message.append(sqlite3_errmsg(db));
+    const std::string error = sqlite3_errmsg(db);
     sqlite3_reset(stmt_);
-    throw StoreError(message, rc);
+    Fail(db, rc, "step", Sql(), error.c_str());
 }
 
 void Statement::Run() {
@@ -96,6 +127,8 @@ void Statement::Reset() {
 }
 
 std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
 
 bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
@@ -111,24 +144,18 @@ std::string_view Statement::Blob(int column) const {
     return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
-bool Statement::HashAt(int column, Hash& out) const {
-    const std::string_view blob = Blob(column);
-    return FromBlob(blob.data(), blob.size(), out);
+std::string_view Statement::Sql() const {
+    const char* sql = stmt_ != nullptr ? sqlite3_sql(stmt_) : nullptr;
+    return sql != nullptr ? std::string_view(sql) : std::string_view();
 }
 
-Hash Statement::HashAt(int column) const {
-    Hash out{};
-    if (!HashAt(column, out)) out = Hash{};
-    return out;
-}
-
-Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path) {
+Database::Database(std::string path, Mode mode, int busy_timeout_ms) : path_(std::move(path)) {
     const int flags = (mode == Mode::kReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                       SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message =
-            "sqlite: open " + path + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+            "sqlite: open " + path_ + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
         sqlite3_close_v2(db_);
         db_ = nullptr;
         throw StoreError(message, rc);
@@ -148,11 +175,26 @@ void Database::Exec(std::string_view sql) {
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
     if (rc != SQLITE_OK) {
-        std::string message = "sqlite: " + text.substr(0, 80) + ": " + (error != nullptr ? error : sqlite3_errstr(rc));
+        const std::string error_text = error != nullptr ? error : sqlite3_errstr(rc);
         sqlite3_free(error);
-        throw StoreError(message, rc);
+        Fail(db_, rc, "exec", sql, error_text.c_str());
     }
 }
+
+std::int64_t Database::QueryInt(std::string_view sql) {
+    Statement query = Prepare(sql);
+    return query.Step() ? query.Int(0) : 0;
+}
+
+void Database::EnableWal() {
+    Statement mode = Prepare("PRAGMA journal_mode = WAL");
+    if (!mode.Step() || mode.Text(0) != "wal") {
+        throw StoreError("sqlite: " + path_ + " cannot use WAL journal mode (got " + std::string(mode.Text(0)) + ")",
+                         SQLITE_ERROR);
+    }
+}
+
+void Database::SetUserVersion(std::int64_t version) { Exec("PRAGMA user_version = " + std::to_string(version)); }
 
 std::int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 
@@ -163,7 +205,7 @@ Transaction::Transaction(Database& db, Kind kind) : db_(db) {
 Transaction::~Transaction() {
     if (!open_) return;
     // A failed statement may already have rolled the transaction back; ROLLBACK then fails
-    // harmlessly, so only log.
+    // harmlessly, so only log when a transaction is still open.
     char* error = nullptr;
     if (sqlite3_exec(db_.Handle(), "ROLLBACK", nullptr, nullptr, &error) != SQLITE_OK &&
         sqlite3_get_autocommit(db_.Handle()) == 0) {
@@ -177,4 +219,4 @@ void Transaction::Commit() {
     open_ = false;
 }
 
-}  // namespace cosmic::audit
+}  // namespace cosmic::store
