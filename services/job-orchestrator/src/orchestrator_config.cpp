@@ -1,6 +1,7 @@
 #include "orchestrator_config.hpp"
 
-#include <filesystem>
+#include <cosmic/store/database_url.hpp>
+
 #include <stdexcept>
 
 namespace cosmic::orchestrator {
@@ -80,14 +81,7 @@ void DeclareOrchestratorConfig(service::ConfigSchema& schema) {
 }
 
 std::string DatabasePath(const std::string& url, const std::string& data_dir) {
-    if (url.empty()) return (std::filesystem::path(data_dir) / kDatabaseFile).string();
-    constexpr std::string_view kScheme = "sqlite://";
-    if (url.rfind(kScheme, 0) != 0) {
-        throw std::invalid_argument("only sqlite:// URLs are supported (PostgreSQL is not available yet)");
-    }
-    std::string path = url.substr(kScheme.size());
-    if (path.empty() || path == "/") throw std::invalid_argument("sqlite URL without a path");
-    return path;
+    return store::SqlitePathFromUrl(url, data_dir, kDatabaseFile);
 }
 
 OrchestratorConfig ReadOrchestratorConfig(const service::Config& config) {

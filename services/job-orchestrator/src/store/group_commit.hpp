@@ -13,7 +13,7 @@
 #include <mutex>
 #include <vector>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -121,7 +121,7 @@ void ReadJob(const Statement& row, Job& job) {
 }
 
 SqliteJobStore::Writer::Writer(const std::string& path, int busy_timeout_ms, std::string_view synchronous)
-    : db(path, busy_timeout_ms) {
+    : db(path, Database::Mode::kReadWrite, busy_timeout_ms) {
     ApplySchema(db, synchronous);
     const std::string columns(kJobColumns);
     select_job = db.Prepare("SELECT " + columns + " FROM jobs WHERE job_id = ?");
@@ -155,7 +155,7 @@ SqliteJobStore::Writer::Writer(const std::string& path, int busy_timeout_ms, std
 }
 
 SqliteJobStore::Reader::Reader(const std::string& path, int busy_timeout_ms, std::string_view synchronous)
-    : db(path, busy_timeout_ms) {
+    : db(path, Database::Mode::kReadWrite, busy_timeout_ms) {
     ApplyConnectionPragmas(db, synchronous);
     const std::string columns(kJobColumns);
     select_job = db.Prepare("SELECT " + columns + " FROM jobs WHERE job_id = ?");

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "job.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 #include "store/sqlite_job_store.hpp"
 
 namespace cosmic::orchestrator {

@@ -17,7 +17,7 @@ using testing::TempDir;
 
 class GroupCommitTest : public ::testing::Test {
   protected:
-    GroupCommitTest() : db_(dir_.File("g.db"), 5000), committer_((Init(db_), db_)) {}
+    GroupCommitTest() : db_(dir_.File("g.db")), committer_((Init(db_), db_)) {}
 
     static void Init(Database& db) {
         db.Exec("PRAGMA journal_mode=WAL");

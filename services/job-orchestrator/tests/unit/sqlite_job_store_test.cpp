@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite_types.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::orchestrator {
