@@ -83,7 +83,6 @@ AuditService::AuditService(service::Runtime& runtime)
                                report.first_bad->partition, report.first_bad->offset, report.first_bad->detail);
              }
          }},
-        {"heartbeat", settings_.heartbeat_interval, [this] { SendHeartbeat(); }},
     });
 
     runtime.Add(std::make_unique<service::FunctionComponent>(
@@ -98,11 +97,16 @@ AuditService::AuditService(service::Runtime& runtime)
         "consumer", [this] { runner_->Start(); },
         [this](steady_clock::time_point deadline) { runner_->Stop(Remaining(deadline)); }));
     runtime.Add(*maintenance_);
+    heartbeat_ = std::make_unique<kafka::Heartbeat>(
+        *producer_, kafka::HeartbeatOptions{std::string(kName), runtime.InstanceId(), settings_.heartbeat_interval},
+        [this] { return CollectHeartbeat(); }, runtime.Registry());
+    runtime.Add(std::make_unique<service::FunctionComponent>(
+        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); }));
 }
 
 AuditService::~AuditService() = default;
 
-void AuditService::SendHeartbeat() {
+kafka::HeartbeatSnapshot AuditService::CollectHeartbeat() {
     HeartbeatNumbers numbers;
     numbers.consumer_ready = !runner_->Enabled() || runner_->Ready();
     const kafka::LagSnapshot lag = runner_->Lag();
@@ -116,10 +120,7 @@ void AuditService::SendHeartbeat() {
     store_errors_at_last_heartbeat_ = errors;
     numbers.partitions = store_->Heads().size();
     numbers.chain_verified = metrics_.ChainVerified();
-    const schema::Event event = HeartbeatEvent(kName, runtime_.InstanceId(), numbers);
-    if (const auto error = producer_->Publish(event)) {
-        spdlog::warn("heartbeat not sent: {}", error.Message());
-    }
+    return ToHeartbeat(numbers);
 }
 
 }  // namespace cosmic::audit

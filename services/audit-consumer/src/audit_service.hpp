@@ -10,6 +10,7 @@
 #include "audit_config.hpp"
 #include "audit_ingest.hpp"
 #include "audit_metrics.hpp"
+#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/kafka/runner.hpp"
 #include "cosmic/service/runtime.hpp"
@@ -32,7 +33,8 @@ class AuditService {
     const AuditSettings& Settings() const { return settings_; }
 
   private:
-    void SendHeartbeat();
+    /// The heartbeat snapshot now (runs on the heartbeat thread).
+    kafka::HeartbeatSnapshot CollectHeartbeat();
     static std::int64_t NowMs();
 
     service::Runtime& runtime_;
@@ -45,6 +47,8 @@ class AuditService {
     std::unique_ptr<kafka::Runner> runner_;
     std::unique_ptr<Maintenance> maintenance_;
     std::uint64_t store_errors_at_last_heartbeat_ = 0;
+    /// Last: destroyed first, so its thread never sees the members it reads gone.
+    std::unique_ptr<kafka::Heartbeat> heartbeat_;
 };
 
 }  // namespace cosmic::audit

@@ -13,10 +13,7 @@ schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& n) {
     return schema::HealthStatus::kHealthy;
 }
 
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& n) {
-    schema::Event event = schema::NewEvent(schema::TopicId::kSystemHealth, "health.heartbeat", source);
-    event.component_id = instance_id;
-    event.status = HeartbeatStatus(n);
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& n) {
     std::string metrics;
     schema::JsonWriter w(metrics);
     w.BeginObject();
@@ -39,8 +36,7 @@ schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_
         w.Bool(n.chain_verified == 1);
     }
     w.EndObject();
-    event.metrics = std::move(metrics);
-    return event;
+    return {HeartbeatStatus(n), std::move(metrics)};
 }
 
 }  // namespace cosmic::audit

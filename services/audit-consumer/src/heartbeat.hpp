@@ -3,8 +3,8 @@
 /// DEGRADED (consumer without assignment, last verification failed, or recent store errors).
 
 #include <cstdint>
-#include <string_view>
 
+#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/schema/event.hpp"
 
 namespace cosmic::audit {
@@ -23,7 +23,7 @@ struct HeartbeatNumbers {
 
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers);
 
-/// A health.heartbeat event (component_id = instance id) carrying `numbers` as its metrics.
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& numbers);
+/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers);
 
 }  // namespace cosmic::audit

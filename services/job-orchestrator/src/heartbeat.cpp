@@ -19,11 +19,7 @@ schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, const Hear
     return schema::HealthStatus::kHealthy;
 }
 
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& numbers,
-                             const HeartbeatThresholds& thresholds) {
-    schema::Event event = schema::NewEvent(schema::TopicId::kSystemHealth, "health.heartbeat", source);
-    event.component_id = instance_id;
-    event.status = HeartbeatStatus(numbers, thresholds);
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds) {
     std::string metrics;
     schema::JsonWriter w(metrics);
     w.BeginObject();
@@ -40,8 +36,7 @@ schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_
     w.Key("consumer_ready").Bool(numbers.consumer_ready);
     w.Key("kafka_enabled").Bool(numbers.kafka_enabled);
     w.EndObject();
-    event.metrics = std::move(metrics);
-    return event;
+    return {HeartbeatStatus(numbers, thresholds), std::move(metrics)};
 }
 
 }  // namespace cosmic::orchestrator

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 
+#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/schema/event.hpp"
 #include "job_store.hpp"
 
@@ -33,8 +33,7 @@ struct HeartbeatThresholds {
 
 std::int64_t OldestPendingAgeMs(const HeartbeatNumbers& numbers) noexcept;
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds);
-/// health.heartbeat with component_id = `instance_id` and the numbers as its metrics object.
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& numbers,
-                             const HeartbeatThresholds& thresholds);
+/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds);
 
 }  // namespace cosmic::orchestrator

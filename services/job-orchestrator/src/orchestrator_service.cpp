@@ -114,7 +114,9 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
 
     maintenance_.Every(config_.stats_interval, [this] { RefreshStats(); });
     maintenance_.Every(config_.prune_interval, [this] { Prune(); });
-    maintenance_.Every(config_.heartbeat_interval, [this] { PublishHeartbeat(); });
+    heartbeat_ = std::make_unique<kafka::Heartbeat>(
+        *producer_, kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
+        [this] { return CollectHeartbeat(); }, runtime.Registry());
 
     runtime.Emplace<service::FunctionComponent>(
         "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
@@ -139,6 +141,8 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
             maintenance_.Start();
         },
         [this](steady_clock::time_point) { maintenance_.Stop(); });
+    runtime.Emplace<service::FunctionComponent>(
+        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); });
     if (runner_) {
         runtime.Emplace<service::FunctionComponent>(
             "consumer", [this] { runner_->Start(); },
@@ -219,12 +223,8 @@ HeartbeatNumbers OrchestratorService::Numbers() const {
     return numbers;
 }
 
-void OrchestratorService::PublishHeartbeat() {
-    const HeartbeatThresholds thresholds{config_.degraded_backlog, config_.degraded_age};
-    const schema::Event event = HeartbeatEvent(kServiceName, runtime_.InstanceId(), Numbers(), thresholds);
-    if (const kafka::KafkaError error = producer_->Publish(event)) {
-        spdlog::warn("heartbeat not queued: {}", error.ToString());
-    }
+kafka::HeartbeatSnapshot OrchestratorService::CollectHeartbeat() const {
+    return ToHeartbeat(Numbers(), HeartbeatThresholds{config_.degraded_backlog, config_.degraded_age});
 }
 
 }  // namespace cosmic::orchestrator

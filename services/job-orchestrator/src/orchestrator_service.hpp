@@ -53,7 +53,8 @@ class OrchestratorService {
     std::size_t QueueStranded();
 
   private:
-    void PublishHeartbeat();
+    /// The heartbeat snapshot from the last stats refresh (runs on the heartbeat thread).
+    kafka::HeartbeatSnapshot CollectHeartbeat() const;
 
     service::Runtime& runtime_;
     OrchestratorConfig config_;
@@ -72,6 +73,8 @@ class OrchestratorService {
     OutboxStats outbox_stats_;
     JobCounts job_counts_{};
     std::int64_t stats_at_ms_ = 0;
+    /// Last: destroyed first, so its thread never sees the members it reads gone.
+    std::unique_ptr<kafka::Heartbeat> heartbeat_;
 };
 
 }  // namespace cosmic::orchestrator

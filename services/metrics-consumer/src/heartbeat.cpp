@@ -12,11 +12,7 @@ schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, std::int64
     return schema::HealthStatus::kHealthy;
 }
 
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& numbers,
-                             std::int64_t degraded_lag) {
-    schema::Event event = schema::NewEvent(schema::TopicId::kSystemHealth, "health.heartbeat", source);
-    event.component_id = instance_id;
-    event.status = HeartbeatStatus(numbers, degraded_lag);
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, std::int64_t degraded_lag) {
     std::string metrics;
     schema::JsonWriter writer(metrics);
     writer.BeginObject();
@@ -38,8 +34,7 @@ schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_
     writer.Key("evicted_ttl_total").Uint(numbers.evicted_ttl_total);
     writer.Key("websocket_connections").Uint(numbers.websocket_connections);
     writer.EndObject();
-    event.metrics = std::move(metrics);
-    return event;
+    return {HeartbeatStatus(numbers, degraded_lag), std::move(metrics)};
 }
 
 }  // namespace cosmic::metrics

@@ -4,8 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 
+#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/schema/event.hpp"
 
 namespace cosmic::metrics {
@@ -29,8 +29,7 @@ struct HeartbeatNumbers {
 /// DEGRADED when the consumer has no assignment or its lag reached `degraded_lag`.
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, std::int64_t degraded_lag);
 
-/// A health.heartbeat event (component_id = instance id) carrying `numbers` as its metrics.
-schema::Event HeartbeatEvent(std::string_view source, std::string_view instance_id, const HeartbeatNumbers& numbers,
-                             std::int64_t degraded_lag);
+/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
+kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, std::int64_t degraded_lag);
 
 }  // namespace cosmic::metrics

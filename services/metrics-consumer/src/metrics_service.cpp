@@ -110,13 +110,17 @@ MetricsService::MetricsService(service::Runtime& runtime)
     tasks_.Add("rates", std::chrono::seconds(1), [this] { OnSecond(); });
     tasks_.Add("clear_old_metrics", config_.sweep_interval,
                [this] { aggregator_.ClearOldMetrics(schema::NowEpochMs(), config_.ttl); });
-    tasks_.Add("heartbeat", config_.heartbeat_interval, [this] { PublishHeartbeat(); });
+    heartbeat_ = std::make_unique<kafka::Heartbeat>(
+        *producer_, kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
+        [this] { return CollectHeartbeat(); }, runtime.Registry());
 
     runtime.Emplace<service::FunctionComponent>(
         "heartbeat-producer", nullptr,
         [this](steady_clock::time_point deadline) { producer_->Flush(Remaining(deadline)); });
     runtime.Emplace<service::FunctionComponent>(
         "timers", [this] { tasks_.Start(); }, [this](steady_clock::time_point) { tasks_.Stop(); });
+    runtime.Emplace<service::FunctionComponent>(
+        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); });
     runtime.Emplace<service::FunctionComponent>(
         "websocket-flusher", [this] { stream_->Start(); }, [this](steady_clock::time_point) { stream_->Stop(); });
     runtime.Emplace<service::FunctionComponent>(
@@ -158,11 +162,8 @@ void MetricsService::OnSecond() {
     jobs_gauge_->Set(static_cast<double>(totals.jobs));
 }
 
-void MetricsService::PublishHeartbeat() {
-    const schema::Event event = HeartbeatEvent(kServiceName, runtime_.InstanceId(), Numbers(), config_.degraded_lag);
-    if (const kafka::KafkaError error = producer_->Publish(event)) {
-        spdlog::warn("heartbeat not queued: {}", error.ToString());
-    }
+kafka::HeartbeatSnapshot MetricsService::CollectHeartbeat() const {
+    return ToHeartbeat(Numbers(), config_.degraded_lag);
 }
 
 }  // namespace cosmic::metrics

@@ -51,7 +51,8 @@ class MetricsService {
 
   private:
     void OnSecond();
-    void PublishHeartbeat();
+    /// The heartbeat snapshot now (runs on the heartbeat thread).
+    kafka::HeartbeatSnapshot CollectHeartbeat() const;
 
     service::Runtime& runtime_;
     MetricsConfig config_;
@@ -65,6 +66,8 @@ class MetricsService {
     std::unique_ptr<MetricsStream> stream_;
     std::unique_ptr<MetricsApi> api_;
     PeriodicTasks tasks_;
+    /// Last: destroyed first, so its thread never sees the members it reads gone.
+    std::unique_ptr<kafka::Heartbeat> heartbeat_;
 };
 
 }  // namespace cosmic::metrics

@@ -36,7 +36,8 @@ TEST(HeartbeatTest, StatusFollowsBacklogAgeAndConsumer) {
 }
 
 TEST(HeartbeatTest, EventIsAValidHeartbeatWithTheNumbers) {
-    const schema::Event event = HeartbeatEvent("job-orchestrator", "orch-1", Healthy(), HeartbeatThresholds{});
+    const schema::Event event =
+        kafka::MakeHeartbeatEvent("job-orchestrator", "orch-1", ToHeartbeat(Healthy(), HeartbeatThresholds{}));
     const std::string wire = schema::Serialize(event);
     schema::Parser parser;
     schema::Event parsed;

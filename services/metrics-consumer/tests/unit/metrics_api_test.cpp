@@ -143,7 +143,7 @@ TEST(HeartbeatTest, CarriesLagAndRatesAndTurnsDegraded) {
     numbers.consumer_lag = 42;
     numbers.processed_per_second = 1500.5;
     numbers.jobs_tracked = 3;
-    const schema::Event event = HeartbeatEvent("metrics-consumer", "mc-1", numbers, 100);
+    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", ToHeartbeat(numbers, 100));
     EXPECT_EQ(event.topic, schema::TopicId::kSystemHealth);
     EXPECT_EQ(event.event_type, "health.heartbeat");
     EXPECT_EQ(event.component_id, "mc-1");
@@ -164,7 +164,7 @@ TEST(HeartbeatTest, CarriesLagAndRatesAndTurnsDegraded) {
 TEST(HeartbeatTest, RoundTripsThroughTheWireFormat) {
     HeartbeatNumbers numbers;
     numbers.consumer_ready = true;
-    const schema::Event event = HeartbeatEvent("metrics-consumer", "mc-1", numbers, 100);
+    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", ToHeartbeat(numbers, 100));
     schema::Parser parser;
     schema::Event parsed;
     const auto violation = parser.Parse(schema::TopicId::kSystemHealth, schema::Serialize(event), parsed);
