@@ -177,6 +177,17 @@ void ServiceProcess::Start(std::chrono::milliseconds ready_timeout) {
     WaitReady(deadline);
 }
 
+void ServiceProcess::Launch(std::chrono::milliseconds port_timeout) {
+    if (pid_ > 0 && Running()) {
+        throw std::logic_error("e2e: " + options_.name + " is already running");
+    }
+    const auto deadline = Clock::now() + port_timeout;
+    std::filesystem::remove(options_.run_dir / (options_.name + ".port"));
+    port_ = 0;
+    Spawn();
+    WaitForPort(deadline);
+}
+
 void ServiceProcess::WaitForPort(Clock::time_point deadline) {
     const auto port_file = options_.run_dir / (options_.name + ".port");
     while (true) {

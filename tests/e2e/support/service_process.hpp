@@ -36,6 +36,9 @@ class ServiceProcess {
     /// Spawns the process and waits until it wrote its port file and /readyz answers 200.
     /// Throws std::runtime_error with the log's tail when it exits or the deadline passes.
     void Start(std::chrono::milliseconds ready_timeout = std::chrono::seconds(90));
+    /// Spawns the process and waits only until it wrote its port file (its HTTP server is up),
+    /// not for readiness: for a service that is expected not to become ready. Throws like Start.
+    void Launch(std::chrono::milliseconds port_timeout = std::chrono::seconds(60));
     /// SIGTERM, then waits for the exit (SIGKILL after `deadline`). Returns the exit status as
     /// a shell shows it (128 + signal for a signal).
     int Stop(std::chrono::milliseconds deadline = std::chrono::seconds(20));

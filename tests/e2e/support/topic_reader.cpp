@@ -48,7 +48,12 @@ int PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::millis
 
 }  // namespace
 
-TopicReader::TopicReader(const std::string& bootstrap, std::string topic) : topic_(std::move(topic)) {
+TopicReader::TopicReader(const std::string& bootstrap, std::string topic)
+    : TopicReader(bootstrap, std::move(topic), {}) {}
+
+TopicReader::TopicReader(const std::string& bootstrap, std::string topic,
+                         const std::map<std::string, std::string>& properties)
+    : topic_(std::move(topic)) {
     static std::atomic<int> counter{0};
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     Set(conf, "bootstrap.servers", bootstrap);
@@ -61,6 +66,9 @@ TopicReader::TopicReader(const std::string& bootstrap, std::string topic) : topi
     Set(conf, "topic.metadata.refresh.interval.ms", "1000");
     Set(conf, "reconnect.backoff.max.ms", "1000");
     Set(conf, "log.connection.close", "false");
+    for (const auto& [name, value] : properties) {
+        Set(conf, name.c_str(), value);
+    }
     char error[512];
     consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
     if (consumer_ == nullptr) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ class TopicReader {
   public:
     /// Assigns every partition of `topic` at its beginning. Throws when the topic is unknown.
     TopicReader(const std::string& bootstrap, std::string topic);
+    /// The same with further librdkafka properties (security.protocol, sasl.*, ssl.*), applied
+    /// after the reader's own.
+    TopicReader(const std::string& bootstrap, std::string topic, const std::map<std::string, std::string>& properties);
     ~TopicReader();
     TopicReader(const TopicReader&) = delete;
     TopicReader& operator=(const TopicReader&) = delete;
