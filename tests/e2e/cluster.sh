@@ -21,6 +21,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kafka_script=$repo/scripts/kafka
 
 say() { printf 'e2e-cluster: %s\n' "$*"; }
+# Durations also go to <dir>/timings (kept after stop) so CI can report them.
+timing() { say "$*"; printf '%s\n' "$*" >>"$dir/timings"; }
 die() { printf 'e2e-cluster: error: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 
@@ -101,12 +103,12 @@ start_real() {
     t0=$(now_ms)
     bootstrap=$("$kafka_script" start --nodes 3 --dir "$dir/kafka") || die "scripts/kafka start failed"
     t1=$(now_ms)
-    say "3-node Apache Kafka cluster up in $((t1 - t0)) ms: $bootstrap"
+    timing "3-node Apache Kafka cluster up in $((t1 - t0)) ms: $bootstrap"
     local cosmicctl=${COSMIC_E2E_COSMICCTL:-}
     if [[ -x $cosmicctl ]]; then
         "$cosmicctl" --bootstrap "$bootstrap" --timeout 120 topics apply --replication 3 --min-insync 2 \
             >"$dir/topics-apply.log" 2>&1 || { cat "$dir/topics-apply.log" >&2; die "cosmicctl topics apply failed"; }
-        say "topics created with cosmicctl topics apply in $(($(now_ms) - t1)) ms"
+        timing "topics created with cosmicctl topics apply in $(($(now_ms) - t1)) ms"
     else
         create_topics_with_topic_command
         say "topics created with TopicCommand (cosmicctl is not built) in $(($(now_ms) - t1)) ms"
@@ -146,7 +148,7 @@ case "$command" in
         mkdir -p "$dir"
         stop_all
         # Fresh state every run: no topics, offsets or service data from an earlier run.
-        rm -rf "$dir/kafka" "$dir/pids" "$dir/runs" "$dir/topics" "$dir/bootstrap" "$dir/mode" "$dir/dev-broker".*
+        rm -rf "$dir/kafka" "$dir/pids" "$dir/runs" "$dir/topics" "$dir/bootstrap" "$dir/mode" "$dir/dev-broker".* "$dir/timings"
         mkdir -p "$dir/pids" "$dir/runs"
         if [[ $mode == real ]]; then start_real; else start_mock; fi
         printf '%s\n' "$mode" >"$dir/mode"
@@ -155,7 +157,7 @@ case "$command" in
         [[ -d $dir ]] || exit 0
         t0=$(now_ms)
         stop_all
-        say "stopped in $(($(now_ms) - t0)) ms"
+        timing "stopped in $(($(now_ms) - t0)) ms"
         ;;
     *) die "unknown command '$command' (start|stop)" ;;
 esac
