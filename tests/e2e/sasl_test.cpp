@@ -57,8 +57,9 @@ std::string LineWith(const std::string& log, std::string_view needle) {
     }
     const auto begin = log.rfind('\n', at);
     const auto end = log.find('\n', at);
-    return log.substr(begin == std::string::npos ? 0 : begin + 1,
-                      end == std::string::npos ? std::string::npos : end - (begin == std::string::npos ? 0 : begin + 1));
+    return log.substr(
+        begin == std::string::npos ? 0 : begin + 1,
+        end == std::string::npos ? std::string::npos : end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
 class SaslSslE2E : public ::testing::Test {
@@ -144,16 +145,17 @@ class SaslSslE2E : public ::testing::Test {
         ASSERT_TRUE(WaitUntil(
             [&] {
                 readyz = http.Get("/readyz");
-                return readyz.status == 200 && readyz.body.find("waiting for a group assignment") == std::string::npos &&
+                return readyz.status == 200 &&
+                       readyz.body.find("waiting for a group assignment") == std::string::npos &&
                        readyz.body.find("assigned") != std::string::npos;
             },
             seconds(60)))
             << "job-orchestrator's consumer not assigned: " << readyz.Describe();
         RecordTiming(std::string(run_name) + "_orchestrator_assigned", ElapsedMs(assigned_start));
 
-        const HttpResult submitted = http.Post(
-            "/api/v1/jobs", R"({"name":"sasl-e2e","kind":"imaging","parameters":{"index":1},"priority":1})",
-            kUserToken);
+        const HttpResult submitted =
+            http.Post("/api/v1/jobs", R"({"name":"sasl-e2e","kind":"imaging","parameters":{"index":1},"priority":1})",
+                      kUserToken);
         ASSERT_EQ(submitted.status, 202) << submitted.Describe();
         const auto job_id = StringField(JsonDoc(submitted.body).Root(), "job_id").value_or("");
         ASSERT_FALSE(job_id.empty()) << submitted.body;
@@ -244,17 +246,15 @@ class SaslSslE2E : public ::testing::Test {
     SaslNode node_;
 };
 
-TEST_F(SaslSslE2E, PlainServiceConnectsProducesAndConsumes) {
-    RoundTrip("sasl-plain", "PLAIN");
-}
+TEST_F(SaslSslE2E, PlainServiceConnectsProducesAndConsumes) { RoundTrip("sasl-plain", "PLAIN"); }
 
 TEST_F(SaslSslE2E, WrongPasswordIsNotReadyAndSaysAuthenticationFailed) {
     const auto run_dir = FreshRunDir("sasl-wrong-password");
     auto audit = Service("audit-consumer", run_dir, "PLAIN", kWrongPassword);
-    const std::string line = ExpectAuthFailure(
-        *audit, {"kafka authentication failed (PLAIN as '" + node_.username + "' over SASL_SSL)",
-                        "Invalid username or password",
-                        "check KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD / KAFKA_SASL_MECHANISM"});
+    const std::string line =
+        ExpectAuthFailure(*audit, {"kafka authentication failed (PLAIN as '" + node_.username + "' over SASL_SSL)",
+                                   "Invalid username or password",
+                                   "check KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD / KAFKA_SASL_MECHANISM"});
     EXPECT_NE(line.find("\"level\":\"error\""), std::string::npos) << line;
     const std::string log = audit->LogTail(1 << 20);
     EXPECT_EQ(log.find(kWrongPassword), std::string::npos) << "the password is in the log";
@@ -281,7 +281,7 @@ TEST_F(SaslSslE2E, ScramFromAnOldLibrdkafkaIsRejectedWithTheReason) {
     auto audit = Service("audit-consumer", run_dir, "SCRAM-SHA-512", node_.password);
     const std::string line = ExpectAuthFailure(
         *audit, {"kafka authentication failed (SCRAM-SHA-512 as '" + node_.username + "' over SASL_SSL)",
-                        "confluentinc/librdkafka#4895"});
+                 "confluentinc/librdkafka#4895"});
     EXPECT_NE(line.find("\"level\":\"error\""), std::string::npos) << line;
     const std::string log = audit->LogTail(1 << 20);
     EXPECT_NE(log.find("SCRAM-SHA-512 over SASL_SSL will most likely fail"), std::string::npos)

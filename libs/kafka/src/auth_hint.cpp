@@ -28,9 +28,7 @@ std::string Upper(std::string_view text) {
     return out;
 }
 
-bool UsesSasl(const AuthIdentity& identity) {
-    return Upper(identity.protocol).starts_with("SASL_");
-}
+bool UsesSasl(const AuthIdentity& identity) { return Upper(identity.protocol).starts_with("SASL_"); }
 
 bool UsesScram(const AuthIdentity& identity) {
     return UsesSasl(identity) && Upper(identity.mechanism).starts_with("SCRAM-");
@@ -91,8 +89,8 @@ std::optional<std::string> ScramVersionWarning(const AuthIdentity& identity, int
     if (!UsesScram(identity) || librdkafka_version >= kScramNonceFixVersion) {
         return std::nullopt;
     }
-    return "kafka: " + identity.mechanism + " over " + Upper(identity.protocol) + " will most likely fail: " +
-           ScramNote(librdkafka_version);
+    return "kafka: " + identity.mechanism + " over " + Upper(identity.protocol) +
+           " will most likely fail: " + ScramNote(librdkafka_version);
 }
 
 namespace client_detail {
@@ -117,8 +115,8 @@ bool LogAuthError(rd_kafka_t* rk, int err, const char* reason, std::string_view 
     static telemetry::RateLimiter limiter{std::chrono::seconds(5)};
     std::uint64_t suppressed = 0;
     if (limiter.Allow(suppressed)) {
-        const auto message =
-            AuthErrorMessage(code, reason != nullptr ? reason : "", AuthIdentityOf(rd_kafka_conf(rk)), rd_kafka_version());
+        const auto message = AuthErrorMessage(code, reason != nullptr ? reason : "", AuthIdentityOf(rd_kafka_conf(rk)),
+                                              rd_kafka_version());
         spdlog::error("{} [{}; {} similar suppressed]", message.value_or(""), client, suppressed);
     }
     return true;

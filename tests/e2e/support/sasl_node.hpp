@@ -12,11 +12,11 @@
 namespace cosmic::e2e {
 
 struct SaslNode {
-    std::filesystem::path dir;  ///< COSMIC_E2E_DIR of the SASL fixture
-    bool real = false;          ///< false with COSMIC_E2E_KAFKA=mock: nothing was started
-    std::string bootstrap;      ///< the SASL_SSL client listener
-    std::string username;       ///< sasl.username of DIR/kafka/client.properties
-    std::string password;       ///< sasl.password of DIR/kafka/client.properties
+    std::filesystem::path dir;          ///< COSMIC_E2E_DIR of the SASL fixture
+    bool real = false;                  ///< false with COSMIC_E2E_KAFKA=mock: nothing was started
+    std::string bootstrap;              ///< the SASL_SSL client listener
+    std::string username;               ///< sasl.username of DIR/kafka/client.properties
+    std::string password;               ///< sasl.password of DIR/kafka/client.properties
     std::filesystem::path ca_location;  ///< the throwaway CA (PEM)
 
     /// KAFKA_SECURITY_PROTOCOL=SASL_SSL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
