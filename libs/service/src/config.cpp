@@ -7,7 +7,7 @@
 
 #include "config_file.hpp"
 #include "config_value.hpp"
-#include "kafka_env.hpp"
+#include "cosmic/service/kafka_env.hpp"
 
 namespace cosmic::service {
 namespace {
@@ -63,13 +63,13 @@ class ConfigLoader {
                 continue;
             }
             if (name.starts_with("KAFKA_")) {
-                if (detail::IsServiceLinkVariable(name)) {
+                if (IsServiceLinkVariable(name)) {
                     config.warnings_.push_back("ignoring " + name +
                                                ": looks like a Kubernetes service-link variable, not a Kafka "
                                                "property (set enableServiceLinks: false to drop it)");
                     continue;
                 }
-                const std::string property = detail::KafkaPropertyFromEnv(name);
+                const std::string property = KafkaPropertyFromEnv(name);
                 if (property == kBootstrapProperty) {
                     throw ConfigError(property, source, "set kafka.bootstrap_servers instead");
                 }

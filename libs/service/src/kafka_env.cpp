@@ -1,9 +1,9 @@
-#include "kafka_env.hpp"
+#include "cosmic/service/kafka_env.hpp"
 
 #include <cctype>
 #include <regex>
 
-namespace cosmic::service::detail {
+namespace cosmic::service {
 
 bool IsServiceLinkVariable(std::string_view name) {
     static const std::regex kPattern(
@@ -33,4 +33,4 @@ std::string KafkaPropertyFromEnv(std::string_view name) {
     return property;
 }
 
-}  // namespace cosmic::service::detail
+}  // namespace cosmic::service

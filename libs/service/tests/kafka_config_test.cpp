@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cosmic/service/config.hpp"
-#include "kafka_env.hpp"
+#include "cosmic/service/kafka_env.hpp"
 #include "test_util.hpp"
 
 namespace cosmic::service {
@@ -25,21 +25,21 @@ ConfigSchema Schema() {
 }
 
 TEST(KafkaEnvTest, MapsVariableNamesToProperties) {
-    EXPECT_EQ(detail::KafkaPropertyFromEnv("KAFKA_SECURITY_PROTOCOL"), "security.protocol");
-    EXPECT_EQ(detail::KafkaPropertyFromEnv("KAFKA_SASL_MECHANISM"), "sasl.mechanism");
-    EXPECT_EQ(detail::KafkaPropertyFromEnv("KAFKA_SSL_CA_LOCATION"), "ssl.ca.location");
-    EXPECT_EQ(detail::KafkaPropertyFromEnv("KAFKA_LOG__LEVEL"), "log_level");
+    EXPECT_EQ(KafkaPropertyFromEnv("KAFKA_SECURITY_PROTOCOL"), "security.protocol");
+    EXPECT_EQ(KafkaPropertyFromEnv("KAFKA_SASL_MECHANISM"), "sasl.mechanism");
+    EXPECT_EQ(KafkaPropertyFromEnv("KAFKA_SSL_CA_LOCATION"), "ssl.ca.location");
+    EXPECT_EQ(KafkaPropertyFromEnv("KAFKA_LOG__LEVEL"), "log_level");
 }
 
 TEST(KafkaEnvTest, RecognisesKubernetesServiceLinkVariables) {
     for (const char* name : {"KAFKA_PORT", "KAFKA_SERVICE_HOST", "KAFKA_SERVICE_PORT", "KAFKA_SERVICE_PORT_CLIENT",
                              "KAFKA_PORT_9092_TCP", "KAFKA_PORT_9092_TCP_ADDR", "KAFKA_PORT_9092_TCP_PORT",
                              "KAFKA_PORT_9092_TCP_PROTO", "KAFKA_HEADLESS_SERVICE_HOST", "KAFKA_HEADLESS_PORT"}) {
-        EXPECT_TRUE(detail::IsServiceLinkVariable(name)) << name;
+        EXPECT_TRUE(IsServiceLinkVariable(name)) << name;
     }
     for (const char* name :
          {"KAFKA_SASL_KERBEROS_SERVICE_NAME", "KAFKA_SECURITY_PROTOCOL", "KAFKA_ACKS", "KAFKA_PORTS_EXTRA"}) {
-        EXPECT_FALSE(detail::IsServiceLinkVariable(name)) << name;
+        EXPECT_FALSE(IsServiceLinkVariable(name)) << name;
     }
 }
 

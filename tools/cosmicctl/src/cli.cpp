@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "commands.hpp"
-#include "kafka_env.hpp"
+#include "environment.hpp"
 
 namespace cosmic::cosmicctl {
 namespace {

@@ -6,7 +6,7 @@
 #include "cosmic/schema/event.hpp"
 #include "cosmicctl_test_support.hpp"
 #include "dlq.hpp"
-#include "kafka_env.hpp"
+#include "environment.hpp"
 
 namespace cosmic::cosmicctl {
 namespace {

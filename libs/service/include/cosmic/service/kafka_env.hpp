@@ -1,10 +1,12 @@
 #pragma once
-// How KAFKA_* environment variables map to librdkafka properties.
+/// How KAFKA_* environment variables map to librdkafka properties (DESIGN.md §8). The services'
+/// config loader and cosmicctl both read the environment through these, so a variable means
+/// the same to every binary.
 
 #include <string>
 #include <string_view>
 
-namespace cosmic::service::detail {
+namespace cosmic::service {
 
 /// True for variables Kubernetes injects for a Service (docker links use the same shapes):
 /// <NAME>_SERVICE_HOST, <NAME>_SERVICE_PORT[_<PORT NAME>], <NAME>_PORT and
@@ -16,4 +18,4 @@ bool IsServiceLinkVariable(std::string_view name);
 /// for the few properties with an underscore (KAFKA_LOG__LEVEL -> log_level).
 std::string KafkaPropertyFromEnv(std::string_view name);
 
-}  // namespace cosmic::service::detail
+}  // namespace cosmic::service
