@@ -3,6 +3,7 @@
 #include <functional>
 #include <ostream>
 
+#include "audit_command.hpp"
 #include "commands.hpp"
 #include "environment.hpp"
 
@@ -55,6 +56,9 @@ std::string Usage() {
            "      one record per stdin line\n"
            "  tail TOPIC [--from-beginning] [--limit N] [--partition P] [--headers]\n"
            "      print records as they arrive (Ctrl-C stops)\n"
+           "  audit verify --db FILE [--json]\n"
+           "      recompute an audit-consumer database's hash chains and checkpoints offline (no\n"
+           "      Kafka); exit 1 names the first tampered row of each failing partition\n"
            "\n"
            "The cluster comes from --bootstrap or KAFKA_BOOTSTRAP_SERVERS; every other KAFKA_<PROP>\n"
            "variable sets a librdkafka property as in the services (KAFKA_SECURITY_PROTOCOL, ...).\n"
@@ -64,6 +68,10 @@ std::string Usage() {
 
 int Main(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, Io io,
          const std::atomic<bool>& stop) {
+    // Offline and with its own options: no cluster settings are read or required.
+    if (argv.size() >= 2 && argv[0] == "audit" && argv[1] == "verify") {
+        return AuditVerify(std::vector<std::string>(argv.begin() + 2, argv.end()));
+    }
     try {
         const Args args(argv, kValued, kFlags);
         const auto& words = args.Positional();
