@@ -1,3 +1,7 @@
+// Reading a document: the envelope loop, each envelope field, the payload and the generic value
+// walker below them, in one translation unit so the per-field helpers inline. Violation texts
+// and the number grammar are in parser_support.cpp.
+
 #include "cosmic/schema/parser.hpp"
 
 #include <simdjson.h>
@@ -10,48 +14,21 @@
 #include "cosmic/schema/fields.hpp"
 #include "cosmic/schema/uuid.hpp"
 #include "json_escape.hpp"
+#include "parser_support.hpp"
 #include "payload_rules.hpp"
 
 namespace cosmic::schema {
-
-std::string Violation::ToString() const {
-    if (field.empty()) {
-        return reason;
-    }
-    std::string text;
-    text.reserve(field.size() + 2 + reason.size());
-    text.append(field).append(": ").append(reason);
-    return text;
-}
 
 namespace {
 
 namespace ondemand = simdjson::ondemand;
 using detail::PayloadKey;
+using parser_detail::Bit;
+using parser_detail::IsJsonNumber;
+using parser_detail::Join;
+using parser_detail::Top;
 using detail::ValueKind;
 using simdjson::error_code;
-
-// Top-level envelope fields; the bit of each in a presence mask is its value.
-enum class Top : std::uint8_t {
-    kUnknown,
-    kEventId,
-    kEventType,
-    kSchemaVersion,
-    kOccurredAt,
-    kSource,
-    kCorrelationId,
-    kUserId,
-    kJobId,
-    kChannel,
-    kResourceId,
-    kAction,
-    kComponentId,
-    kStatus,
-    kMetrics,
-    kPayload,
-};
-
-constexpr std::uint32_t Bit(Top top) noexcept { return 1U << static_cast<unsigned>(top); }
 
 // Maps a key to its envelope field; topic-specific fields of other topics are unknown (ignored).
 Top Classify(std::string_view key, TopicId topic) noexcept {
@@ -93,59 +70,11 @@ Top Classify(std::string_view key, TopicId topic) noexcept {
     return Top::kUnknown;
 }
 
-std::string Join(std::span<const std::string_view> names) {
-    std::string text;
-    for (const auto name : names) {
-        if (!text.empty()) {
-            text.push_back('|');
-        }
-        text.append(name);
-    }
-    return text;
-}
-
 std::string_view TrimRight(std::string_view text) noexcept {
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r')) {
         text.remove_suffix(1);
     }
     return text;
-}
-
-// JSON number grammar, for numbers simdjson cannot convert (integers beyond 64 bits, 1e999): they are
-// valid JSON and may pass through an unknown field or a payload unchanged.
-bool IsJsonNumber(std::string_view text) noexcept {
-    std::size_t i = 0;
-    const auto digits = [&] {
-        const std::size_t start = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            ++i;
-        }
-        return i > start;
-    };
-    if (i < text.size() && text[i] == '-') {
-        ++i;
-    }
-    if (i < text.size() && text[i] == '0') {
-        ++i;
-    } else if (!digits()) {
-        return false;
-    }
-    if (i < text.size() && text[i] == '.') {
-        ++i;
-        if (!digits()) {
-            return false;
-        }
-    }
-    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-        ++i;
-        if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-            ++i;
-        }
-        if (!digits()) {
-            return false;
-        }
-    }
-    return i == text.size();
 }
 
 // A member's key. Keys without escapes (nearly all) are read in place: stage 1 already checked their
@@ -214,35 +143,9 @@ struct Parser::Impl {
     error_code Walk(ondemand::value value, std::size_t depth, std::string* out, Scalar* scalar);
     std::optional<Violation> ReadPayload(ondemand::value value, Event& out);
     std::optional<Violation> ReadField(Top top, ondemand::value value, TopicId topic, Event& out);
-    Violation JsonViolation(error_code error) const;
+    Violation JsonViolation(error_code error) const { return parser_detail::JsonViolation(error, field, options.max_depth); }
     Violation Fail(std::string_view reason) const { return Violation{std::string(field), std::string(reason)}; }
 };
-
-Violation Parser::Impl::JsonViolation(error_code error) const {
-    switch (error) {
-        case simdjson::UTF8_ERROR:
-            return Violation{"", "invalid UTF-8"};
-        case simdjson::UNESCAPED_CHARS:
-            return Violation{"", "unescaped control character in string"};
-        case simdjson::EMPTY:
-            return Violation{"", "empty"};
-        case simdjson::DEPTH_ERROR:
-            return Fail("nesting deeper than " + std::to_string(options.max_depth) + " levels");
-        case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-        case simdjson::TAPE_ERROR:
-            return Fail("malformed or truncated JSON");
-        case simdjson::STRING_ERROR:
-            return Fail("invalid string escape");
-        case simdjson::NUMBER_ERROR:
-            return Fail("invalid number");
-        case simdjson::T_ATOM_ERROR:
-        case simdjson::F_ATOM_ERROR:
-        case simdjson::N_ATOM_ERROR:
-            return Fail("invalid literal");
-        default:
-            return Fail(std::string("invalid JSON: ") + simdjson::error_message(error));
-    }
-}
 
 // Visits every value below `value` (so the whole document is checked, not skipped), writes it as
 // minified JSON to `out` when given, and reports a scalar's value through `scalar` when given.
@@ -313,7 +216,13 @@ error_code Parser::Impl::Walk(ondemand::value value, std::size_t depth, std::str
         case ondemand::json_type::string: {
             const std::string_view raw = TrimRight(value.raw_json_token());
             std::string_view text;
-            if (auto error = value.get_string().get(text)) {
+            // Without a backslash the text between the quotes is the value: stage 1 already checked
+            // its UTF-8 and control characters, so it is read in place and the iterator skips the
+            // token. Only escapes need simdjson's unescaping copy (which also checks them).
+            if (raw.size() >= 2 && raw.back() == '"' &&
+                std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
+                text = raw.substr(1, raw.size() - 2);
+            } else if (auto error = value.get_string().get(text)) {
                 return error;
             }
             // The token is valid JSON (simdjson checked escapes and UTF-8), so it is copied as is.
