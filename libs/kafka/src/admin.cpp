@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "admin_handle.hpp"
 
@@ -214,7 +215,17 @@ std::vector<TopicAction> Admin::ApplyTopics(const std::vector<DesiredTopic>& des
                          "(the mock cluster creates them only at start)");
     }
     if (!creates.empty()) {
-        CreateTopics(creates);
+        if (const std::vector<std::string> existing = CreateTopics(creates); !existing.empty()) {
+            // Created by someone else moments ago, not necessarily as the table says: plan those
+            // again against what they really are, then add partitions where they fall short.
+            actions = ReplanExisting(std::move(actions), desired, DescribeCreated(existing));
+            additions.clear();
+            for (const auto& action : actions) {
+                if (action.kind == TopicActionKind::kAddPartitions) {
+                    additions.push_back(&action);
+                }
+            }
+        }
     }
     if (!additions.empty()) {
         CreatePartitions(additions);
@@ -222,7 +233,30 @@ std::vector<TopicAction> Admin::ApplyTopics(const std::vector<DesiredTopic>& des
     return actions;
 }
 
-void Admin::CreateTopics(const std::vector<const TopicAction*>& actions) {
+std::vector<ObservedTopic> Admin::DescribeCreated(const std::vector<std::string>& names) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    constexpr std::chrono::milliseconds kRetryPause{200};
+    while (true) {
+        try {
+            std::vector<ObservedTopic> topics = DescribeTopics(names);
+            if (std::all_of(topics.begin(), topics.end(),
+                            [](const ObservedTopic& t) { return !t.partitions.empty(); })) {
+                return topics;
+            }
+        } catch (const AdminError& error) {
+            if (error.Code() != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                std::chrono::steady_clock::now() + kRetryPause >= deadline) {
+                throw;
+            }
+        }
+        if (std::chrono::steady_clock::now() + kRetryPause >= deadline) {
+            throw AdminError(RD_KAFKA_RESP_ERR__TIMED_OUT, "topics reported as existing have no partitions yet");
+        }
+        std::this_thread::sleep_for(kRetryPause);
+    }
+}
+
+std::vector<std::string> Admin::CreateTopics(const std::vector<const TopicAction*>& actions) {
     std::vector<rd_kafka_NewTopic_t*> topics;
     struct Cleanup {
         std::vector<rd_kafka_NewTopic_t*>& topics;
@@ -251,16 +285,20 @@ void Admin::CreateTopics(const std::vector<const TopicAction*>& actions) {
     const rd_kafka_topic_result_t** results =
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
     Failures failures;
+    std::vector<std::string> existing;
     for (size_t i = 0; i < count; ++i) {
         const auto err = rd_kafka_topic_result_error(results[i]);
-        // Someone else creating it between describe and create is the same end state.
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            // Someone else created it between describe and create; the caller re-describes it.
+            existing.emplace_back(rd_kafka_topic_result_name(results[i]));
+        } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             const char* text = rd_kafka_topic_result_error_string(results[i]);
             failures.Add(err, std::string("create ") + rd_kafka_topic_result_name(results[i]) + ": " +
                                   (text != nullptr ? text : rd_kafka_err2str(err)));
         }
     }
     failures.ThrowIfAny();
+    return existing;
 }
 
 void Admin::CreatePartitions(const std::vector<const TopicAction*>& actions) {

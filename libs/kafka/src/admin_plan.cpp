@@ -147,4 +147,23 @@ std::vector<TopicAction> PlanTopics(const std::vector<DesiredTopic>& desired,
     return actions;
 }
 
+std::vector<TopicAction> ReplanExisting(std::vector<TopicAction> actions, const std::vector<DesiredTopic>& desired,
+                                        const std::vector<ObservedTopic>& existing) {
+    std::vector<TopicAction> out;
+    out.reserve(actions.size());
+    for (TopicAction& action : actions) {
+        if (action.kind != TopicActionKind::kCreate || Find(existing, action.topic) == nullptr) {
+            out.push_back(std::move(action));
+            continue;
+        }
+        const auto want = std::find_if(desired.begin(), desired.end(),
+                                       [&](const DesiredTopic& topic) { return topic.name == action.topic; });
+        const std::vector<DesiredTopic> one{want != desired.end() ? *want : action.spec};
+        for (TopicAction& replanned : PlanTopics(one, existing)) {
+            out.push_back(std::move(replanned));
+        }
+    }
+    return out;
+}
+
 }  // namespace cosmic::kafka

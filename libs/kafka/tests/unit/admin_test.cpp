@@ -151,5 +151,41 @@ TEST(AdminPlanTest, UnknownConfigsAreReportedNotGuessed) {
     EXPECT_EQ(actions[0].Describe(), "notifications: configs not checked: unsupported");
 }
 
+TEST(AdminPlanTest, TopicCreatedMomentsAgoByAnotherClientIsPlannedAgain) {
+    const auto table = TopicTable(kNoDlq, 3);
+    // Nothing existed at the describe: every topic is planned for creation.
+    std::vector<TopicAction> actions = PlanTopics(table, {});
+    ASSERT_EQ(actions.size(), table.size());
+    // CreateTopics answered "already exists" for job-lifecycle (created with 4 of 10 partitions
+    // and a shorter retention) and job-metrics (created exactly as the table says).
+    ObservedTopic lifecycle = Observed(table[0], 4, 3);
+    lifecycle.configs["retention.ms"] = "3600000";
+    const std::vector<ObservedTopic> existing{lifecycle, Observed(table[1], table[1].partitions, 3)};
+
+    const auto replanned = ReplanExisting(actions, table, existing);
+    ASSERT_EQ(replanned.size(), table.size());  // job-lifecycle: partitions + drift; job-metrics: nothing
+    EXPECT_EQ(replanned[0].kind, TopicActionKind::kAddPartitions);
+    EXPECT_EQ(replanned[0].Describe(), "job-lifecycle: partitions 4\u219210");
+    EXPECT_EQ(replanned[1].kind, TopicActionKind::kConfigDrift);
+    EXPECT_EQ(replanned[1].topic, "job-lifecycle");
+    EXPECT_EQ(replanned[1].config, "retention.ms");
+    // The rest are still creates, in table order, and none of them is job-metrics.
+    for (std::size_t i = 2; i < replanned.size(); ++i) {
+        EXPECT_EQ(replanned[i].kind, TopicActionKind::kCreate) << replanned[i].Describe();
+        EXPECT_NE(replanned[i].topic, "job-metrics");
+        EXPECT_NE(replanned[i].topic, "job-lifecycle");
+    }
+}
+
+TEST(AdminPlanTest, ReplanKeepsEverythingWhenNothingAlreadyExisted) {
+    const auto table = TopicTable(kNoDlq, 3);
+    const std::vector<TopicAction> actions = PlanTopics(table, {});
+    const auto replanned = ReplanExisting(actions, table, {});
+    ASSERT_EQ(replanned.size(), actions.size());
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        EXPECT_EQ(replanned[i].Describe(), actions[i].Describe());
+    }
+}
+
 }  // namespace
 }  // namespace cosmic::kafka

@@ -94,6 +94,14 @@ struct TopicAction {
 std::vector<TopicAction> PlanTopics(const std::vector<DesiredTopic>& desired,
                                     const std::vector<ObservedTopic>& observed);
 
+/// Pure re-planner for a create race: CreateTopics answered "already exists" for the topics in
+/// `existing` (another client created them between the describe and the create, with whatever
+/// partitions and configs it chose). Replaces their kCreate actions in `actions` by the plan
+/// against `existing` as described again (partitions to add, partitions above, drift); other
+/// actions are kept in order. A kCreate whose topic is not in `existing` stays as it is.
+std::vector<TopicAction> ReplanExisting(std::vector<TopicAction> actions, const std::vector<DesiredTopic>& desired,
+                                        const std::vector<ObservedTopic>& existing);
+
 /// An Admin API failure; keeps librdkafka's error code of the first failure.
 class AdminError : public std::runtime_error {
   public:
@@ -126,7 +134,11 @@ class Admin {
 
   private:
     void DescribeConfigs(std::vector<ObservedTopic>& topics);
-    void CreateTopics(const std::vector<const TopicAction*>& actions);
+    /// Creates the topics; returns the names the cluster answered "already exists" for.
+    std::vector<std::string> CreateTopics(const std::vector<const TopicAction*>& actions);
+    /// DescribeTopics(names), retried within the timeout while a just-created topic is not yet
+    /// in the metadata the client sees.
+    std::vector<ObservedTopic> DescribeCreated(const std::vector<std::string>& names);
     void CreatePartitions(const std::vector<const TopicAction*>& actions);
 
     std::chrono::milliseconds timeout_;
