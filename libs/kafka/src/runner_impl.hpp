@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cosmic/kafka/dispatch.hpp"
@@ -27,6 +28,7 @@
 #include "cosmic/schema/topics.hpp"
 #include "cosmic/telemetry/logging.hpp"
 #include "runner_metrics.hpp"
+#include "runner_parse.hpp"
 
 namespace cosmic::kafka {
 
@@ -84,6 +86,7 @@ struct PartitionState {
     std::uint64_t unit = 0;   ///< the unit holding the partition, 0 when flowing
     std::int64_t last_offset = -1;  ///< highest offset taken in since assignment
     std::int64_t stored_next = -1;  ///< offset stored for commit (next to consume), -1 none
+    std::int64_t pending_next = -1;  ///< handled but not yet stored (FlushOffsets), -1 none
 };
 
 struct TopicState {
@@ -158,11 +161,21 @@ struct Runner::Impl {
     std::unique_ptr<Producer> dlq;
     schema::Parser parser;
     Backoff backoff;
-    Held single;                 ///< per-record mode: the record in hand
+    Held single;                 ///< a record polled outside the loop turn (Intake(MessagePtr))
     std::vector<Held> batch;     ///< batch mode: pool of records, the first batch_count in use
     std::size_t batch_count = 0;
     Clock::time_point batch_deadline{};
     std::vector<Record> batch_view;  ///< reused handler argument
+    std::vector<rd_kafka_message_t*> polled;  ///< reused rd_kafka_consume_batch_queue array
+    std::vector<Held> staged;                 ///< the consumed batch, parsed ahead, taken in in order
+    std::vector<runner_detail::ParseSlot> parse_slots;
+    /// Helper threads that parse the rest of a consumed batch while records are handled.
+    runner_detail::ParseAhead parse_ahead{std::thread::hardware_concurrency() > 1 ? 1U : 0U};
+    /// While set, StoreOffset only notes the offset; FlushOffsets stores the highest per
+    /// partition in one rd_kafka_offsets_store call. Set only around work that cannot serve
+    /// the consumer queue (so no rebalance callback sees an unstored offset).
+    bool defer_offsets = false;
+    std::vector<std::pair<std::size_t, std::int32_t>> pending_offsets;  ///< (topic, partition)
     std::map<std::uint64_t, Unit> units;
     std::uint64_t next_unit_id = 1;
     std::vector<DlqReport> reports_in_hand;
@@ -186,13 +199,20 @@ struct Runner::Impl {
 
     // runner_loop.cpp: intake, handler calls, outcomes
     void Turn();
+    /// Up to poll_batch_size records (and consumer errors) into `polled`, waiting at most
+    /// `timeout_ms` for the first; returns how many.
+    std::size_t Consume(int timeout_ms);
     /// Hands the buffered histogram observations to prometheus (once per loop turn).
     void FlushMetrics();
     int PollTimeoutMs(Clock::time_point now) const;
+    /// Takes the consumed batch into `staged` and starts parsing it ahead.
+    void Stage(std::size_t count);
+    /// Takes one staged record in: checks its partition, then handles it or adds it to the batch.
+    void Intake(Held& fresh);
+    /// The same for a record polled on its own: parsed here, then taken in.
     void Intake(MessagePtr message);
     void OnConsumerError(const rd_kafka_message_t& message);
     PartitionState* Partition(std::size_t topic, std::int32_t partition);
-    void Parse(Held& held);
     Delivery MakeDelivery(const Held& held, int attempt) const;
     Result Invoke(std::span<Held> records, int attempt, Failure& failure);
     void ProcessFresh(std::span<Held> records);
@@ -210,6 +230,8 @@ struct Runner::Impl {
     void ServiceDueUnits(Clock::time_point now);
     void Release(Unit& unit);
     void StoreOffset(const Held& held);
+    /// Stores the offsets StoreOffset deferred (no-op when none).
+    void FlushOffsets() noexcept;
     bool WaitForDeadLetters(const std::function<bool(const Unit&)>& relevant, Clock::time_point deadline);
 
     // runner_rebalance.cpp: assignment changes, commits, lag, shutdown

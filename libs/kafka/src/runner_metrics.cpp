@@ -70,6 +70,28 @@ TopicMetrics::TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<pro
     }
 }
 
+void OutcomeCounters::Flush() const {
+    if (!dirty) {
+        return;
+    }
+    for (std::size_t i = 0; i < kCountedValues; ++i) {
+        if (pending[i] != 0) {
+            by_outcome[i]->Increment(static_cast<double>(pending[i]));
+            pending[i] = 0;
+        }
+    }
+    dirty = false;
+}
+
+void TopicMetrics::Flush() {
+    for (const auto& [type, counters] : by_type_) {
+        counters.Flush();
+    }
+    unknown_.Flush();
+    processing.Flush();
+    age.Flush();
+}
+
 const OutcomeCounters& TopicMetrics::For(std::string_view event_type) const {
     if (auto it = by_type_.find(event_type); it != by_type_.end()) {
         return it->second;

@@ -60,6 +60,9 @@ runner_detail::Unit& Runner::Impl::Hold(std::span<Held> records) {
 }
 
 void Runner::Impl::Release(Unit& unit) {
+    // Offsets are stored before any seek below, as librdkafka asks (a store after a seek can
+    // interfere with resuming the partition).
+    FlushOffsets();
     PartitionList resume = NewList(1);
     PartitionList seek = NewList(1);
     for (const Held& held : unit.records) {
@@ -96,6 +99,14 @@ void Runner::Impl::Release(Unit& unit) {
 
 void Runner::Impl::StoreOffset(const Held& held) {
     const rd_kafka_message_t& message = *held.message;
+    PartitionState* state = Partition(held.topic, message.partition);
+    if (defer_offsets && state != nullptr && state->assigned) {
+        if (state->pending_next < 0) {
+            pending_offsets.emplace_back(held.topic, message.partition);
+        }
+        state->pending_next = std::max(state->pending_next, message.offset + 1);
+        return;
+    }
     // Stores offset + 1 (the next record to read); fails for a partition no longer assigned.
     const rd_kafka_resp_err_t err = rd_kafka_offset_store(message.rkt, message.partition, message.offset);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -107,8 +118,50 @@ void Runner::Impl::StoreOffset(const Held& held) {
         }
         return;
     }
-    if (PartitionState* state = Partition(held.topic, message.partition)) {
+    if (state != nullptr) {
         state->stored_next = std::max(state->stored_next, message.offset + 1);
+    }
+}
+
+void Runner::Impl::FlushOffsets() noexcept {
+    if (pending_offsets.empty()) {
+        return;
+    }
+    PartitionList list = NewList(static_cast<int>(pending_offsets.size()));
+    for (const auto& [topic, partition] : pending_offsets) {
+        PartitionState* state = Partition(topic, partition);
+        if (state == nullptr || state->pending_next < 0) {
+            continue;
+        }
+        // Never move a stored offset back (a record stored on its own may have gone further).
+        if (state->pending_next > state->stored_next) {
+            rd_kafka_topic_partition_list_add(list.get(), topics[topic].name.c_str(), partition)->offset =
+                state->pending_next;
+        }
+        state->pending_next = -1;
+    }
+    pending_offsets.clear();
+    if (list->cnt == 0) {
+        return;
+    }
+    // Stored as given (the next offset to read); per-partition errors are in each element.
+    rd_kafka_offsets_store(consumer, list.get());
+    for (int i = 0; i < list->cnt; ++i) {
+        const rd_kafka_topic_partition_t& element = list->elems[i];
+        const auto topic = TopicIndex(element.topic);
+        PartitionState* state = topic ? Partition(*topic, element.partition) : nullptr;
+        if (element.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (state != nullptr) {
+                state->stored_next = std::max(state->stored_next, element.offset);
+            }
+            continue;
+        }
+        std::uint64_t suppressed = 0;
+        if (offset_log.Allow(suppressed)) {
+            spdlog::warn("kafka consumer {}: cannot store offset {} of {} [{}]: {} ({} similar suppressed)", name,
+                         element.offset - 1, element.topic, element.partition, rd_kafka_err2str(element.err),
+                         suppressed);
+        }
     }
 }
 
