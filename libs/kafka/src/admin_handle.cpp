@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "log_bridge.hpp"
+
 namespace cosmic::kafka::detail {
 namespace {
 
@@ -27,6 +29,7 @@ Handle NewClient(rd_kafka_type_t type, const ClientConfig& config,
     for (const auto& [name, value] : overrides) {
         SetProperty(conf, name, value);
     }
+    client_detail::InstallLogBridge(conf);
     char error[512];
     rd_kafka_t* rk = rd_kafka_new(type, conf, error, sizeof(error));
     if (rk == nullptr) {

@@ -10,6 +10,7 @@
 
 #include "cosmic/kafka/auth_hint.hpp"
 #include "cosmic/kafka/errors.hpp"
+#include "log_bridge.hpp"
 
 namespace cosmic::kafka::client_detail {
 
@@ -47,8 +48,10 @@ private:
 
 /// rd_kafka_new; on success the conf belongs to the handle. Throws KafkaException on failure.
 /// The first client that would use SCRAM with a librdkafka Kafka 4.x rejects logs a warning.
+/// librdkafka's own log lines go to spdlog (InstallLogBridge), set last so no property undoes it.
 inline rd_kafka_t* NewHandle(rd_kafka_type_t type, ConfHandle& conf) {
     WarnOnceAboutScram(conf.Get());
+    InstallLogBridge(conf.Get());
     char error[512];
     rd_kafka_t* handle = rd_kafka_new(type, conf.Get(), error, sizeof(error));
     if (handle == nullptr) {
