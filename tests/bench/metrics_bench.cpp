@@ -12,7 +12,7 @@
 //   metrics_bench rss [--max-jobs N] [--short-ids]
 //       RSS (/proc/self/statm) after feeding 10k, 100k and 1M distinct job ids (one sample each,
 //       distinct event ids) straight into the aggregator, max_jobs = 100k by default.
-//   metrics_bench locks [--jobs N] [--samples N]
+//   metrics_bench locks [--jobs N] [--samples N] [--dedupe N]
 //       One writer adding samples while a reader ranks the top jobs in a loop: writer samples/s
 //       and reader queries/s with 1 shard (a single mutex) and with 16 shards.
 //
@@ -362,21 +362,30 @@ int Rss(int argc, char** argv) {
 int Locks(int argc, char** argv) {
     const long jobs = Flag(argc, argv, "--jobs", 100'000);
     const long samples = Flag(argc, argv, "--samples", 2'000'000);
+    // The service's window is 100k event ids; 0 (the default here) leaves deduplication out.
+    const auto dedupe = static_cast<std::size_t>(Flag(argc, argv, "--dedupe", 0));
     std::vector<schema::Event> events;
     for (long j = 0; j < std::min<long>(jobs, 1000); ++j) events.push_back(MakeSample("", "u", static_cast<int>(j)));
     std::vector<std::string> job_ids;
     for (long j = 0; j < jobs; ++j) job_ids.push_back("job-" + schema::NewUuid());
-    std::printf("metrics_bench locks: %ld samples over %ld jobs, one writer; reader ranks top 10 by cpu in a loop\n",
-                samples, jobs);
+    // Distinct event ids (more than the window holds), so every sample is new to the window.
+    std::vector<std::string> event_ids;
+    if (dedupe > 0) {
+        for (std::size_t i = 0; i < 4 * dedupe; ++i) event_ids.push_back(schema::NewUuid());
+    }
+    std::printf(
+        "metrics_bench locks: %ld samples over %ld jobs, dedupe window %zu, one writer; reader ranks top 10 by cpu\n",
+        samples, jobs, dedupe);
     std::printf("%-8s %-8s %16s %18s %14s\n", "shards", "reader", "writer samples/s", "writer cpu-ns/add",
                 "reader q/s");
     for (const std::size_t shards : {std::size_t{1}, std::size_t{16}}) {
         for (const bool with_reader : {false, true}) {
             // Room for twice the jobs: per-shard caps would otherwise evict in the fuller shards.
-            JobAggregator aggregator(AggregatorOptions{static_cast<std::size_t>(2 * jobs), 0, shards});
+            JobAggregator aggregator(AggregatorOptions{static_cast<std::size_t>(2 * jobs), dedupe, shards});
             // Every job exists before timing starts, so each query ranks the full table.
             for (long j = 0; j < jobs; ++j) {
                 events[0].job_id = job_ids[static_cast<std::size_t>(j)];
+                if (dedupe > 0) events[0].event_id = "pre-" + std::to_string(j);  // not a duplicate
                 aggregator.Add(events[0], 0);
             }
             std::atomic<bool> done{false};
@@ -397,6 +406,7 @@ int Locks(int argc, char** argv) {
                 // A fixed pseudo-random walk over the jobs: samples of many jobs interleave, as
                 // they do across partitions, and the hardware prefetcher cannot follow.
                 event.job_id = job_ids[static_cast<std::size_t>((i * 7919) % jobs)];
+                if (dedupe > 0) event.event_id = event_ids[static_cast<std::size_t>(i) % event_ids.size()];
                 aggregator.Add(event, i);
             }
             const double seconds = std::chrono::duration<double>(Clock::now() - start).count();

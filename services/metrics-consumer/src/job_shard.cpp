@@ -11,6 +11,11 @@ JobShard::JobShard(std::size_t max_jobs, std::size_t dedupe_window)
 JobShard::AddResult JobShard::Add(const schema::Event& event, std::uint64_t job_hash, std::uint64_t event_hash,
                                   std::int64_t now_ms, bool track_dirty) {
     AddResult result;
+    // The index probe below is a likely cache miss, as is the dedupe check: start the first
+    // while the second runs.
+    if (!index_.empty()) {
+        __builtin_prefetch(&index_[job_hash & (index_.size() - 1)]);
+    }
     if (dedupe_.CheckAndInsert(event_hash)) {
         ++counters_.duplicates;
         result.duplicate = true;
