@@ -15,7 +15,7 @@
 namespace cosmic::kafka::client_detail {
 
 class ConfHandle {
-public:
+  public:
     ConfHandle() : conf_(rd_kafka_conf_new()) {}
     ~ConfHandle() {
         if (conf_ != nullptr) {
@@ -42,7 +42,7 @@ public:
         return conf;
     }
 
-private:
+  private:
     rd_kafka_conf_t* conf_;
 };
 

@@ -1,8 +1,8 @@
 #include "orchestrator_config.hpp"
 
-#include <cosmic/store/database_url.hpp>
-
 #include <stdexcept>
+
+#include "cosmic/store/database_url.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -115,7 +115,8 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
     maintenance_.Every(config_.stats_interval, [this] { RefreshStats(); });
     maintenance_.Every(config_.prune_interval, [this] { Prune(); });
     heartbeat_ = std::make_unique<kafka::Heartbeat>(
-        *producer_, kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
+        *producer_,
+        kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
         [this] { return CollectHeartbeat(); }, runtime.Registry());
 
     runtime.Emplace<service::FunctionComponent>(

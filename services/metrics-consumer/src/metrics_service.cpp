@@ -111,7 +111,8 @@ MetricsService::MetricsService(service::Runtime& runtime)
     tasks_.Add("clear_old_metrics", config_.sweep_interval,
                [this] { aggregator_.ClearOldMetrics(schema::NowEpochMs(), config_.ttl); });
     heartbeat_ = std::make_unique<kafka::Heartbeat>(
-        *producer_, kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
+        *producer_,
+        kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
         [this] { return CollectHeartbeat(); }, runtime.Registry());
 
     runtime.Emplace<service::FunctionComponent>(

@@ -14,9 +14,9 @@ TEST(CosmicctlKafkaEnvTest, MapsKafkaVariablesLikeTheServices) {
                                           {"KAFKA_PORT", "tcp://10.0.0.1:9092"},
                                           {"HOME", "/root"}},
                                          std::nullopt);
-    EXPECT_EQ(config.properties, (std::map<std::string, std::string>{{"bootstrap.servers", "k:9092"},
-                                                                     {"security.protocol", "plaintext"},
-                                                                     {"log_level", "6"}}));
+    EXPECT_EQ(config.properties,
+              (std::map<std::string, std::string>{
+                  {"bootstrap.servers", "k:9092"}, {"security.protocol", "plaintext"}, {"log_level", "6"}}));
 }
 
 TEST(CosmicctlKafkaEnvTest, SkipsKubernetesServiceLinks) {

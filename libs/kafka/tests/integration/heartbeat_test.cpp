@@ -4,7 +4,6 @@
 #include "cosmic/kafka/heartbeat.hpp"
 
 #include <gtest/gtest.h>
-
 #include <prometheus/registry.h>
 
 #include <atomic>
@@ -79,8 +78,9 @@ TEST_F(HeartbeatTest, FinalHeartbeatOnStopCarriesTheLastNumbers) {
     Producer producer(cluster_.ClientConfig(), {}, registry_);
     HeartbeatOptions options = Options("hb-final", milliseconds(0));  // no periodic heartbeat
     options.final_on_stop = true;
-    Heartbeat heartbeat(producer, options,
-                        [] { return HeartbeatSnapshot{schema::HealthStatus::kUnhealthy, R"({"stopping":true})"}; });
+    Heartbeat heartbeat(producer, options, [] {
+        return HeartbeatSnapshot{schema::HealthStatus::kUnhealthy, R"({"stopping":true})"};
+    });
     heartbeat.Start();
     heartbeat.Stop();
     heartbeat.Stop();  // idempotent: still one final heartbeat

@@ -2,8 +2,7 @@
 /// The shared SQLite layer (cosmic::store) under the names the audit store uses, plus reading a
 /// chain hash back from a row.
 
-#include <cosmic/store/sqlite.hpp>
-
+#include "cosmic/store/sqlite.hpp"
 #include "store/sha256.hpp"
 
 namespace cosmic::audit {

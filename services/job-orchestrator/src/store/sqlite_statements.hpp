@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "job.hpp"
-#include "store/sqlite_types.hpp"
 #include "store/sqlite_job_store.hpp"
+#include "store/sqlite_types.hpp"
 
 namespace cosmic::orchestrator {
 

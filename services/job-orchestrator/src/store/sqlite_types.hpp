@@ -1,7 +1,7 @@
 #pragma once
 /// The shared SQLite layer (cosmic::store) under the names the job store uses.
 
-#include <cosmic/store/sqlite.hpp>
+#include "cosmic/store/sqlite.hpp"
 
 namespace cosmic::orchestrator {
 
