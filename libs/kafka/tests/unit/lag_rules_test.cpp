@@ -276,12 +276,12 @@ TEST(LagRulesTest, Rule4ZeroLagAnywhereInTheWindowIsOk) {
     // Stuck at 100 with lag 0, then 10, 20, 30: would be a stall but the consumer was caught up.
     Feed(window, {{100, 100, 0}, {110, 100, 1000}, {120, 100, 2000}, {130, 100, 3000}});
     EXPECT_EQ(window.Evaluate(3000).status, LagStatus::kOk);
-    // With allowed_lag 10 the second commit (lag 10) also counts as caught up.
+    // With allowed_lag 10 a lag of exactly 10 counts as caught up.
     PartitionLagWindow allowed(Options(5, 0, 10));
-    Feed(allowed, {{105, 100, 0}, {110, 100, 1000}, {120, 100, 2000}, {130, 100, 3000}});
+    Feed(allowed, {{110, 100, 0}, {110, 100, 1000}, {120, 100, 2000}, {130, 100, 3000}});
     EXPECT_EQ(allowed.Evaluate(3000).status, LagStatus::kOk);
-    PartitionLagWindow strict(Options(5, 0, 4));
-    Feed(strict, {{105, 100, 0}, {110, 100, 1000}, {120, 100, 2000}, {130, 100, 3000}});
+    PartitionLagWindow strict(Options(5, 0, 9));
+    Feed(strict, {{110, 100, 0}, {110, 100, 1000}, {120, 100, 2000}, {130, 100, 3000}});
     EXPECT_EQ(strict.Evaluate(3000).status, LagStatus::kStall);
 }
 
