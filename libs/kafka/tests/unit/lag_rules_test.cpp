@@ -219,6 +219,17 @@ TEST(LagRulesTest, Rule1CurrentLagWithinAllowedLagIsOk) {
     EXPECT_EQ(strict.Evaluate(4000).status, LagStatus::kStall);
 }
 
+TEST(LagRulesTest, Rule1ComesBeforeStopAndRewind) {
+    // A small step back (300 -> 295) leaves lag 5: within allowed_lag 5 nothing else is checked.
+    PartitionLagWindow window(Options(5, 0, 5));
+    Feed(window, {{300, 300, 0}, {300, 295, 1000}});
+    EXPECT_EQ(window.Evaluate(1000).status, LagStatus::kOk);
+    EXPECT_EQ(window.Evaluate(100000).status, LagStatus::kOk);
+    PartitionLagWindow strict(Options(5, 0, 4));
+    Feed(strict, {{300, 300, 0}, {300, 295, 1000}});
+    EXPECT_EQ(strict.Evaluate(1000).status, LagStatus::kRewind);
+}
+
 TEST(LagRulesTest, Rule2StopWhenSilentLongerThanTheWindowSpan) {
     PartitionLagWindow window(Options());
     Feed(window, {{100, 10, 0}, {100, 20, 1000}, {100, 30, 2000}, {100, 40, 3000}, {100, 50, 4000}});
@@ -259,8 +270,8 @@ TEST(LagRulesTest, Rule3RewindWithoutRecovery) {
 
 TEST(LagRulesTest, Rule3RecoveredRewindIsNotHeldAgainstTheConsumer) {
     PartitionLagWindow window(Options());
-    // Rewinds to 90 but gets back to 110 (the pre-rewind offset): the later rules decide.
-    Feed(window, {{200, 100, 0}, {200, 110, 1000}, {200, 90, 2000}, {200, 110, 3000}, {200, 120, 4000}});
+    // Rewinds to 90 but gets back to exactly 110 (the pre-rewind offset): the later rules decide.
+    Feed(window, {{200, 100, 0}, {200, 110, 1000}, {200, 90, 2000}, {200, 105, 3000}, {200, 110, 4000}});
     EXPECT_EQ(window.Evaluate(4000).status, LagStatus::kOk);  // lag went down: rule 7
 }
 
