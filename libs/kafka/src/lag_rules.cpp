@@ -38,8 +38,8 @@ std::string_view ToString(LagStatus status) noexcept {
 
 void LagWindowOptions::Validate() const {
     if (intervals < 1 || intervals > kMaxIntervals) {
-        Invalid("intervals", "must be between 1 and " + std::to_string(kMaxIntervals) + ", got " +
-                                 std::to_string(intervals));
+        Invalid("intervals",
+                "must be between 1 and " + std::to_string(kMaxIntervals) + ", got " + std::to_string(intervals));
     }
     if (min_distance_ms < 0) Invalid("min_distance_ms", "must be >= 0, got " + std::to_string(min_distance_ms));
     if (allowed_lag < 0) Invalid("allowed_lag", "must be >= 0, got " + std::to_string(allowed_lag));
@@ -314,9 +314,9 @@ GroupEvaluation GroupLagEvaluator::Evaluate(std::int64_t now_ms) {
         }
         topic_begin = topic_end;
     }
-    out.complete = out.partitions.empty() ? 0.0
-                                          : static_cast<double>(complete_partitions) /
-                                                static_cast<double>(out.partitions.size());
+    out.complete = out.partitions.empty()
+                       ? 0.0
+                       : static_cast<double>(complete_partitions) / static_cast<double>(out.partitions.size());
     return out;
 }
 

@@ -81,8 +81,8 @@ LookupResult LookupTable::Lookup(std::int64_t offset) const {
         // Flat points. Spell out what IEEE division by zero gives the original (0/0 = NaN, x/0 = +-Inf)
         // rather than divide, so the result does not depend on floating-point trap settings.
         const double numerator = delta * dx;
-        result.time_ms = numerator == 0.0 ? std::nan("")
-                                          : px - std::copysign(std::numeric_limits<double>::infinity(), numerator);
+        result.time_ms =
+            numerator == 0.0 ? std::nan("") : px - std::copysign(std::numeric_limits<double>::infinity(), numerator);
         return result;
     }
     result.time_ms = px - delta * dx / dy;

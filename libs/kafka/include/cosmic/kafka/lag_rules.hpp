@@ -82,8 +82,8 @@ enum class CommitInsert {
 
 /// Result of evaluating one partition.
 struct PartitionEvaluation {
-    std::string topic;            ///< set by GroupLagEvaluator (empty from PartitionLagWindow::Evaluate)
-    std::int32_t partition = 0;   ///< set by GroupLagEvaluator
+    std::string topic;           ///< set by GroupLagEvaluator (empty from PartitionLagWindow::Evaluate)
+    std::int32_t partition = 0;  ///< set by GroupLagEvaluator
     LagStatus status = LagStatus::kOk;
     /// Newest broker offset minus the newest stored commit, >= 0; 0 with no commit or broker offset.
     std::int64_t current_lag = 0;
@@ -144,8 +144,8 @@ struct GroupEvaluation {
     LagStatus status = LagStatus::kNotFound;
     /// Fraction of partitions whose complete == 1.0 (Burrow reports 1.0 for NOTFOUND).
     double complete = 1.0;
-    std::int64_t total_lag = 0;                  ///< sum of current_lag
-    std::optional<PartitionEvaluation> max_lag;  ///< first partition with the highest current_lag
+    std::int64_t total_lag = 0;                   ///< sum of current_lag
+    std::optional<PartitionEvaluation> max_lag;   ///< first partition with the highest current_lag
     std::vector<PartitionEvaluation> partitions;  ///< ordered by topic, then partition; keeps STOP/STALL/REWIND
 };
 

@@ -23,10 +23,10 @@ struct LagPoint {
 
 /// What AddPoint did with a point.
 enum class AddPointResult {
-    kAppended,       ///< stored as the newest point (the oldest is evicted when the table is full)
-    kReplacedNewest, ///< same offset as the two newest points: moved the flat line's right end instead
-    kOutOfOrder,     ///< rejected: time <= the newest point's time
-    kNonMonotonic,   ///< rejected: offset < the newest point's offset
+    kAppended,        ///< stored as the newest point (the oldest is evicted when the table is full)
+    kReplacedNewest,  ///< same offset as the two newest points: moved the flat line's right end instead
+    kOutOfOrder,      ///< rejected: time <= the newest point's time
+    kNonMonotonic,    ///< rejected: offset < the newest point's offset
 };
 
 /// Outcome of a lookup (kafka-lag-exporter's LookupTable.Table.Result).
