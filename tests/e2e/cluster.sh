@@ -8,6 +8,13 @@
 #                                      --min-insync 2; TopicCommand when cosmicctl is not built)
 #                                    COSMIC_E2E_KAFKA=mock: the dev-broker (librdkafka mock cluster,
 #                                      creates the table's topics itself)
+#   tests/e2e/cluster.sh start DIR sasl
+#                                    the SASL tests' own node instead: 1 Apache Kafka node with a
+#                                    SASL_SSL client listener (SCRAM-SHA-512 and PLAIN, user
+#                                    'cosmic', a throwaway CA made with openssl; the password and
+#                                    CA are in DIR/kafka/client.properties and DIR/kafka/tls/ca.pem);
+#                                    no topics. With COSMIC_E2E_KAFKA=mock nothing is started (the
+#                                    mock has no SASL or TLS) and the tests skip themselves
 #   tests/e2e/cluster.sh stop DIR    stop the cluster and every service a test left running
 #
 # Writes DIR/bootstrap (the bootstrap list) and DIR/mode (real|mock); on the mock also
@@ -26,9 +33,11 @@ timing() { say "$*"; printf '%s\n' "$*" >>"$dir/timings"; }
 die() { printf 'e2e-cluster: error: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 
-(($# == 2)) || die "usage: $0 start|stop DIR"
+(($# == 2 || $# == 3)) || die "usage: $0 start|stop DIR [sasl]"
 command=$1
 dir=$(realpath -m "$2")
+flavour=${3:-plain}
+[[ $flavour == plain || $flavour == sasl ]] || die "the third argument must be 'sasl', got '$flavour'"
 mode=${COSMIC_E2E_KAFKA:-real}
 [[ $mode == real || $mode == mock ]] || die "COSMIC_E2E_KAFKA must be 'real' or 'mock', got '$mode'"
 
@@ -116,6 +125,14 @@ start_real() {
     printf '%s\n' "$bootstrap" >"$dir/bootstrap"
 }
 
+start_sasl() {
+    local t0 bootstrap
+    t0=$(now_ms)
+    bootstrap=$("$kafka_script" start --nodes 1 --sasl-ssl --dir "$dir/kafka") || die "scripts/kafka start failed"
+    timing "1-node SASL_SSL Apache Kafka up in $(($(now_ms) - t0)) ms: $bootstrap"
+    printf '%s\n' "$bootstrap" >"$dir/bootstrap"
+}
+
 start_mock() {
     local broker=${COSMIC_E2E_DEV_BROKER:-} t0 pid deadline
     [[ -x $broker ]] || die "COSMIC_E2E_KAFKA=mock needs the dev-broker, which is not built (COSMIC_E2E_DEV_BROKER)"
@@ -150,7 +167,15 @@ case "$command" in
         # Fresh state every run: no topics, offsets or service data from an earlier run.
         rm -rf "$dir/kafka" "$dir/pids" "$dir/runs" "$dir/topics" "$dir/bootstrap" "$dir/mode" "$dir/dev-broker".* "$dir/timings"
         mkdir -p "$dir/pids" "$dir/runs"
-        if [[ $mode == real ]]; then start_real; else start_mock; fi
+        if [[ $flavour == sasl && $mode == mock ]]; then
+            say "COSMIC_E2E_KAFKA=mock: no SASL_SSL node (the mock cluster has no SASL); the tests skip"
+        elif [[ $flavour == sasl ]]; then
+            start_sasl
+        elif [[ $mode == real ]]; then
+            start_real
+        else
+            start_mock
+        fi
         printf '%s\n' "$mode" >"$dir/mode"
         ;;
     stop)

@@ -1,4 +1,4 @@
-// Services on a real Kafka node that only speaks SASL_SSL (tests/e2e/sasl_cluster.sh: a
+// Services on a real Kafka node that only speaks SASL_SSL (tests/e2e/cluster.sh ... sasl: a
 // self-signed CA made with openssl, SCRAM-SHA-512 and PLAIN, user 'cosmic'), configured with
 // nothing but KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and
 // KAFKA_SSL_CA_LOCATION:

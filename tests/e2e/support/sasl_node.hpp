@@ -1,5 +1,5 @@
 #pragma once
-/// The SASL_SSL Kafka node of the SASL tests (tests/e2e/sasl_cluster.sh), as the tests see it:
+/// The SASL_SSL Kafka node of the SASL tests (tests/e2e/cluster.sh ... sasl), as the tests see it:
 /// its bootstrap, the user and password scripts/kafka made, and the CA it signed the broker's
 /// certificate with; the KAFKA_* settings a service or cosmicctl needs to reach it.
 
