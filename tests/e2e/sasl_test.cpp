@@ -238,6 +238,14 @@ class SaslSslE2E : public ::testing::Test {
         EXPECT_TRUE(logged) << "no log line with all of the expected text; log:\n" << service.LogTail();
         EXPECT_FALSE(ever_ready) << "the service became ready without valid credentials";
         EXPECT_EQ(readyz.status, 503) << readyz.Describe();
+        // /readyz says why: the consumer's last Kafka error comes with "waiting for a group assignment".
+        EXPECT_TRUE(WaitUntil(
+            [&] {
+                readyz = http.Get("/readyz");
+                return readyz.status == 503 && readyz.body.find("last Kafka error: _AUTHENTICATION") != std::string::npos;
+            },
+            seconds(30), milliseconds(200)))
+            << readyz.Describe();
         std::cout << "[e2e] /readyz while authentication fails: " << readyz.Describe() << "\n"
                   << "[e2e] log: " << line << std::endl;
         return logged ? line : std::string();

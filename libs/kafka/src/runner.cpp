@@ -24,8 +24,17 @@ int Runner::Impl::StatsTrampoline(rd_kafka_t* /*rk*/, char* json, size_t length,
     return 0;  // librdkafka frees `json`
 }
 
+void Runner::Impl::NoteError(int err, const char* reason) {
+    std::string text = rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err));
+    text += ": ";
+    text += reason != nullptr ? reason : "";
+    std::lock_guard lock(last_error_mutex);
+    last_error = LastError{std::move(text), Clock::now()};
+}
+
 void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* impl = static_cast<Runner::Impl*>(opaque);
+    impl->NoteError(err, reason);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name,
                          KafkaError::FatalOf(rk).ToString());
@@ -267,6 +276,19 @@ bool Runner::Stop() {
 
 bool Runner::Ready() const noexcept {
     return impl_->ready.load(std::memory_order_acquire);
+}
+
+std::string Runner::ReadinessDetail() const {
+    if (Ready()) {
+        return "group " + impl_->options.group_id + " assigned";
+    }
+    std::string detail = "waiting for a group assignment";
+    std::lock_guard lock(impl_->last_error_mutex);
+    const auto& last = impl_->last_error;
+    if (!last.text.empty() && Clock::now() - last.at < std::chrono::seconds(60)) {
+        detail += "; last Kafka error: " + last.text;
+    }
+    return detail;
 }
 
 bool Runner::Enabled() const noexcept {

@@ -182,6 +182,14 @@ struct Runner::Impl {
     bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
     telemetry::RateLimiter handler_log{std::chrono::seconds(5)};
     telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
+    /// The last error the client reported (error callback), for ReadinessDetail.
+    struct LastError {
+        std::string text;
+        Clock::time_point at{};
+    };
+    mutable std::mutex last_error_mutex;
+    LastError last_error;
+    void NoteError(int err, const char* reason);
     telemetry::RateLimiter dlq_log{std::chrono::seconds(5)};
     telemetry::RateLimiter offset_log{std::chrono::seconds(5)};
 

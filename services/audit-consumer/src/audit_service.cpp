@@ -67,7 +67,7 @@ AuditService::AuditService(service::Runtime& runtime)
             return true;
         }
         const bool ready = runner_->Ready();
-        detail = ready ? "assigned" : "waiting for a group assignment";
+        detail = runner_->ReadinessDetail();
         return ready;
     });
 
@@ -92,7 +92,7 @@ AuditService::AuditService(service::Runtime& runtime)
             metrics_.OnCheckpoints(store_->Checkpoint(NowMs()));
         }));
     runtime.Add(std::make_unique<service::FunctionComponent>(
-        "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Flush(Remaining(deadline)); }));
+        "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); }));
     runtime.Add(std::make_unique<service::FunctionComponent>(
         "consumer", [this] { runner_->Start(); },
         [this](steady_clock::time_point deadline) { runner_->Stop(Remaining(deadline)); }));

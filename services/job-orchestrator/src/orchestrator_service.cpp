@@ -107,8 +107,10 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
         }
         // Reported, not gating: the API must stay in rotation while Kafka is unreachable (jobs are
         // accepted into the outbox and published later), so a missing assignment never fails /readyz.
-        detail = runner_->Ready() ? "group " + config_.group_id + " assigned"
-                                  : "waiting for a group assignment (the API works without it)";
+        detail = runner_->ReadinessDetail();
+        if (!runner_->Ready()) {
+            detail += " (the API works without it)";
+        }
         return true;
     });
 

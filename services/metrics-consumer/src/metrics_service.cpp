@@ -103,7 +103,7 @@ MetricsService::MetricsService(service::Runtime& runtime)
             return true;
         }
         const bool ready = runner_->Ready();
-        detail = ready ? "group " + config_.group_id + " assigned" : "waiting for a group assignment";
+        detail = runner_->ReadinessDetail();
         return ready;
     });
 
@@ -117,7 +117,7 @@ MetricsService::MetricsService(service::Runtime& runtime)
 
     runtime.Emplace<service::FunctionComponent>(
         "heartbeat-producer", nullptr,
-        [this](steady_clock::time_point deadline) { producer_->Flush(Remaining(deadline)); });
+        [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
     runtime.Emplace<service::FunctionComponent>(
         "timers", [this] { tasks_.Start(); }, [this](steady_clock::time_point) { tasks_.Stop(); });
     runtime.Emplace<service::FunctionComponent>(

@@ -355,5 +355,25 @@ TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAga
     ExpectCommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions);
 }
 
+TEST_F(RunnerFaultTest, ReadinessDetailNamesTheLastKafkaErrorUntilAssigned) {
+    COSMIC_REQUIRE_FAULT_INJECTION(cluster_);
+    for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerDown(broker);
+    Runner runner(TestOptions(cluster_, "readiness-group"), registry_);
+    runner.On("*", [](const schema::Event&, const Delivery&) { return Outcome::kOk; });
+    runner.Start();
+    std::string detail;
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+        detail = runner.ReadinessDetail();
+        return detail.find("last Kafka error: ") != std::string::npos;
+    })) << detail;
+    EXPECT_FALSE(runner.Ready());
+    EXPECT_TRUE(detail.starts_with("waiting for a group assignment; last Kafka error: _")) << detail;
+
+    for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerUp(broker);
+    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return runner.Ready(); }, 60s));
+    EXPECT_EQ(runner.ReadinessDetail(), "group readiness-group assigned");
+    EXPECT_TRUE(runner.Stop(10s));
+}
+
 }  // namespace
 }  // namespace cosmic::kafka::test

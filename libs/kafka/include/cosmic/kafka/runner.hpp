@@ -122,6 +122,10 @@ public:
 
     /// True once the group gave this consumer an assignment (possibly empty) and until Stop.
     bool Ready() const noexcept;
+    /// For a readiness check's detail: "group G assigned" when Ready(), otherwise "waiting for a
+    /// group assignment", followed by the last client error of the past 60 s (e.g. "; last Kafka
+    /// error: _AUTHENTICATION: SASL authentication error: ...") so an operator sees why.
+    std::string ReadinessDetail() const;
     /// False when ClientConfig::enabled is false: nothing is consumed.
     bool Enabled() const noexcept;
     /// The partitions currently assigned.
