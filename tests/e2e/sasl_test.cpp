@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "cosmic/kafka/auth_hint.hpp"
+#include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
 #include "support/http_client.hpp"
 #include "support/json.hpp"
@@ -113,9 +114,9 @@ class SaslSslE2E : public ::testing::Test {
         env["KAFKA_BOOTSTRAP_SERVERS"] = node_.bootstrap;
         const auto log = run_dir / "topics-apply.log";
         const auto start = Clock::now();
-        const int status = RunCommandWithEnv(
-            {cosmicctl.string(), "--timeout", "60", "topics", "apply", "--replication", "1", "--min-insync", "1"}, env,
-            log);
+        const int status = RunCommand(
+            {cosmicctl.string(), "--timeout", "60", "topics", "apply", "--replication", "1", "--min-insync", "1"}, log,
+            env);
         RecordTiming("cosmicctl_topics_apply", ElapsedMs(start));
         std::ifstream in(log);
         std::stringstream text;
@@ -242,7 +243,8 @@ class SaslSslE2E : public ::testing::Test {
         EXPECT_TRUE(WaitUntil(
             [&] {
                 readyz = http.Get("/readyz");
-                return readyz.status == 503 && readyz.body.find("last Kafka error: _AUTHENTICATION") != std::string::npos;
+                return readyz.status == 503 &&
+                       readyz.body.find("last Kafka error: _AUTHENTICATION") != std::string::npos;
             },
             seconds(30), milliseconds(200)))
             << readyz.Describe();

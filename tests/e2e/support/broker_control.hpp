@@ -5,6 +5,7 @@
 /// connections and refuses new ones, then serves again.
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,8 +14,10 @@
 
 namespace cosmic::e2e {
 
-/// Runs `argv` (argv[0] a path) with output appended to `log`; returns its exit status.
-int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& log);
+/// Runs `argv` (argv[0] a path) with output appended to `log` and the test's environment plus
+/// `env` (which wins); returns its exit status.
+int RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& log,
+               const std::map<std::string, std::string>& env = {});
 
 class BrokerControl {
   public:

@@ -30,9 +30,4 @@ struct SaslNode {
 /// Throws std::runtime_error naming what is missing.
 SaslNode LoadSaslNode();
 
-/// Runs `argv` (argv[0] a path) with `env` added to (or replacing in) the test's environment,
-/// output appended to `log`; returns its exit status.
-int RunCommandWithEnv(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                      const std::filesystem::path& log);
-
 }  // namespace cosmic::e2e
