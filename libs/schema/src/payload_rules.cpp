@@ -107,7 +107,11 @@ std::optional<Violation> CheckMetrics(const PayloadFacts& facts, Event& event) {
     if (auto v = CheckExecutionTime(facts, true, event.execution_time_ms)) return v;
     s.execution_time_ms = *event.execution_time_ms;
     if (auto v = RequireString(facts, PayloadKey::kSampledAt)) return v;
-    if (!ParseTimestamp(s.sampled_at)) {
+    // Publishers usually stamp sampled_at with the envelope's occurred_at; that text was already
+    // parsed and validated (a non-empty occurred_at after Clear() only comes from a valid parse),
+    // so only a different text needs a second parse.
+    const bool same_as_occurred = !event.occurred_at.empty() && s.sampled_at == event.occurred_at;
+    if (!same_as_occurred && !ParseTimestamp(s.sampled_at)) {
         return Fail(PayloadKey::kSampledAt, "invalid RFC 3339 timestamp");
     }
     return std::nullopt;
