@@ -1,12 +1,13 @@
 // metrics_bench: the metrics-consumer's numbers, each beside a baseline measured in the same run.
 //
-//   metrics_bench [pipeline] [--events N] [--jobs N] [--rounds N]
+//   metrics_bench [pipeline] [--events N] [--jobs N] [--rounds N] [--parse-threads N]
 //       job.metrics records pre-produced to an in-process mock cluster (20 partitions, lz4), then
 //       consumed by fresh groups:
 //         raw-poll      librdkafka consumer poll loop, counting records          (baseline)
 //         raw+parse     the same loop + schema parse (what any JSON consumer pays)
 //         raw+parse+agg the same loop + schema parse + validation + aggregation (no runner)
 //         pipeline      kafka::Runner (offset store, metrics, dispatch) + the service handler
+//                       (--parse-threads sets RunnerOptions::parse_threads; default as shipped)
 //       events/s by wall time from the first to the last record, and CPU seconds of the process
 //       over the same span; best of --rounds.
 //   metrics_bench rss [--max-jobs N] [--short-ids]
@@ -199,13 +200,14 @@ Phase RawLoop(const std::string& bootstrap, const std::string& group, long event
     return phase;
 }
 
-Phase RunnerPipeline(const std::string& bootstrap, const std::string& group, long events) {
+Phase RunnerPipeline(const std::string& bootstrap, const std::string& group, long events, long parse_threads) {
     JobAggregator aggregator;
     kafka::RunnerOptions options;
     options.group_id = group;
     options.topics = {kTopic};
     options.client.properties["bootstrap.servers"] = bootstrap;
     options.dead_letter_queue = false;
+    if (parse_threads >= 0) options.parse_threads = static_cast<std::size_t>(parse_threads);
     kafka::Runner runner(options, nullptr);
 
     std::atomic<long> handled{0};
@@ -249,6 +251,7 @@ int Pipeline(int argc, char** argv) {
     const long rounds = Flag(argc, argv, "--rounds", 3);
     // --only N runs just one variant (0 raw, 1 parse, 2 parse+agg, 3 pipeline), e.g. under perf.
     const long only = Flag(argc, argv, "--only", -1);
+    const long parse_threads = Flag(argc, argv, "--parse-threads", -1);
     const auto wanted = [only](long variant) { return only < 0 || only == variant; };
     kafka::MockCluster cluster(1);
     cluster.CreateTopic(kTopic, 20);
@@ -296,7 +299,7 @@ int Pipeline(int argc, char** argv) {
                          aggregator.Add(event, cosmic::metrics::CoarseNowMs());
                      }
                  }));
-        if (wanted(3)) best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events));
+        if (wanted(3)) best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events, parse_threads));
     }
 
     std::printf("%-16s %12s %9s %14s %9s %10s\n", "variant", "events/s", "vs raw", "events/cpu-s", "vs raw",

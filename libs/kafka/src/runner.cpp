@@ -71,6 +71,10 @@ RunnerOptions Validated(RunnerOptions options) {
     if (options.poll_batch_size < 1) {
         throw std::invalid_argument("runner: poll_batch_size must be at least 1");
     }
+    if (options.parse_threads > RunnerOptions::kMaxParseThreads) {
+        throw std::invalid_argument("runner: parse_threads must be at most " +
+                                    std::to_string(RunnerOptions::kMaxParseThreads));
+    }
     if (options.client.enabled) {
         options.client.Validate();
     }

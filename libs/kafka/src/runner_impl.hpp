@@ -170,7 +170,7 @@ struct Runner::Impl {
     std::vector<Held> staged;                 ///< the consumed batch, parsed ahead, taken in in order
     std::vector<runner_detail::ParseSlot> parse_slots;
     /// Helper threads that parse the rest of a consumed batch while records are handled.
-    runner_detail::ParseAhead parse_ahead{std::thread::hardware_concurrency() > 1 ? 1U : 0U};
+    runner_detail::ParseAhead parse_ahead{options.parse_threads};
     /// While set, StoreOffset only notes the offset; FlushOffsets stores the highest per
     /// partition in one rd_kafka_offsets_store call. Set only around work that cannot serve
     /// the consumer queue (so no rebalance callback sees an unstored offset).

@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cosmic/kafka/client_config.hpp"
@@ -52,6 +53,10 @@ struct RunnerOptions {
     std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};
     /// Records handled per loop turn before retries, dead-letter acks and timers are serviced.
     int poll_batch_size = 500;
+    /// Helper threads that parse the rest of a consumed batch ahead while the consumer thread
+    /// handles records in order; 0 parses on the consumer thread. At most kMaxParseThreads.
+    std::size_t parse_threads = std::thread::hardware_concurrency() > 1 ? 1 : 0;
+    static constexpr std::size_t kMaxParseThreads = 64;
     /// Longest a poll waits when idle (bounds how late a retry or a batch deadline fires).
     std::chrono::milliseconds poll_timeout{100};
     /// fetch.wait.max.ms
