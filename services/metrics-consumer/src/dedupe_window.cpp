@@ -30,13 +30,19 @@ bool DedupeWindow::CheckAndInsert(std::uint64_t key) {
         // Forgetting the oldest may shift entries back into the probe run; find the slot again.
         Erase(ring_[head_]);
         ring_[head_] = key;
-        head_ = (head_ + 1) % ring_.size();
+        if (++head_ == ring_.size()) head_ = 0;
         for (i = Home(key); table_[i] != kEmpty; i = (i + 1) & mask_) {
         }
-    } else {
-        ring_[(head_ + size_) % ring_.size()] = key;
-        ++size_;
+        table_[i] = key;
+        // The next insert forgets ring_[head_]: its table slot is a cache miss known now, so
+        // start loading it while the caller does other work.
+        __builtin_prefetch(&table_[Home(ring_[head_])]);
+        return false;
     }
+    std::size_t tail = head_ + size_;
+    if (tail >= ring_.size()) tail -= ring_.size();
+    ring_[tail] = key;
+    ++size_;
     table_[i] = key;
     return false;
 }
