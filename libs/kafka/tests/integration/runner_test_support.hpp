@@ -141,6 +141,19 @@ inline double MetricValue(prometheus::Registry& registry, std::string_view name,
     return -1;
 }
 
+/// True when `group` has committed the end of every partition of `topic` that has records: for
+/// waiting until a member has caught up (ExpectCommittedToEnd below asserts the same).
+inline bool CommittedToEnd(EmbeddedCluster& cluster, std::string_view group, std::string_view topic,
+                           int partitions) {
+    const auto committed = cluster.CommittedOffsets(group, topic);
+    for (int p = 0; p < partitions; ++p) {
+        const auto [low, high] = cluster.Watermarks(topic, p);
+        const auto it = committed.find(p);
+        if (high > low && (it == committed.end() || it->second != high)) return false;
+    }
+    return true;
+}
+
 /// Committed offsets equal the end of every partition that has records (nothing lost, nothing
 /// left uncommitted). A partition without records (on a real cluster: emptied by the fixture,
 /// low == high) needs no commit.
