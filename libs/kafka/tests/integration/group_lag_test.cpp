@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
@@ -98,6 +101,11 @@ TEST_F(GroupLagTest, SeesCommitsOfAnActiveGroupWithoutJoiningIt) {
     config.properties["group.id"] = "active-group";
     config.properties["auto.offset.reset"] = "earliest";
     config.properties["enable.auto.commit"] = "false";
+    // The mock's coordinator refuses commits for up to session.timeout.ms - 1 s after a membership
+    // change; the default 45 s session would outlast every deadline below. 6 s is also the
+    // smallest session a real broker accepts by default.
+    config.properties["session.timeout.ms"] = "6000";
+    config.properties["heartbeat.interval.ms"] = "500";
     for (const auto& [name, value] : config.properties) {
         ASSERT_EQ(rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)), RD_KAFKA_CONF_OK);
     }
@@ -108,27 +116,43 @@ TEST_F(GroupLagTest, SeesCommitsOfAnActiveGroupWithoutJoiningIt) {
     rd_kafka_topic_partition_list_add(subscription, topic.c_str(), RD_KAFKA_PARTITION_UA);
     ASSERT_EQ(rd_kafka_subscribe(consumer, subscription), RD_KAFKA_RESP_ERR_NO_ERROR);
     rd_kafka_topic_partition_list_destroy(subscription);
-    int seen = 0;
-    EXPECT_TRUE(testing::EmbeddedCluster::WaitFor([&] {
+    // Next offset to read per partition, from what was really consumed (a rebalance may deliver
+    // a record twice; the set of offsets stays the same).
+    std::map<std::int32_t, std::int64_t> next;
+    auto poll_once = [&] {
         if (rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100)) {
-            seen += message->err == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0;
+            if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                next[message->partition] = std::max(next[message->partition], message->offset + 1);
+            }
             rd_kafka_message_destroy(message);
         }
-        return seen == 4;
-    }));
+    };
+    ASSERT_TRUE(testing::EmbeddedCluster::WaitFor(
+        [&] {
+            poll_once();
+            return next[0] == 3 && next[1] == 1;
+        },
+        std::chrono::seconds(60)))
+        << "consumed up to " << next[0] << " and " << next[1];
     // The mock's coordinator may refuse a commit right after the join (rebalance still settling);
-    // a member retries such a commit, and so does the test.
+    // a member retries such a commit, and so does the test. The offsets are explicit: a commit of
+    // the current positions could carry a position reset by a rebalance in between.
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(2);
+    for (const auto& [partition, offset] : next) {
+        rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = offset;
+    }
     rd_kafka_resp_err_t commit_error = RD_KAFKA_RESP_ERR_NO_ERROR;
-    ASSERT_TRUE(testing::EmbeddedCluster::WaitFor([&] {
-        commit_error = rd_kafka_commit(consumer, nullptr, 0);
-        if (commit_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);  // serve the rebalance
-            if (message != nullptr) {
-                rd_kafka_message_destroy(message);
+    const bool committed = testing::EmbeddedCluster::WaitFor(
+        [&] {
+            commit_error = rd_kafka_commit(consumer, offsets, 0);
+            if (commit_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                poll_once();  // serve the rebalance
             }
-        }
-        return commit_error == RD_KAFKA_RESP_ERR_NO_ERROR;
-    })) << rd_kafka_err2name(commit_error);
+            return commit_error == RD_KAFKA_RESP_ERR_NO_ERROR;
+        },
+        std::chrono::seconds(60));
+    rd_kafka_topic_partition_list_destroy(offsets);
+    ASSERT_TRUE(committed) << rd_kafka_err2name(commit_error);
 
     GroupLagReader reader(cluster_.ClientConfig());
     const GroupLag lag = reader.Read("active-group", {topic});
