@@ -132,6 +132,20 @@ TEST(ParserDocument, EscapedKeysAreMatchedUnescaped) {
     EXPECT_EQ(event.job_id, "job-escaped");
 }
 
+TEST(ParserMetrics, SampledAtIsValidatedOnItsOwnWhenItDiffersFromOccurredAt) {
+    const auto fields = ValidFields(TopicId::kJobMetrics, "job.metrics");
+    Parser parser;
+    Event event;
+    const std::string other = JsonFields(fields).SetIn("payload", "sampled_at", "\"2026-01-02T03:04:05.678Z\"").Render();
+    ASSERT_FALSE(parser.Parse(TopicId::kJobMetrics, other, event));
+    EXPECT_EQ(event.sample.sampled_at, "2026-01-02T03:04:05.678Z");
+    EXPECT_NE(event.sample.sampled_at, event.occurred_at);
+    // Invalid only in sampled_at (occurred_at stays valid): still rejected.
+    EXPECT_EQ(Outcome(TopicId::kJobMetrics,
+                      JsonFields(fields).SetIn("payload", "sampled_at", "\"2026-13-02T03:04:05Z\"").Render()),
+              "payload.sampled_at: invalid RFC 3339 timestamp");
+}
+
 // ---- Envelope -------------------------------------------------------------------------------
 
 struct Case {

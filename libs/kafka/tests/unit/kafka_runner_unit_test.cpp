@@ -39,6 +39,13 @@ TEST(RunnerUnitTest, ValidatesOptions) {
     options.client.enabled = true;
     options.client.properties = {{"no.such.property", "x"}};
     EXPECT_THROW(Runner(options, nullptr), std::invalid_argument);
+    options = Options();
+    options.parse_threads = RunnerOptions::kMaxParseThreads + 1;
+    EXPECT_THROW(Runner(options, nullptr), std::invalid_argument);
+    for (const std::size_t threads : {std::size_t{0}, std::size_t{1}, std::size_t{2}}) {
+        options.parse_threads = threads;
+        EXPECT_NO_THROW(Runner(options, nullptr)) << threads << " parse threads";
+    }
 }
 
 TEST(RunnerUnitTest, HandlerRegistrationRules) {
