@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/runner.hpp"
 #include "cosmic/schema/event.hpp"
@@ -54,15 +55,9 @@ using cosmic::metrics::AggregatorOptions;
 using cosmic::metrics::JobAggregator;
 namespace schema = cosmic::schema;
 namespace kafka = cosmic::kafka;
+using cosmic::bench::CpuSeconds;
 
 constexpr const char* kTopic = "job-metrics";
-
-double CpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 double ThreadCpuSeconds() {
     timespec now{};
@@ -299,7 +294,8 @@ int Pipeline(int argc, char** argv) {
                          aggregator.Add(event, cosmic::metrics::CoarseNowMs());
                      }
                  }));
-        if (wanted(3)) best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events, parse_threads));
+        if (wanted(3))
+            best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events, parse_threads));
     }
 
     std::printf("%-16s %12s %9s %14s %9s %10s\n", "variant", "events/s", "vs raw", "events/cpu-s", "vs raw",

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "job_service.hpp"
@@ -41,6 +42,7 @@ namespace {
 
 using namespace cosmic;
 using Clock = std::chrono::steady_clock;
+using bench::CpuSeconds;
 
 struct Args {
     int jobs = 20'000;
@@ -54,19 +56,6 @@ double Seconds(Clock::time_point since) { return std::chrono::duration<double>(C
 
 // Process CPU time (every thread: the store, the relay, librdkafka and the in-process mock brokers),
 // so a busy shared machine shows up as wall time, not as cost.
-double CpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-long RssMb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss / 1024;
-}
-
 kafka::ProducerOptions ProducerSettings() {
     kafka::ProducerOptions options;
     options.client_id = "outbox-bench";
@@ -225,7 +214,7 @@ int main(int argc, char** argv) {
              std::to_string(static_cast<long>(args.jobs / relay_seconds)) + " jobs/s durable; " +
                  std::to_string(static_cast<int>(100.0 * baseline_seconds / relay_seconds)) + "% of baseline (wall), " +
                  std::to_string(static_cast<int>(100.0 * baseline_cpu / relay_cpu)) + "% (cpu)");
-    std::printf("max RSS %ld MB\n", RssMb());
+    std::printf("max RSS %ld MB\n", bench::MaxRssMb());
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
     return 0;

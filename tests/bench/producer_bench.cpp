@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/schema/payloads.hpp"
@@ -25,6 +26,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using cosmic::bench::CpuSeconds;
+using cosmic::bench::MaxRssMb;
+using cosmic::bench::MetricsEvent;
 using cosmic::kafka::ClientConfig;
 using cosmic::kafka::MockCluster;
 using cosmic::kafka::Producer;
@@ -32,34 +36,10 @@ using cosmic::kafka::Producer;
 constexpr const char* kTopic = "job-metrics";
 constexpr int kDefaultPartitions = 20;  // job-metrics in the topic table
 
-cosmic::schema::Event MetricsEvent(int i) {
-    auto event = cosmic::schema::NewEvent(cosmic::schema::TopicId::kJobMetrics, "job.metrics", "bench-executor");
-    event.job_id = "job-" + cosmic::schema::NewUuid();
-    event.correlation_id = cosmic::schema::NewUuid();
-    event.user_id = "user-" + std::to_string(i % 1000);
-    event.sample = cosmic::schema::MetricsSample{12.5 + i % 80, 2048.25, 10.5, 3.25, 1000 + i, event.occurred_at};
-    event.payload = cosmic::schema::MetricsPayload(event.sample);
-    return event;
-}
-
-/// Process CPU time (all threads: ours, librdkafka's and the mock brokers').
-double CpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 struct Result {
     double events_per_second = 0;
     double cpu_us_per_event = 0;
 };
-
-long MaxRssMb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss / 1024;
-}
 
 ClientConfig Config(const MockCluster& cluster) {
     ClientConfig config;
@@ -83,7 +63,8 @@ void RawDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
 
 /// The baseline: the settings Producer uses (idempotent, acks=all, linger 5 ms, lz4 on the
 /// topic, same queue bounds), pre-serialized values, the same five headers, a poll thread.
-Result RunRaw(const MockCluster& cluster, const std::vector<std::string>& values, const std::vector<std::string>& keys) {
+Result RunRaw(const MockCluster& cluster, const std::vector<std::string>& values,
+              const std::vector<std::string>& keys) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     Set(conf, "bootstrap.servers", cluster.Bootstraps());
     Set(conf, "enable.idempotence", "true");
@@ -117,10 +98,10 @@ Result RunRaw(const MockCluster& cluster, const std::vector<std::string>& values
         rd_kafka_header_add(headers, "content-type", -1, "application/json", -1);
         rd_kafka_header_add(headers, "traceparent", -1, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", -1);
         for (;;) {
-            const auto err = rd_kafka_producev(
-                rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_VALUE(const_cast<char*>(values[i].data()), values[i].size()),
-                RD_KAFKA_V_KEY(keys[i].data(), keys[i].size()), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+            const auto err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                               RD_KAFKA_V_VALUE(const_cast<char*>(values[i].data()), values[i].size()),
+                                               RD_KAFKA_V_KEY(keys[i].data(), keys[i].size()),
+                                               RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 std::fprintf(stderr, "raw produce: %s\n", rd_kafka_err2str(err));
@@ -181,8 +162,8 @@ int main(int argc, char** argv) {
         keys.push_back(events.back().job_id);
         bytes += values.back().size();
     }
-    std::printf("producer_bench: %d records of %.0f bytes (avg) to a %d-partition mock topic, %d round(s)\n",
-                records, static_cast<double>(bytes) / records, partitions, rounds);
+    std::printf("producer_bench: %d records of %.0f bytes (avg) to a %d-partition mock topic, %d round(s)\n", records,
+                static_cast<double>(bytes) / records, partitions, rounds);
     std::printf("%-28s %14s %16s\n", "path", "events/s", "CPU us/event");
     std::vector<double> raw;
     std::vector<double> publish;
@@ -196,7 +177,9 @@ int main(int argc, char** argv) {
     }
     const double best_raw = *std::max_element(raw.begin(), raw.end());
     const double best_publish = *std::max_element(publish.begin(), publish.end());
-    std::printf("best: raw %.0f/s, Publish %.0f/s, ratio %.1f%% (goal: Publish >= 300000/s); failed raw deliveries %ld; max RSS %ld MiB\n",
-                best_raw, best_publish, 100.0 * best_publish / best_raw, g_raw_failed.load(), MaxRssMb());
+    std::printf(
+        "best: raw %.0f/s, Publish %.0f/s, ratio %.1f%% (goal: Publish >= 300000/s); failed raw deliveries %ld; max "
+        "RSS %ld MiB\n",
+        best_raw, best_publish, 100.0 * best_publish / best_raw, g_raw_failed.load(), MaxRssMb());
     return 0;
 }

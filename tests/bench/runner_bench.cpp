@@ -11,24 +11,24 @@
 // (named rdk:*). On the mock the rdk share grows when the consumer drains its queue more slowly
 // (smaller fetches), so the app column is the part the consumer code controls.
 
+#include <dirent.h>
 #include <librdkafka/rdkafka.h>
 #include <prometheus/registry.h>
 #include <sys/resource.h>
-
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/kafka/runner.hpp"
@@ -40,29 +40,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+using cosmic::bench::CpuSeconds;
+using cosmic::bench::MaxRssMb;
+using cosmic::bench::MetricsEvent;
 using cosmic::kafka::ClientConfig;
 using cosmic::kafka::MockCluster;
 
 constexpr const char* kTopic = "job-metrics";
 constexpr int kPartitions = 64;  // the mock keeps ~5 MiB per partition: spread the load
-
-cosmic::schema::Event MetricsEvent(int i) {
-    auto event = cosmic::schema::NewEvent(cosmic::schema::TopicId::kJobMetrics, "job.metrics", "bench-executor");
-    event.job_id = "job-" + cosmic::schema::NewUuid();
-    event.correlation_id = cosmic::schema::NewUuid();
-    event.user_id = "user-" + std::to_string(i % 1000);
-    event.sample = cosmic::schema::MetricsSample{12.5 + i % 80, 2048.25, 10.5, 3.25, 1000 + i, event.occurred_at};
-    event.payload = cosmic::schema::MetricsPayload(event.sample);
-    return event;
-}
-
-/// Process CPU time (all threads: ours, librdkafka's and the mock brokers').
-double CpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 /// CPU seconds of this process's threads: [0] application threads, [1] librdkafka's (rdk:*).
 struct ThreadCpu {
@@ -111,12 +96,6 @@ Result MakeResult(long records, double seconds, double cpu, ThreadCpu first, Thr
     return {n / seconds, cpu * 1e6 / n, (last.app - first.app) * 1e6 / n, (last.rdk - first.rdk) * 1e6 / n};
 }
 
-long MaxRssMb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss / 1024;
-}
-
 void Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
     char error[256];
     if (rd_kafka_conf_set(conf, name, value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
@@ -125,9 +104,7 @@ void Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
     }
 }
 
-int NoStats(rd_kafka_t*, char*, size_t, void*) {
-    return 0;
-}
+int NoStats(rd_kafka_t*, char*, size_t, void*) { return 0; }
 
 /// The baseline: the consumer settings the runner uses, and the least a correct at-least-once
 /// loop does per record (poll, store the offset).
