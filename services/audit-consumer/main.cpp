@@ -1,4 +1,4 @@
-#include "audit_service.hpp"
+#include "cosmic/audit_consumer/audit_service.hpp"
 #include "cosmic/service/runtime.hpp"
 
 int main(int argc, char** argv) {

@@ -44,9 +44,9 @@
 #include "cosmic/schema/parser.hpp"
 #include "cosmic/schema/payloads.hpp"
 #include "cosmic/schema/writer.hpp"
-#include "job_aggregator.hpp"
-#include "sample_handler.hpp"
-#include "sample_validator.hpp"
+#include "cosmic/metrics_consumer/job_aggregator.hpp"
+#include "cosmic/metrics_consumer/sample_handler.hpp"
+#include "cosmic/metrics_consumer/sample_validator.hpp"
 
 namespace {
 

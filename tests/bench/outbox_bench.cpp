@@ -34,9 +34,9 @@
 #include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/producer.hpp"
-#include "job_service.hpp"
-#include "outbox_relay.hpp"
-#include "store/sqlite_job_store.hpp"
+#include "cosmic/job_orchestrator/job_service.hpp"
+#include "cosmic/job_orchestrator/outbox_relay.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "audit_api.hpp"
+#include "cosmic/audit_consumer/audit_api.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "audit_json.hpp"
+#include "cosmic/audit/audit_json.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "store/sqlite_types.hpp"
+#include "cosmic/audit/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

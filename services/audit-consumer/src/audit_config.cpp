@@ -1,4 +1,4 @@
-#include "audit_config.hpp"
+#include "cosmic/audit_consumer/audit_config.hpp"
 
 #include <stdexcept>
 

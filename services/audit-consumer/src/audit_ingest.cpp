@@ -1,10 +1,10 @@
-#include "audit_ingest.hpp"
+#include "cosmic/audit_consumer/audit_ingest.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
-#include "store/sqlite_types.hpp"
+#include "cosmic/audit/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

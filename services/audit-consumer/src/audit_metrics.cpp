@@ -1,4 +1,4 @@
-#include "audit_metrics.hpp"
+#include "cosmic/audit_consumer/audit_metrics.hpp"
 
 namespace cosmic::audit {
 

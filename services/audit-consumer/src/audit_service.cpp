@@ -1,4 +1,4 @@
-#include "audit_service.hpp"
+#include "cosmic/audit_consumer/audit_service.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "cosmic/schema/topics.hpp"
-#include "heartbeat.hpp"
+#include "cosmic/audit_consumer/heartbeat.hpp"
 
 namespace cosmic::audit {
 

@@ -1,4 +1,4 @@
-#include "heartbeat.hpp"
+#include "cosmic/audit_consumer/heartbeat.hpp"
 
 #include <string>
 

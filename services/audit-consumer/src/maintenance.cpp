@@ -1,4 +1,4 @@
-#include "maintenance.hpp"
+#include "cosmic/audit_consumer/maintenance.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "record_mapper.hpp"
+#include "cosmic/audit_consumer/record_mapper.hpp"
 
 #include <simdjson.h>
 

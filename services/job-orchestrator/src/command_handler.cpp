@@ -1,4 +1,4 @@
-#include "command_handler.hpp"
+#include "cosmic/job_orchestrator/command_handler.hpp"
 
 #include <simdjson.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "job_validation.hpp"
+#include "cosmic/job_orchestrator/job_validation.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

@@ -1,4 +1,4 @@
-#include "heartbeat.hpp"
+#include "cosmic/job_orchestrator/heartbeat.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include "job_events.hpp"
+#include "cosmic/job_orchestrator/job_events.hpp"
 
 #include <charconv>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "job_json.hpp"
+#include "cosmic/job_orchestrator/job_json.hpp"
 
 #include <simdjson.h>
 

@@ -1,10 +1,10 @@
-#include "job_service.hpp"
+#include "cosmic/job_orchestrator/job_service.hpp"
 
 #include <cstdio>
 #include <utility>
 
 #include "cosmic/telemetry/trace.hpp"
-#include "job_events.hpp"
+#include "cosmic/job_orchestrator/job_events.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

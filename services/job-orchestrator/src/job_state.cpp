@@ -1,4 +1,4 @@
-#include "job_state.hpp"
+#include "cosmic/job_orchestrator/job_state.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

@@ -1,4 +1,4 @@
-#include "job_validation.hpp"
+#include "cosmic/job_orchestrator/job_validation.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -1,4 +1,4 @@
-#include "jobs_api.hpp"
+#include "cosmic/job_orchestrator/jobs_api.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,8 +12,8 @@
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
 #include "cosmic/telemetry/trace.hpp"
-#include "job_json.hpp"
-#include "job_validation.hpp"
+#include "cosmic/job_orchestrator/job_json.hpp"
+#include "cosmic/job_orchestrator/job_validation.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

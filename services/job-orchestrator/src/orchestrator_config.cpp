@@ -1,4 +1,4 @@
-#include "orchestrator_config.hpp"
+#include "cosmic/job_orchestrator/orchestrator_config.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "orchestrator_metrics.hpp"
+#include "cosmic/job_orchestrator/orchestrator_metrics.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

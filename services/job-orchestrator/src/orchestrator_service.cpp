@@ -1,4 +1,4 @@
-#include "orchestrator_service.hpp"
+#include "cosmic/job_orchestrator/orchestrator_service.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "request_context.hpp"
+#include "cosmic/job_orchestrator/request_context.hpp"
 
 #include <utility>
 

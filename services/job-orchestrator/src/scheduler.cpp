@@ -1,4 +1,4 @@
-#include "scheduler.hpp"
+#include "cosmic/job_orchestrator/scheduler.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "sim_executor.hpp"
+#include "cosmic/job_orchestrator/sim_executor.hpp"
 
 #include <prometheus/counter.h>
 #include <spdlog/spdlog.h>

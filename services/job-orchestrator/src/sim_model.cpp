@@ -1,4 +1,4 @@
-#include "sim_model.hpp"
+#include "cosmic/job_orchestrator/sim_model.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "heartbeat.hpp"
+#include "cosmic/metrics_consumer/heartbeat.hpp"
 
 #include <string>
 

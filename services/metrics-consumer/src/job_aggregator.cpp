@@ -1,10 +1,10 @@
-#include "job_aggregator.hpp"
+#include "cosmic/metrics_consumer/job_aggregator.hpp"
 
 #include <prometheus/counter.h>
 
 #include <algorithm>
 
-#include "hash.hpp"
+#include "cosmic/metrics_consumer/hash.hpp"
 
 namespace cosmic::metrics {
 

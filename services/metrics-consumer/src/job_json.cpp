@@ -1,7 +1,7 @@
-#include "job_json.hpp"
+#include "cosmic/metrics_consumer/job_json.hpp"
 
 #include "cosmic/schema/event.hpp"
-#include "quantile_sketch.hpp"
+#include "cosmic/metrics_consumer/quantile_sketch.hpp"
 
 namespace cosmic::metrics {
 

@@ -1,4 +1,4 @@
-#include "job_shard.hpp"
+#include "cosmic/metrics_consumer/job_shard.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -1,10 +1,10 @@
-#include "metrics_api.hpp"
+#include "cosmic/metrics_consumer/metrics_api.hpp"
 
 #include <charconv>
 #include <utility>
 
 #include "cosmic/schema/writer.hpp"
-#include "job_json.hpp"
+#include "cosmic/metrics_consumer/job_json.hpp"
 
 namespace cosmic::metrics {
 

@@ -1,4 +1,4 @@
-#include "metrics_config.hpp"
+#include "cosmic/metrics_consumer/metrics_config.hpp"
 
 namespace cosmic::metrics {
 

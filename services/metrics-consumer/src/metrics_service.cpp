@@ -1,4 +1,4 @@
-#include "metrics_service.hpp"
+#include "cosmic/metrics_consumer/metrics_service.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

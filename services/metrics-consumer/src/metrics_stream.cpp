@@ -1,4 +1,4 @@
-#include "metrics_stream.hpp"
+#include "cosmic/metrics_consumer/metrics_stream.hpp"
 
 #include <prometheus/counter.h>
 #include <simdjson.h>
@@ -9,7 +9,7 @@
 
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "job_json.hpp"
+#include "cosmic/metrics_consumer/job_json.hpp"
 
 namespace cosmic::metrics {
 

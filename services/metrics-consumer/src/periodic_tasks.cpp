@@ -1,4 +1,4 @@
-#include "periodic_tasks.hpp"
+#include "cosmic/metrics_consumer/periodic_tasks.hpp"
 
 #include <spdlog/spdlog.h>
 

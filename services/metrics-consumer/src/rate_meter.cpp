@@ -1,4 +1,4 @@
-#include "rate_meter.hpp"
+#include "cosmic/metrics_consumer/rate_meter.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
-#include "sample_handler.hpp"
+#include "cosmic/metrics_consumer/sample_handler.hpp"
 
 #include <prometheus/counter.h>
 #include <time.h>
 
-#include "sample_validator.hpp"
+#include "cosmic/metrics_consumer/sample_validator.hpp"
 
 namespace cosmic::metrics {
 

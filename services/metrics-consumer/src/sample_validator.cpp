@@ -1,4 +1,4 @@
-#include "sample_validator.hpp"
+#include "cosmic/metrics_consumer/sample_validator.hpp"
 
 #include <cmath>
 #include <string>

@@ -1,4 +1,4 @@
-#include "user_pool.hpp"
+#include "cosmic/metrics_consumer/user_pool.hpp"
 
 namespace cosmic::metrics {
 

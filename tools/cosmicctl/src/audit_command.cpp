@@ -1,6 +1,6 @@
 #include "audit_command.hpp"
 
-#include "verify_cli.hpp"
+#include "cosmic/audit/verify_cli.hpp"
 
 namespace cosmic::cosmicctl {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "audit_fixture.hpp"
-#include "store/chain_verifier.hpp"
+#include "cosmic/audit/chain_verifier.hpp"
 
 extern char** environ;
 

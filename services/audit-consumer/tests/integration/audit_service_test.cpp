@@ -2,7 +2,7 @@
 // every route needs an auditor, verify and the compliance report work, heartbeats reach
 // system-health.
 
-#include "audit_service.hpp"
+#include "cosmic/audit_consumer/audit_service.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

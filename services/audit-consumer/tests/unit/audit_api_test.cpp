@@ -1,7 +1,7 @@
 // The audit HTTP API over a real server: auth on every route, filters, pagination, 400s that
 // name the parameter, verification and the compliance report as JSON.
 
-#include "audit_api.hpp"
+#include "cosmic/audit_consumer/audit_api.hpp"
 
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "audit_json.hpp"
+#include "cosmic/audit/audit_json.hpp"
 #include "cosmic/telemetry/http_server.hpp"
 #include "http_client.hpp"
 #include "store_fixture.hpp"

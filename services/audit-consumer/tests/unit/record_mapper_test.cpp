@@ -1,7 +1,7 @@
 // What the consumer hands the store: valid events field by field, invalid records with their
 // raw bytes, violation and whatever envelope fields could be read.
 
-#include "record_mapper.hpp"
+#include "cosmic/audit_consumer/record_mapper.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "store/group_commit.hpp"
+#include "cosmic/job_orchestrator/store/group_commit.hpp"
 
 #include <utility>
 

@@ -1,9 +1,9 @@
-#include "store/sqlite_job_store.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 
 #include <utility>
 
 #include "cosmic/schema/event.hpp"
-#include "store/sqlite_statements.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_statements.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

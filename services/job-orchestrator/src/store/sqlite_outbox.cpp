@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "store/sqlite_job_store.hpp"
-#include "store/sqlite_statements.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_statements.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "store/sqlite_statements.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_statements.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

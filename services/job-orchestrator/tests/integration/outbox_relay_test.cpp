@@ -1,4 +1,4 @@
-#include "outbox_relay.hpp"
+#include "cosmic/job_orchestrator/outbox_relay.hpp"
 
 #include <gtest/gtest.h>
 

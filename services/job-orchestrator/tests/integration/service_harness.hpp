@@ -14,7 +14,7 @@
 #include "../unit/test_support.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/service/runtime.hpp"
-#include "orchestrator_service.hpp"
+#include "cosmic/job_orchestrator/orchestrator_service.hpp"
 
 namespace cosmic::orchestrator::testing {
 

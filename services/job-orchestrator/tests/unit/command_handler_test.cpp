@@ -1,4 +1,4 @@
-#include "command_handler.hpp"
+#include "cosmic/job_orchestrator/command_handler.hpp"
 
 #include <gtest/gtest.h>
 

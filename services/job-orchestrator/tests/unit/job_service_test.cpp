@@ -1,4 +1,4 @@
-#include "job_service.hpp"
+#include "cosmic/job_orchestrator/job_service.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "jobs_api.hpp"
+#include "cosmic/job_orchestrator/jobs_api.hpp"
 
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>

@@ -1,10 +1,10 @@
-#include "orchestrator_config.hpp"
+#include "cosmic/job_orchestrator/orchestrator_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "job_json.hpp"
+#include "cosmic/job_orchestrator/job_json.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

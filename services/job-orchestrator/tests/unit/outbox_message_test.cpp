@@ -1,4 +1,4 @@
-#include "outbox_message.hpp"
+#include "cosmic/job_orchestrator/outbox_message.hpp"
 
 #include <gtest/gtest.h>
 

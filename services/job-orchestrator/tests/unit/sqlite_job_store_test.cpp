@@ -1,4 +1,4 @@
-#include "store/sqlite_job_store.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite_types.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_types.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::orchestrator {

@@ -16,10 +16,10 @@
 
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/parser.hpp"
-#include "job_service.hpp"
-#include "outbox_message.hpp"
-#include "request_context.hpp"
-#include "store/sqlite_job_store.hpp"
+#include "cosmic/job_orchestrator/job_service.hpp"
+#include "cosmic/job_orchestrator/outbox_message.hpp"
+#include "cosmic/job_orchestrator/request_context.hpp"
+#include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 
 namespace cosmic::orchestrator::testing {
 

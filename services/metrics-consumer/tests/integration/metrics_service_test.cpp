@@ -2,7 +2,7 @@
 // HTTP API and the WebSocket; invalid ones land on job-metrics.dlq; heartbeats reach
 // system-health.
 
-#include "metrics_service.hpp"
+#include "cosmic/metrics_consumer/metrics_service.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

@@ -1,4 +1,4 @@
-#include "dedupe_window.hpp"
+#include "cosmic/metrics_consumer/dedupe_window.hpp"
 
 #include <gtest/gtest.h>
 

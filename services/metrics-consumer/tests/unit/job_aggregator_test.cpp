@@ -1,4 +1,4 @@
-#include "job_aggregator.hpp"
+#include "cosmic/metrics_consumer/job_aggregator.hpp"
 
 #include <gtest/gtest.h>
 

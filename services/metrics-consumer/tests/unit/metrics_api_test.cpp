@@ -1,4 +1,4 @@
-#include "metrics_api.hpp"
+#include "cosmic/metrics_consumer/metrics_api.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -7,8 +7,8 @@
 
 #include "cosmic/schema/parser.hpp"
 #include "cosmic/schema/writer.hpp"
-#include "heartbeat.hpp"
-#include "job_json.hpp"
+#include "cosmic/metrics_consumer/heartbeat.hpp"
+#include "cosmic/metrics_consumer/job_json.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::metrics {

@@ -1,4 +1,4 @@
-#include "metrics_stream.hpp"
+#include "cosmic/metrics_consumer/metrics_stream.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

@@ -1,4 +1,4 @@
-#include "quantile_sketch.hpp"
+#include "cosmic/metrics_consumer/quantile_sketch.hpp"
 
 #include <gtest/gtest.h>
 

@@ -48,6 +48,10 @@ struct RunnerOptions {
     ClientConfig client;
     /// client.id; "<group_id>" when empty.
     std::string client_id;
+    /// group.instance.id: static membership (KIP-345). A member that restarts under the same id
+    /// within session.timeout.ms gets its partitions back without a rebalance; empty joins
+    /// dynamically. Set it only from an identity that is stable across restarts (a pod name).
+    std::string group_instance_id;
     RetryPolicy retry;
     /// Stop() without an explicit deadline, and the destructor, use this.
     std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};
@@ -84,6 +88,17 @@ using EventHandler = std::function<Outcome(const schema::Event&, const Delivery&
 using InvalidHandler = std::function<Outcome(const RawRecord&, const schema::Violation&)>;
 /// Handles a batch; its outcome applies to every record of the batch.
 using BatchHandler = std::function<Outcome(std::span<const Record>)>;
+
+/// Records by what became of them, since the runner was built (all topics). Monotonic; read
+/// from any thread.
+struct RunnerCounts {
+    std::uint64_t handled = 0;        ///< the handler returned kOk (or a batch containing it did)
+    std::uint64_t skipped = 0;        ///< no handler for the event_type (offset stored)
+    std::uint64_t invalid = 0;        ///< rejected by the parser (then dead-lettered or given to OnInvalid)
+    std::uint64_t failed = 0;         ///< handler calls that did not return kOk (each retry attempt counts)
+    std::uint64_t retried = 0;        ///< retries scheduled
+    std::uint64_t dead_lettered = 0;  ///< records acknowledged by the dead-letter topic (or dropped when it is off)
+};
 
 struct TopicPartition {
     std::string topic;
@@ -137,6 +152,8 @@ public:
     std::vector<TopicPartition> Assignment() const;
     /// The latest consumer lag of the assigned partitions (from librdkafka statistics).
     LagSnapshot Lag() const;
+    /// What became of the records so far (for heartbeats; cheap: a few atomic loads).
+    RunnerCounts Counts() const noexcept;
     const std::string& GroupId() const noexcept;
 
 private:
