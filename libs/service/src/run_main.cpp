@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
 #include "cosmic/telemetry/logging.hpp"
 
@@ -52,7 +53,8 @@ int BuildAndRun(std::string_view service, Config config, const ServiceFactory& m
     // The service object holds what its components and routes point at, so it is declared after
     // the runtime and destroyed before it.
     Runtime runtime(std::string(service), std::move(config));
-    std::shared_ptr<void> instance = make_service(runtime);
+    Kit kit(runtime);
+    std::shared_ptr<void> instance = make_service(kit);
     return runtime.Run();
 }
 
@@ -74,6 +76,7 @@ int RunMain(std::string_view service, int argc, char** argv, void (*declare_conf
     }
     ConfigSchema schema;
     DeclareCommonKeys(schema);
+    DeclareKitKeys(schema);
     declare_config(schema);
     if (line->help) {
         std::cout << HelpText(service, schema);

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
 
 namespace {
@@ -18,12 +19,11 @@ class TestService {
         schema.Bool("test.require_auth", false, "Load auth.tokens_file at startup.");
     }
 
-    explicit TestService(cosmic::service::Runtime& runtime)
-        : hang_on_stop_(runtime.GetConfig().GetBool("test.hang_on_stop")) {
-        if (runtime.GetConfig().GetBool("test.require_auth")) {
-            runtime.Auth();
+    explicit TestService(cosmic::service::Kit& kit) : hang_on_stop_(kit.GetConfig().GetBool("test.hang_on_stop")) {
+        if (kit.GetConfig().GetBool("test.require_auth")) {
+            kit.Auth();
         }
-        runtime.Emplace<cosmic::service::FunctionComponent>(
+        kit.Add(
             "worker", [] {},
             [this](std::chrono::steady_clock::time_point) {
                 if (hang_on_stop_) {

@@ -117,21 +117,24 @@ class Runtime {
     int signals_received_ = 0;
 };
 
+class Kit;
+
 namespace detail {
-using ServiceFactory = std::function<std::shared_ptr<void>(Runtime&)>;
+using ServiceFactory = std::function<std::shared_ptr<void>(Kit&)>;
 int RunMain(std::string_view service, int argc, char** argv, void (*declare_config)(ConfigSchema&),
             const ServiceFactory& make_service);
 }  // namespace detail
 
 /// The whole of a service's main(): handles --help, --version and --config, loads the config
 /// (exit 2 with one line on stderr on error), starts logging, builds `S` and runs it.
-/// `S` provides `static void DeclareConfig(ConfigSchema&)` (its own keys and default HTTP port,
-/// via SetDefault("http.port", ...)) and a constructor `S(Runtime&)` that builds and adds its
-/// components and routes. An exception while building exits 1 with the message.
+/// `S` provides `static void DeclareConfig(ConfigSchema&)` (its own keys, its default HTTP port
+/// and consumer group via SetDefault) and a constructor `S(Kit&)` that declares its parts to the
+/// service kit (kit.hpp). An exception while building exits 1 with the message (2 for a
+/// ConfigError).
 template <class S>
 int RunMain(std::string_view service, int argc, char** argv) {
     return detail::RunMain(service, argc, argv, &S::DeclareConfig,
-                           [](Runtime& runtime) -> std::shared_ptr<void> { return std::make_shared<S>(runtime); });
+                           [](Kit& kit) -> std::shared_ptr<void> { return std::make_shared<S>(kit); });
 }
 
 /// The text --help prints: usage, every key with its environment variable, type, default and

@@ -1,0 +1,333 @@
+#include "cosmic/service/kit.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "cosmic/kafka/heartbeat.hpp"
+#include "cosmic/kafka/producer.hpp"
+#include "cosmic/schema/writer.hpp"
+#include "cosmic/telemetry/http_server.hpp"
+
+#ifndef COSMIC_VERSION
+#define COSMIC_VERSION "0.0.0"
+#endif
+
+namespace cosmic::service {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+milliseconds Remaining(steady_clock::time_point deadline) {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()));
+}
+
+schema::HealthStatus Worse(schema::HealthStatus a, schema::HealthStatus b) {
+    return static_cast<std::uint8_t>(a) >= static_cast<std::uint8_t>(b) ? a : b;
+}
+
+}  // namespace
+
+void DeclareKitKeys(ConfigSchema& schema) {
+    schema.String("consumer.group_id", "",
+                  "Kafka consumer group of the service's consumer (each service has its own default).");
+    schema.Int("consumer.retry_max_attempts", 5, 1, 1'000'000,
+               "Handler attempts for one record before it is dead-lettered (backoff 100 ms doubling to 30 s).");
+    schema.Bool("consumer.static_membership", true,
+                "Use the instance id as group.instance.id when service.instance_id is set explicitly (a pod "
+                "name): a restarted instance takes its partitions back at once instead of after a rebalance.");
+    schema.Duration("heartbeat.interval_ms", milliseconds(10'000), milliseconds(0), milliseconds(3'600'000),
+                    "Heartbeat period to system-health; 0 turns periodic heartbeats off.");
+}
+
+/// A group of components started in order and stopped in reverse, as one runtime component.
+class Kit::Phase final : public Component {
+  public:
+    explicit Phase(std::string name) : name_(std::move(name)) {}
+
+    void Add(Component& component) {
+        if (started_) throw std::logic_error("kit: '" + std::string(component.Name()) + "' added after start");
+        members_.push_back(&component);
+    }
+    std::string_view Name() const override { return name_; }
+    void Start() override {
+        started_ = true;
+        for (; started_count_ < members_.size(); ++started_count_) {
+            Component& member = *members_[started_count_];
+            try {
+                member.Start();
+            } catch (...) {
+                // The runtime stops only phases that started; undo this one's members first.
+                StopStarted(steady_clock::now());
+                throw;
+            }
+            if (members_.size() > 1) spdlog::debug("{}: {} started", name_, member.Name());
+        }
+    }
+    void Stop(steady_clock::time_point deadline) override { StopStarted(deadline); }
+
+  private:
+    void StopStarted(steady_clock::time_point deadline) {
+        std::exception_ptr first_error;
+        while (started_count_ > 0) {
+            Component& member = *members_[--started_count_];
+            try {
+                member.Stop(deadline);
+            } catch (const std::exception& error) {
+                spdlog::error("{}: stopping {} failed: {}", name_, member.Name(), error.what());
+                if (!first_error) first_error = std::current_exception();
+            }
+        }
+        if (first_error) std::rethrow_exception(first_error);
+    }
+
+    std::string name_;
+    std::vector<Component*> members_;
+    std::size_t started_count_ = 0;
+    bool started_ = false;
+};
+
+struct Kit::ConsumerEntry final : Component {
+    ConsumerEntry(kafka::RunnerOptions options, const std::shared_ptr<prometheus::Registry>& registry,
+                  ConsumerReadiness readiness_mode)
+        : name("consumer " + options.group_id), runner(std::move(options), registry), readiness(readiness_mode) {}
+
+    std::string_view Name() const override { return name; }
+    void Start() override { runner.Start(); }
+    void Stop(steady_clock::time_point deadline) override {
+        if (!runner.Stop(Remaining(deadline))) spdlog::warn("{} did not stop within the deadline", name);
+    }
+
+    std::string name;
+    kafka::Runner runner;
+    ConsumerReadiness readiness;
+};
+
+Kit::Kit(Runtime& runtime)
+    : runtime_(runtime),
+      clock_([] { return schema::NowEpochMs(); }),
+      retry_max_attempts_(static_cast<int>(runtime.GetConfig().GetInt("consumer.retry_max_attempts"))),
+      heartbeat_interval_(runtime.GetConfig().GetDuration("heartbeat.interval_ms")),
+      started_at_(steady_clock::now()) {
+    const Config& config = runtime.GetConfig();
+    // Only an identity the operator chose survives a restart; the default <hostname>-<pid> does
+    // not, and a static member under a dead id would hold its partitions for a session timeout.
+    if (config.SourceOf("service.instance_id") != "default" && config.GetBool("consumer.static_membership")) {
+        group_instance_id_ = runtime.InstanceId();
+    }
+    auto phase = [&](const char* name) {
+        auto owned = std::make_unique<Phase>(name);
+        Phase* raw = owned.get();
+        runtime_.Add(std::move(owned));
+        return raw;
+    };
+    stores_ = phase("stores");
+    producer_phase_ = phase("producer");
+    own_ = phase("components");
+    timers_phase_ = phase("timers");
+    heartbeat_phase_ = phase("heartbeat");
+    consumers_ = phase("consumers");
+}
+
+Kit::~Kit() {
+    // Threads that call into the service stop before anything they use goes away (they are
+    // stopped already after a normal run; this covers a startup that failed half-way). The
+    // heartbeat is not stopped here: Stop() would send a final one through the service's
+    // fields, and the service is already gone; its destructor stops it without one.
+    for (auto& entry : consumer_entries_) entry->runner.Stop(milliseconds(0));
+    if (timers_) timers_->Stop();
+}
+
+std::string_view Kit::Service() const { return runtime_.Service(); }
+const std::string& Kit::InstanceId() const { return runtime_.InstanceId(); }
+const Config& Kit::GetConfig() const { return runtime_.GetConfig(); }
+const std::shared_ptr<prometheus::Registry>& Kit::Registry() const { return runtime_.Registry(); }
+telemetry::HttpServer& Kit::Http() { return runtime_.Http(); }
+std::shared_ptr<const Authenticator> Kit::Auth() { return runtime_.Auth(); }
+
+void Kit::SetClock(std::function<std::int64_t()> clock) {
+    if (!clock) throw std::invalid_argument("kit: empty clock");
+    clock_ = std::move(clock);
+}
+
+std::string Kit::ClientId() const { return std::string(Service()) + "-" + InstanceId(); }
+
+void Kit::AddStore(StoreEntry entry) {
+    if (entry.component != nullptr) stores_->Add(*entry.component);
+    auto ready = entry.ready;
+    const std::string name = entry.name;
+    Readiness(name, [ready, name](std::string& detail) {
+        if (ready) return ready(detail);
+        detail = "open";
+        return true;
+    });
+    stores_owned_.push_back(std::move(entry));
+}
+
+kafka::Producer& Kit::Producer(const std::function<void(kafka::ProducerOptions&)>& tune) {
+    if (producer_) return *producer_;
+    kafka::ProducerOptions options;
+    options.client_id = ClientId();
+    options.flush_timeout = GetConfig().GetDuration("shutdown.deadline_ms");
+    if (tune) tune(options);
+    producer_ = std::make_unique<kafka::Producer>(runtime_.Kafka(), options, Registry());
+    auto component = std::make_unique<FunctionComponent>(
+        "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
+    producer_phase_->Add(*component);
+    own_owned_.push_back(std::move(component));
+    return *producer_;
+}
+
+kafka::Runner& Kit::Consume(std::vector<std::string> topics, ConsumeOptions options) {
+    kafka::RunnerOptions runner_options;
+    runner_options.group_id =
+        options.group_id.empty() ? GetConfig().GetString("consumer.group_id") : std::move(options.group_id);
+    if (runner_options.group_id.empty()) {
+        throw ConfigError("consumer.group_id", GetConfig().SourceOf("consumer.group_id"),
+                          "is empty, and the service needs a consumer group");
+    }
+    runner_options.topics = std::move(topics);
+    runner_options.client = runtime_.Kafka();
+    runner_options.client_id = ClientId();
+    runner_options.group_instance_id = group_instance_id_;
+    runner_options.retry.max_attempts = retry_max_attempts_;
+    runner_options.shutdown_deadline = GetConfig().GetDuration("shutdown.deadline_ms");
+    runner_options.dlq_producer.client_id = ClientId() + "-dlq";
+    if (options.tune) options.tune(runner_options);
+    if (!runner_options.group_instance_id.empty() && consumer_entries_.size() > 0) {
+        // Two members of one process must not share a static identity.
+        runner_options.group_instance_id += "-" + std::to_string(consumer_entries_.size());
+    }
+
+    auto entry = std::make_unique<ConsumerEntry>(std::move(runner_options), Registry(), options.readiness);
+    ConsumerEntry& ref = *entry;
+    consumers_->Add(ref);
+    const std::string check = consumer_entries_.empty() ? "consumer" : ref.name;
+    Readiness(check, [&ref](std::string& detail) {
+        if (!ref.runner.Enabled()) {
+            detail = "kafka disabled";
+            return true;
+        }
+        detail = ref.runner.ReadinessDetail();
+        if (ref.readiness == ConsumerReadiness::kReported) {
+            if (!ref.runner.Ready()) detail += " (the service works without it)";
+            return true;
+        }
+        return ref.runner.Ready();
+    });
+    consumer_entries_.push_back(std::move(entry));
+    return ref.runner;
+}
+
+Component& Kit::Add(std::unique_ptr<Component> component) {
+    Component& ref = *component;
+    own_->Add(ref);
+    own_owned_.push_back(std::move(component));
+    return ref;
+}
+
+Component& Kit::Add(std::string name, FunctionComponent::StartFn start, FunctionComponent::StopFn stop) {
+    return Add(std::make_unique<FunctionComponent>(std::move(name), std::move(start), std::move(stop)));
+}
+
+Timers& Kit::GetTimers() {
+    if (!timers_) {
+        timers_ = std::make_unique<Timers>(std::string(Service()) + " timers");
+        timers_phase_->Add(*timers_);
+    }
+    return *timers_;
+}
+
+void Kit::Every(std::string name, std::chrono::milliseconds interval, Timers::Task task) {
+    GetTimers().Every(std::move(name), interval, std::move(task));
+}
+
+void Kit::Readiness(std::string name, telemetry::ReadinessCheck check) {
+    runtime_.Http().AddReadinessCheck(std::move(name), std::move(check));
+}
+
+HeartbeatCommon Kit::Common() const {
+    HeartbeatCommon common;
+    for (const auto& entry : consumer_entries_) {
+        const kafka::Runner& runner = entry->runner;
+        if (runner.Enabled() && !runner.Ready()) common.consumer_ready = false;
+        const kafka::LagSnapshot lag = runner.Lag();
+        if (lag.known) {
+            common.lag_known = true;
+            common.consumer_lag += lag.total;
+        }
+        const kafka::RunnerCounts counts = runner.Counts();
+        common.counts.handled += counts.handled;
+        common.counts.skipped += counts.skipped;
+        common.counts.invalid += counts.invalid;
+        common.counts.failed += counts.failed;
+        common.counts.retried += counts.retried;
+        common.counts.dead_lettered += counts.dead_lettered;
+    }
+    common.processed_per_second = processed_per_second_;
+    return common;
+}
+
+void Kit::Heartbeat(HeartbeatFields fields) {
+    if (heartbeat_) throw std::logic_error("kit: Heartbeat declared twice");
+    heartbeat_fields_ = std::move(fields);
+    kafka::HeartbeatOptions options{std::string(Service()), InstanceId(), heartbeat_interval_};
+    options.final_on_stop = true;
+    heartbeat_ = std::make_unique<kafka::Heartbeat>(
+        Producer(), std::move(options),
+        [this] {
+            kafka::HeartbeatSnapshot snapshot;
+            snapshot.metrics = HeartbeatJson(snapshot.status);
+            return snapshot;
+        },
+        Registry());
+    heartbeat_phase_->Add(*own_owned_.emplace_back(std::make_unique<FunctionComponent>(
+        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); })));
+}
+
+kafka::Heartbeat* Kit::GetHeartbeat() { return heartbeat_.get(); }
+
+std::string Kit::HeartbeatJson(schema::HealthStatus& status) {
+    // Runs on the heartbeat thread (or the stopping thread for the final one), never both at once.
+    const auto now = steady_clock::now();
+    HeartbeatCommon common = Common();
+    const std::uint64_t processed = common.counts.handled + common.counts.skipped + common.counts.dead_lettered;
+    if (last_processed_at_ != steady_clock::time_point{}) {
+        const double seconds = std::chrono::duration<double>(now - last_processed_at_).count();
+        if (seconds > 0) processed_per_second_ = static_cast<double>(processed - last_processed_) / seconds;
+    }
+    last_processed_ = processed;
+    last_processed_at_ = now;
+    common.processed_per_second = processed_per_second_;
+
+    std::string json;
+    schema::JsonWriter w(json);
+    w.BeginObject();
+    w.Key("service").String(Service());
+    w.Key("instance").String(InstanceId());
+    w.Key("version").String(COSMIC_VERSION);
+    w.Key("uptime_s").Int(std::chrono::duration_cast<std::chrono::seconds>(now - started_at_).count());
+    w.Key("consumer_ready").Bool(common.consumer_ready);
+    w.Key("consumer_lag");
+    if (common.lag_known) {
+        w.Int(common.consumer_lag);
+    } else {
+        w.Null();
+    }
+    w.Key("handled").Uint(common.counts.handled);
+    w.Key("skipped").Uint(common.counts.skipped);
+    w.Key("invalid").Uint(common.counts.invalid);
+    w.Key("failed").Uint(common.counts.failed);
+    w.Key("retried").Uint(common.counts.retried);
+    w.Key("dead_lettered").Uint(common.counts.dead_lettered);
+    w.Key("processed_per_second").Double(common.processed_per_second);
+    status = common.consumer_ready ? schema::HealthStatus::kHealthy : schema::HealthStatus::kDegraded;
+    if (heartbeat_fields_) status = Worse(status, heartbeat_fields_(w));
+    w.EndObject();
+    return json;
+}
+
+}  // namespace cosmic::service
