@@ -9,5 +9,5 @@ if(COSMIC_SANITIZE)
                                                     -fno-sanitize-recover=undefined)
     target_link_options(cosmic_options INTERFACE -fsanitize=address,undefined)
 endif()
-target_compile_definitions(cosmic_options INTERFACE
-    COSMIC_VERSION="${PROJECT_VERSION}" COSMIC_GIT_COMMIT="${COSMIC_GIT_COMMIT}")
+# The version and commit are compiled into one file (libs/service/src/version.cpp), so a new
+# commit recompiles that file only and every other object stays in the compiler cache.

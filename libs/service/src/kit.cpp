@@ -8,11 +8,8 @@
 #include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/schema/writer.hpp"
+#include "cosmic/service/version.hpp"
 #include "cosmic/telemetry/http_server.hpp"
-
-#ifndef COSMIC_VERSION
-#define COSMIC_VERSION "0.0.0"
-#endif
 
 namespace cosmic::service {
 
@@ -43,53 +40,6 @@ void DeclareKitKeys(ConfigSchema& schema) {
                     "Heartbeat period to system-health; 0 turns periodic heartbeats off.");
 }
 
-/// A group of components started in order and stopped in reverse, as one runtime component.
-class Kit::Phase final : public Component {
-  public:
-    explicit Phase(std::string name) : name_(std::move(name)) {}
-
-    void Add(Component& component) {
-        if (started_) throw std::logic_error("kit: '" + std::string(component.Name()) + "' added after start");
-        members_.push_back(&component);
-    }
-    std::string_view Name() const override { return name_; }
-    void Start() override {
-        started_ = true;
-        for (; started_count_ < members_.size(); ++started_count_) {
-            Component& member = *members_[started_count_];
-            try {
-                member.Start();
-            } catch (...) {
-                // The runtime stops only phases that started; undo this one's members first.
-                StopStarted(steady_clock::now());
-                throw;
-            }
-            if (members_.size() > 1) spdlog::debug("{}: {} started", name_, member.Name());
-        }
-    }
-    void Stop(steady_clock::time_point deadline) override { StopStarted(deadline); }
-
-  private:
-    void StopStarted(steady_clock::time_point deadline) {
-        std::exception_ptr first_error;
-        while (started_count_ > 0) {
-            Component& member = *members_[--started_count_];
-            try {
-                member.Stop(deadline);
-            } catch (const std::exception& error) {
-                spdlog::error("{}: stopping {} failed: {}", name_, member.Name(), error.what());
-                if (!first_error) first_error = std::current_exception();
-            }
-        }
-        if (first_error) std::rethrow_exception(first_error);
-    }
-
-    std::string name_;
-    std::vector<Component*> members_;
-    std::size_t started_count_ = 0;
-    bool started_ = false;
-};
-
 struct Kit::ConsumerEntry final : Component {
     ConsumerEntry(kafka::RunnerOptions options, const std::shared_ptr<prometheus::Registry>& registry,
                   ConsumerReadiness readiness_mode)
@@ -118,18 +68,19 @@ Kit::Kit(Runtime& runtime)
     if (config.SourceOf("service.instance_id") != "default" && config.GetBool("consumer.static_membership")) {
         group_instance_id_ = runtime.InstanceId();
     }
-    auto phase = [&](const char* name) {
-        auto owned = std::make_unique<Phase>(name);
-        Phase* raw = owned.get();
-        runtime_.Add(std::move(owned));
-        return raw;
-    };
-    stores_ = phase("stores");
-    producer_phase_ = phase("producer");
-    own_ = phase("components");
-    timers_phase_ = phase("timers");
-    heartbeat_phase_ = phase("heartbeat");
-    consumers_ = phase("consumers");
+    runtime_.BeforeRun([this] {
+        for (const auto& phase : phases_) {
+            for (Component* component : phase) runtime_.Add(*component);
+        }
+        assembled_ = true;
+    });
+}
+
+void Kit::AddTo(PhaseId phase, Component& component) {
+    if (assembled_) {
+        throw std::logic_error("kit: '" + std::string(component.Name()) + "' declared after the service started");
+    }
+    phases_[static_cast<std::size_t>(phase)].push_back(&component);
 }
 
 Kit::~Kit() {
@@ -156,7 +107,7 @@ void Kit::SetClock(std::function<std::int64_t()> clock) {
 std::string Kit::ClientId() const { return std::string(Service()) + "-" + InstanceId(); }
 
 void Kit::AddStore(StoreEntry entry) {
-    if (entry.component != nullptr) stores_->Add(*entry.component);
+    if (entry.component != nullptr) AddTo(PhaseId::kStores, *entry.component);
     auto ready = entry.ready;
     const std::string name = entry.name;
     Readiness(name, [ready, name](std::string& detail) {
@@ -176,7 +127,7 @@ kafka::Producer& Kit::Producer(const std::function<void(kafka::ProducerOptions&)
     producer_ = std::make_unique<kafka::Producer>(runtime_.Kafka(), options, Registry());
     auto component = std::make_unique<FunctionComponent>(
         "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
-    producer_phase_->Add(*component);
+    AddTo(PhaseId::kProducer, *component);
     own_owned_.push_back(std::move(component));
     return *producer_;
 }
@@ -204,7 +155,7 @@ kafka::Runner& Kit::Consume(std::vector<std::string> topics, ConsumeOptions opti
 
     auto entry = std::make_unique<ConsumerEntry>(std::move(runner_options), Registry(), options.readiness);
     ConsumerEntry& ref = *entry;
-    consumers_->Add(ref);
+    AddTo(PhaseId::kConsumers, ref);
     const std::string check = consumer_entries_.empty() ? "consumer" : ref.name;
     Readiness(check, [&ref](std::string& detail) {
         if (!ref.runner.Enabled()) {
@@ -224,7 +175,7 @@ kafka::Runner& Kit::Consume(std::vector<std::string> topics, ConsumeOptions opti
 
 Component& Kit::Add(std::unique_ptr<Component> component) {
     Component& ref = *component;
-    own_->Add(ref);
+    AddTo(PhaseId::kOwn, ref);
     own_owned_.push_back(std::move(component));
     return ref;
 }
@@ -236,7 +187,7 @@ Component& Kit::Add(std::string name, FunctionComponent::StartFn start, Function
 Timers& Kit::GetTimers() {
     if (!timers_) {
         timers_ = std::make_unique<Timers>(std::string(Service()) + " timers");
-        timers_phase_->Add(*timers_);
+        AddTo(PhaseId::kTimers, *timers_);
     }
     return *timers_;
 }
@@ -284,8 +235,9 @@ void Kit::Heartbeat(HeartbeatFields fields) {
             return snapshot;
         },
         Registry());
-    heartbeat_phase_->Add(*own_owned_.emplace_back(std::make_unique<FunctionComponent>(
-        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); })));
+    AddTo(PhaseId::kHeartbeat,
+          *own_owned_.emplace_back(std::make_unique<FunctionComponent>(
+              "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); })));
 }
 
 kafka::Heartbeat* Kit::GetHeartbeat() { return heartbeat_.get(); }
@@ -308,7 +260,7 @@ std::string Kit::HeartbeatJson(schema::HealthStatus& status) {
     w.BeginObject();
     w.Key("service").String(Service());
     w.Key("instance").String(InstanceId());
-    w.Key("version").String(COSMIC_VERSION);
+    w.Key("version").String(BuildVersion());
     w.Key("uptime_s").Int(std::chrono::duration_cast<std::chrono::seconds>(now - started_at_).count());
     w.Key("consumer_ready").Bool(common.consumer_ready);
     w.Key("consumer_lag");

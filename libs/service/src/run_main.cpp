@@ -6,14 +6,8 @@
 
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/service/version.hpp"
 #include "cosmic/telemetry/logging.hpp"
-
-#ifndef COSMIC_VERSION
-#define COSMIC_VERSION "0.0.0"
-#endif
-#ifndef COSMIC_GIT_COMMIT
-#define COSMIC_GIT_COMMIT "unknown"
-#endif
 
 namespace cosmic::service::detail {
 namespace {
@@ -83,7 +77,7 @@ int RunMain(std::string_view service, int argc, char** argv, void (*declare_conf
         return kExitOk;
     }
     if (line->version) {
-        std::cout << service << ' ' << COSMIC_VERSION << " (commit " << COSMIC_GIT_COMMIT << ")\n";
+        std::cout << service << ' ' << BuildVersion() << " (commit " << BuildCommit() << ")\n";
         return kExitOk;
     }
 
@@ -98,7 +92,7 @@ int RunMain(std::string_view service, int argc, char** argv, void (*declare_conf
     for (const auto& warning : config->Warnings()) {
         spdlog::warn("{}", warning);
     }
-    spdlog::info("{} {} (commit {}) instance {} starting; kafka {}", service, COSMIC_VERSION, COSMIC_GIT_COMMIT,
+    spdlog::info("{} {} (commit {}) instance {} starting; kafka {}", service, BuildVersion(), BuildCommit(),
                  config->GetString("service.instance_id"), config->Kafka().enabled ? "enabled" : "disabled");
     spdlog::info("config: {}", config->Describe());
 

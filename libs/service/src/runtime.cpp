@@ -15,15 +15,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cosmic/service/version.hpp"
 #include "cosmic/telemetry/http_server.hpp"
 #include "signal_watcher.hpp"
-
-#ifndef COSMIC_VERSION
-#define COSMIC_VERSION "0.0.0"
-#endif
-#ifndef COSMIC_GIT_COMMIT
-#define COSMIC_GIT_COMMIT "unknown"
-#endif
 
 namespace cosmic::service {
 namespace {
@@ -96,7 +90,7 @@ Runtime::Runtime(std::string service, Config config)
         .Name("cosmic_build_info")
         .Help("Always 1; labels say which build of which service is running")
         .Register(*registry_)
-        .Add({{"service", service_}, {"version", COSMIC_VERSION}, {"commit", COSMIC_GIT_COMMIT}})
+        .Add({{"service", service_}, {"version", BuildVersion()}, {"commit", BuildCommit()}})
         .Set(1);
 }
 
@@ -179,12 +173,19 @@ void Runtime::WaitForStopRequest() {
     changed_.wait(lock, [this] { return stop_requested_; });
 }
 
+void Runtime::BeforeRun(std::function<void()> prepare) { before_run_.push_back(std::move(prepare)); }
+
 int Runtime::Run() {
     {
         std::lock_guard lock(mutex_);
         if (ran_) {
             throw std::logic_error("Runtime::Run called twice");
         }
+    }
+    // Hooks may still add components; nothing else may from here on.
+    for (const auto& prepare : before_run_) prepare();
+    {
+        std::lock_guard lock(mutex_);
         ran_ = true;
     }
     detail::SignalWatcher signals([this](int signal_number) { OnSignal(signal_number); });

@@ -1,21 +1,32 @@
-#include "cosmic/job_orchestrator/scheduler.hpp"
+#include "cosmic/service/timers.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
-#include "test_support.hpp"
-
-namespace cosmic::orchestrator {
+namespace cosmic::service {
 namespace {
+
+/// Polls until `predicate` holds or 30 s passed.
+bool WaitFor(const std::function<bool()>& predicate) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (predicate()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return predicate();
+}
 
 using std::chrono::milliseconds;
 
-TEST(SchedulerTest, RunsTasksInDueOrderThenInsertionOrder) {
-    Scheduler scheduler("test");
+TEST(TimersTest, RunsTasksInDueOrderThenInsertionOrder) {
+    Timers scheduler("test");
     std::mutex mutex;
     std::vector<int> order;
     auto record = [&](int n) {
@@ -24,34 +35,34 @@ TEST(SchedulerTest, RunsTasksInDueOrderThenInsertionOrder) {
             order.push_back(n);
         };
     };
-    const auto base = Scheduler::Clock::now() + milliseconds(50);
+    const auto base = Timers::Clock::now() + milliseconds(50);
     scheduler.At(base + milliseconds(20), record(3));
     scheduler.At(base, record(1));
     scheduler.At(base, record(2));
     scheduler.At(base + milliseconds(40), record(4));
     scheduler.Start();
-    ASSERT_TRUE(testing::WaitFor([&] {
+    ASSERT_TRUE(WaitFor([&] {
         std::lock_guard lock(mutex);
         return order.size() == 4;
     }));
     EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
 }
 
-TEST(SchedulerTest, EveryRepeatsAndAThrowingTaskDoesNotStopTheScheduler) {
-    Scheduler scheduler("test");
+TEST(TimersTest, EveryRepeatsAndAThrowingTaskDoesNotStopTheScheduler) {
+    Timers scheduler("test");
     std::atomic<int> ticks{0};
     std::atomic<bool> after_throw{false};
-    scheduler.Every(milliseconds(5), [&] { ++ticks; });
+    scheduler.Every("tick", milliseconds(5), [&] { ++ticks; });
     scheduler.Post([] { throw std::runtime_error("task failure"); });
     scheduler.Post([&] { after_throw = true; });
     scheduler.Start();
-    EXPECT_TRUE(testing::WaitFor([&] { return ticks.load() >= 3 && after_throw.load(); }));
+    EXPECT_TRUE(WaitFor([&] { return ticks.load() >= 3 && after_throw.load(); }));
 }
 
-TEST(SchedulerTest, StopDropsPendingTasksAndLaterOnesAreIgnored) {
+TEST(TimersTest, StopDropsPendingTasksAndLaterOnesAreIgnored) {
     std::atomic<bool> ran{false};
     {
-        Scheduler scheduler("test");
+        Timers scheduler("test");
         scheduler.Start();
         scheduler.After(std::chrono::hours(1), [&] { ran = true; });
         EXPECT_EQ(scheduler.Pending(), 1u);
@@ -63,15 +74,38 @@ TEST(SchedulerTest, StopDropsPendingTasksAndLaterOnesAreIgnored) {
     EXPECT_FALSE(ran.load());
 }
 
-TEST(SchedulerTest, KnowsItsOwnThread) {
-    Scheduler scheduler("test");
+TEST(TimersTest, KnowsItsOwnThread) {
+    Timers scheduler("test");
     std::atomic<int> on_thread{-1};
-    scheduler.Post([&] { on_thread = scheduler.OnSchedulerThread() ? 1 : 0; });
+    scheduler.Post([&] { on_thread = scheduler.OnTimerThread() ? 1 : 0; });
     scheduler.Start();
-    ASSERT_TRUE(testing::WaitFor([&] { return on_thread.load() != -1; }));
+    ASSERT_TRUE(WaitFor([&] { return on_thread.load() != -1; }));
     EXPECT_EQ(on_thread.load(), 1);
-    EXPECT_FALSE(scheduler.OnSchedulerThread());
+    EXPECT_FALSE(scheduler.OnTimerThread());
 }
 
 }  // namespace
-}  // namespace cosmic::orchestrator
+}  // namespace cosmic::service
+
+namespace cosmic::service {
+namespace {
+
+TEST(TimersTest, ARepeatingTaskThatThrowsRunsAgain) {
+    Timers timers("test");
+    std::atomic<int> runs{0};
+    timers.Every("flaky", std::chrono::milliseconds(5), [&] {
+        ++runs;
+        throw std::runtime_error("always fails");
+    });
+    timers.Start();
+    EXPECT_TRUE(WaitFor([&] { return runs.load() >= 3; }));
+}
+
+TEST(TimersTest, AZeroIntervalDisablesTheTask) {
+    Timers timers("test");
+    timers.Every("off", std::chrono::milliseconds(0), [] {});
+    EXPECT_EQ(timers.Pending(), 0u);
+}
+
+}  // namespace
+}  // namespace cosmic::service

@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "cosmic/audit/audit_json.hpp"
+#include "cosmic/audit/sqlite_types.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "cosmic/audit/sqlite_types.hpp"
 
 namespace cosmic::audit {
 

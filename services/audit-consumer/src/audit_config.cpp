@@ -11,6 +11,11 @@ using std::chrono::seconds;
 
 void DeclareAuditConfig(service::ConfigSchema& schema) {
     schema.SetDefault("http.port", kDefaultHttpPort);
+    schema.SetDefault("consumer.group_id", std::string(kConsumerGroup));
+    // A batch that cannot be written is retried for a long time before it is dead-lettered: the
+    // store is the only place an audit record is useful, and most write failures heal (a busy or
+    // full disk).
+    schema.SetDefault("consumer.retry_max_attempts", std::int64_t{100});
     schema.String("database.url", "",
                   "Audit store: sqlite:///path/audit.db; empty means ${data_dir}/audit.db (PostgreSQL is not "
                   "supported yet).",
@@ -34,16 +39,12 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                "Records written per transaction (memory bound of a batch); the offsets are stored after it commits.");
     schema.Duration("audit.batch_max_wait_ms", milliseconds(50), milliseconds(1), seconds(10),
                     "A batch is written at the latest this long after its first record arrived.");
-    schema.Int("audit.retry_max_attempts", 100, 1, 1'000'000,
-               "Attempts to write a batch (exponential backoff, cap 30 s) before it goes to audit-trail.dlq.");
     schema.Int("audit.read_connections", 4, 1, 64, "SQLite read connections for the API.");
     schema.Int("audit.cache_size_kib", 16384, 256, 4'194'304, "SQLite page cache per connection (KiB).");
     schema.Int("audit.purge_chunk_rows", 5000, 1, 1'000'000,
                "Rows deleted per retention transaction (bounds how long ingest waits for a purge).");
     schema.Int("audit.query_default_limit", 100, 1, 10'000, "Rows per page when the request has no limit.");
     schema.Int("audit.query_max_limit", 1000, 1, 10'000, "Largest page; bigger limits are capped to it.");
-    schema.Duration("heartbeat.interval_ms", seconds(10), milliseconds(100), milliseconds(std::chrono::hours(1)),
-                    "How often a health.heartbeat goes to system-health.");
 }
 
 AuditSettings LoadAuditSettings(const service::Config& config) {
@@ -62,11 +63,9 @@ AuditSettings LoadAuditSettings(const service::Config& config) {
     s.store.purge_chunk_rows = static_cast<std::size_t>(config.GetInt("audit.purge_chunk_rows"));
     s.batch_max_records = static_cast<std::size_t>(config.GetInt("audit.batch_max_records"));
     s.batch_max_wait = config.GetDuration("audit.batch_max_wait_ms");
-    s.retry_max_attempts = static_cast<int>(config.GetInt("audit.retry_max_attempts"));
     s.checkpoint_interval = config.GetDuration("audit.checkpoint_interval_ms");
     s.purge_interval = config.GetDuration("audit.purge_interval_ms");
     s.verify_interval = config.GetDuration("audit.verify_interval_ms");
-    s.heartbeat_interval = config.GetDuration("heartbeat.interval_ms");
     s.query_default_limit = static_cast<std::size_t>(config.GetInt("audit.query_default_limit"));
     s.query_max_limit = static_cast<std::size_t>(config.GetInt("audit.query_max_limit"));
     if (s.query_default_limit > s.query_max_limit) {

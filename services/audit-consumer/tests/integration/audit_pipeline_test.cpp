@@ -10,9 +10,9 @@
 #include <set>
 
 #include "audit_fixture.hpp"
+#include "cosmic/audit/sqlite_audit_store.hpp"
 #include "cosmic/audit_consumer/audit_ingest.hpp"
 #include "cosmic/kafka/runner.hpp"
-#include "cosmic/audit/sqlite_audit_store.hpp"
 
 namespace cosmic::audit {
 namespace {

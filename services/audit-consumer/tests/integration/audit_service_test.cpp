@@ -25,28 +25,23 @@ using testing::kTopic;
 class AuditServiceTest : public kafka::testing::EmbeddedClusterTest {
   protected:
     void SetUp() override {
-        service::ConfigSchema schema;
-        service::DeclareCommonKeys(schema);
-        AuditService::DeclareConfig(schema);
         service::Environment env = testing::ServiceEnv(cluster_, dir_.Path());
         env["COSMIC_AUDIT_PURGE_INTERVAL_MS"] = "1000";
-        runtime_ = std::make_unique<service::Runtime>("audit-consumer", service::Config::Load(schema, "", env));
-        service_ = std::make_unique<AuditService>(*runtime_);
-        thread_ = std::thread([this] { exit_code_ = runtime_->Run(); });
-        ASSERT_TRUE(runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
+        host_ = std::make_unique<service::ServiceHost<AuditService>>("audit-consumer", env);
+        thread_ = std::thread([this] { exit_code_ = host_->GetRuntime().Run(); });
+        ASSERT_TRUE(host_->GetRuntime().WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
         ASSERT_TRUE(EmbeddedCluster::WaitFor([this] { return Get("/readyz", "").status == 200; }, seconds(60)));
     }
 
     void TearDown() override {
-        runtime_->RequestStop();
+        host_->GetRuntime().RequestStop();
         if (thread_.joinable()) thread_.join();
         EXPECT_EQ(exit_code_, service::kExitOk);
-        service_.reset();
-        runtime_.reset();
+        host_.reset();
     }
 
     testing::HttpResult Get(const std::string& path, const std::string& token = "auditor-token") {
-        return testing::HttpGet("http://127.0.0.1:" + std::to_string(runtime_->HttpPort()) + path, token);
+        return testing::HttpGet("http://127.0.0.1:" + std::to_string(host_->GetRuntime().HttpPort()) + path, token);
     }
 
     std::size_t EventCount(const std::string& query = "limit=1000") {
@@ -57,8 +52,7 @@ class AuditServiceTest : public kafka::testing::EmbeddedClusterTest {
     }
 
     testing::ScratchDir dir_;
-    std::unique_ptr<service::Runtime> runtime_;
-    std::unique_ptr<AuditService> service_;
+    std::unique_ptr<service::ServiceHost<AuditService>> host_;
     std::thread thread_;
     int exit_code_ = -1;
     simdjson::dom::parser json_;

@@ -20,6 +20,7 @@
 /// So a consumer stops first (finishes in-flight, commits), the heartbeat sends its last
 /// numbers, the producer flushes what the service produced, and stores close last.
 
+#include <array>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -186,8 +187,10 @@ class Kit {
         std::function<bool(std::string&)> ready;
     };
     struct ConsumerEntry;
-    class Phase;
+    /// Start order; stop is the reverse.
+    enum class PhaseId : std::size_t { kStores, kProducer, kOwn, kTimers, kHeartbeat, kConsumers, kCount };
 
+    void AddTo(PhaseId phase, Component& component);
     void AddStore(StoreEntry entry);
     std::string HeartbeatJson(schema::HealthStatus& status);
 
@@ -197,12 +200,8 @@ class Kit {
     int retry_max_attempts_;
     std::chrono::milliseconds heartbeat_interval_;
 
-    Phase* stores_ = nullptr;
-    Phase* producer_phase_ = nullptr;
-    Phase* own_ = nullptr;
-    Phase* timers_phase_ = nullptr;
-    Phase* heartbeat_phase_ = nullptr;
-    Phase* consumers_ = nullptr;
+    std::array<std::vector<Component*>, static_cast<std::size_t>(PhaseId::kCount)> phases_;
+    bool assembled_ = false;
 
     std::vector<StoreEntry> stores_owned_;
     std::unique_ptr<kafka::Producer> producer_;
@@ -216,6 +215,36 @@ class Kit {
     std::uint64_t last_processed_ = 0;
     std::chrono::steady_clock::time_point last_processed_at_{};
     double processed_per_second_ = 0;
+};
+
+/// The schema RunMain builds for `S`: the common keys, the kit's, then the service's own.
+template <class S>
+ConfigSchema ServiceSchema() {
+    ConfigSchema schema;
+    DeclareCommonKeys(schema);
+    DeclareKitKeys(schema);
+    S::DeclareConfig(schema);
+    return schema;
+}
+
+/// A service assembled exactly as RunMain assembles it, for tests and benchmarks that run it
+/// in-process: runtime, kit, service (destroyed in reverse). Run() it on a thread of yours.
+template <class S>
+class ServiceHost {
+  public:
+    ServiceHost(std::string service, const Environment& env, const std::string& config_file = {})
+        : runtime_(std::move(service), Config::Load(ServiceSchema<S>(), config_file, env)),
+          kit_(runtime_),
+          service_(kit_) {}
+
+    Runtime& GetRuntime() { return runtime_; }
+    Kit& GetKit() { return kit_; }
+    S& Service() { return service_; }
+
+  private:
+    Runtime runtime_;
+    Kit kit_;
+    S service_;
 };
 
 }  // namespace cosmic::service

@@ -75,6 +75,10 @@ class Runtime {
         return ref;
     }
 
+    /// Runs `prepare` at the beginning of Run(), before any component starts (the service kit
+    /// adds its components here, in its own order, whatever order a service declared them in).
+    void BeforeRun(std::function<void()> prepare);
+
     /// Runs the lifecycle above and returns the process exit code: kExitOk after a clean stop,
     /// kExitFailure when a component or HTTP failed to start or a component failed to stop.
     /// Call once.
@@ -106,6 +110,7 @@ class Runtime {
     std::shared_ptr<const Authenticator> auth_;
     std::vector<Component*> components_;
     std::vector<std::unique_ptr<Component>> owned_;
+    std::vector<std::function<void()>> before_run_;
 
     mutable std::mutex mutex_;
     std::condition_variable changed_;

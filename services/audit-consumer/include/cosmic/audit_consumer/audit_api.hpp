@@ -11,10 +11,10 @@
 #include <mutex>
 #include <variant>
 
+#include "cosmic/audit/audit_store.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/telemetry/http_server.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "cosmic/audit/audit_store.hpp"
 
 namespace cosmic::audit {
 

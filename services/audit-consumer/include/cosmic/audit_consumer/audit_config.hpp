@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "cosmic/service/config.hpp"
 #include "cosmic/audit/sqlite_audit_store.hpp"
+#include "cosmic/service/config.hpp"
 
 namespace cosmic::audit {
 
@@ -19,11 +19,9 @@ struct AuditSettings {
     SqliteStoreOptions store;  ///< path from database.url or ${data_dir}/audit.db
     std::size_t batch_max_records = 1000;
     std::chrono::milliseconds batch_max_wait{50};
-    int retry_max_attempts = 100;
     std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(60)};
     std::chrono::milliseconds purge_interval{std::chrono::hours(1)};
     std::chrono::milliseconds verify_interval{std::chrono::hours(1)};
-    std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(10)};
     std::size_t query_default_limit = 100;
     std::size_t query_max_limit = 1000;
 };

@@ -9,12 +9,12 @@
 #include <span>
 #include <vector>
 
+#include "cosmic/audit/audit_store.hpp"
 #include "cosmic/audit_consumer/audit_metrics.hpp"
+#include "cosmic/audit_consumer/record_mapper.hpp"
 #include "cosmic/kafka/delivery.hpp"
 #include "cosmic/kafka/outcome.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "cosmic/audit_consumer/record_mapper.hpp"
-#include "cosmic/audit/audit_store.hpp"
 
 namespace cosmic::audit {
 

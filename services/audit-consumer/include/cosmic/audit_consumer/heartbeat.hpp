@@ -1,18 +1,16 @@
 #pragma once
-/// The audit-consumer's health.heartbeat to system-health: its key numbers and HEALTHY or
-/// DEGRADED (consumer without assignment, last verification failed, or recent store errors).
+/// The audit-consumer's own heartbeat fields (the kit adds the common ones: consumer readiness,
+/// lag, handled / failed / dead-lettered counts) and its status: DEGRADED when the last
+/// verification failed or batch writes failed since the previous heartbeat.
 
 #include <cstdint>
 
-#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/schema/event.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::audit {
 
 struct HeartbeatNumbers {
-    bool consumer_ready = false;  ///< group assignment received (or Kafka disabled)
-    bool lag_known = false;
-    std::int64_t consumer_lag = 0;
     std::uint64_t rows_stored = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t invalid_rows = 0;
@@ -23,7 +21,7 @@ struct HeartbeatNumbers {
 
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers);
 
-/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
-kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers);
+/// Writes the numbers into the heartbeat's (open) metrics object; returns the status.
+schema::HealthStatus WriteHeartbeatFields(const HeartbeatNumbers& numbers, schema::JsonWriter& w);
 
 }  // namespace cosmic::audit

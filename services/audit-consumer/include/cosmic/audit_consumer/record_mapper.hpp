@@ -9,8 +9,8 @@
 #include <memory>
 #include <string_view>
 
-#include "cosmic/kafka/delivery.hpp"
 #include "cosmic/audit/audit_record.hpp"
+#include "cosmic/kafka/delivery.hpp"
 
 namespace cosmic::audit {
 
