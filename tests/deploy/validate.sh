@@ -82,6 +82,9 @@ check "promtool check config deploy/prometheus/prometheus.yml" \
 check "promtool check rules deploy/prometheus/rules.yml" promtool check rules deploy/prometheus/rules.yml
 check "promtool test rules deploy/prometheus/tests/*.yml" \
     promtool test rules deploy/prometheus/tests/*.yml
+check "every alert: a firing and a quiet rule test, an absolute runbook_url at a docs/runbook.md section" \
+    "$python" tests/deploy/check_manifests.py rules deploy/prometheus/rules.yml docs/runbook.md \
+    deploy/prometheus/tests/*.yml
 
 extract_prometheusrule() {
     "$python" - "$work/production.yaml" "$work/prometheusrule-spec.yml" <<'PY'
