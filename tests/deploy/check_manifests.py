@@ -4,12 +4,14 @@
     check_manifests.py k8s RENDERED.yaml [--production]   # kubectl kustomize output
     check_manifests.py compose CONFIG.yaml PROMETHEUS.yml  # docker-compose config output
     check_manifests.py grafana DASHBOARD.json DATASOURCES.yml OUT_RULES.yml
+    check_manifests.py rules RULES.yml RUNBOOK.md TEST.yml...   # alert rules vs runbook and tests
 
 Prints one line per problem on stderr; exit status 1 when there is any.
 """
 import json
 import re
 import sys
+import urllib.parse
 
 import yaml
 
@@ -224,6 +226,67 @@ def check_grafana(dashboard_path, datasources_path, out_rules):
     return errors
 
 
+def markdown_anchors(path):
+    """The anchors GitHub and GitLab give the headings of a Markdown file (fenced code skipped)."""
+    anchors = set()
+    seen = {}
+    fenced = False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+                continue
+            heading = re.match(r"#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if fenced or not heading:
+                continue
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-")
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
+def check_rules(rules_path, runbook_path, test_paths):
+    """Every alert: an absolute runbook_url (one base for all) at an existing runbook section, and a
+    promtool case where it fires and one where it stays quiet."""
+    with open(rules_path, encoding="utf-8") as f:
+        rules = yaml.safe_load(f)
+    anchors = markdown_anchors(runbook_path)
+    fires, quiet = set(), set()
+    for path in test_paths:
+        with open(path, encoding="utf-8") as f:
+            for test in yaml.safe_load(f).get("tests", []):
+                for case in test.get("alert_rule_test", []):
+                    (fires if case.get("exp_alerts") else quiet).add(case["alertname"])
+    errors = []
+    bases = set()
+    alerts = []
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            if "alert" not in rule:
+                continue
+            name = rule["alert"]
+            alerts.append(name)
+            url = rule.get("annotations", {}).get("runbook_url", "")
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                errors.append(f"{name}: runbook_url {url!r} is not an absolute http(s) URL")
+            if parts.fragment not in anchors:
+                errors.append(f"{name}: runbook_url {url!r}: {runbook_path} has no section #{parts.fragment}")
+            bases.add(url.partition("#")[0])
+            if name not in fires:
+                errors.append(f"{name}: no promtool test case where it fires")
+            if name not in quiet:
+                errors.append(f"{name}: no promtool test case where it stays quiet")
+    if len(bases) > 1:
+        errors.append(f"runbook_url uses {len(bases)} bases, expected one: {sorted(bases)}")
+    if len(set(alerts)) != len(alerts):
+        errors.append("an alert name is used twice")
+    for name in sorted((fires | quiet) - set(alerts)):
+        errors.append(f"the tests name {name}, which is no alert of {rules_path}")
+    return errors
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "k8s":
         errors = check_k8s(argv[1], "--production" in argv[2:])
@@ -231,6 +294,8 @@ def main(argv):
         errors = check_compose(argv[1], argv[2])
     elif len(argv) == 4 and argv[0] == "grafana":
         errors = check_grafana(argv[1], argv[2], argv[3])
+    elif len(argv) >= 4 and argv[0] == "rules":
+        errors = check_rules(argv[1], argv[2], argv[3:])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validates the deploy files without Docker or a cluster: docker-compose.yml, the kustomize base
-# and overlays, Prometheus/Alertmanager/Grafana config, the alert rules and their unit test, the
+# and overlays, Prometheus/Alertmanager/Grafana config, the alert rules and their unit tests, the
 # topic table in Strimzi/compose/KEDA, and the probes, grace periods and service links of every
 # workload. Runs every check, prints one line per check and ends with "N passed, M failed".
 #
@@ -80,8 +80,11 @@ done
 check "promtool check config deploy/prometheus/prometheus.yml" \
     promtool check config deploy/prometheus/prometheus.yml
 check "promtool check rules deploy/prometheus/rules.yml" promtool check rules deploy/prometheus/rules.yml
-check "promtool test rules deploy/prometheus/tests/rules_test.yml" \
-    promtool test rules deploy/prometheus/tests/rules_test.yml
+check "promtool test rules deploy/prometheus/tests/*.yml" \
+    promtool test rules deploy/prometheus/tests/*.yml
+check "every alert: a firing and a quiet rule test, an absolute runbook_url at a docs/runbook.md section" \
+    "$python" tests/deploy/check_manifests.py rules deploy/prometheus/rules.yml docs/runbook.md \
+    deploy/prometheus/tests/*.yml
 
 extract_prometheusrule() {
     "$python" - "$work/production.yaml" "$work/prometheusrule-spec.yml" <<'PY'
