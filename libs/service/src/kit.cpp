@@ -218,7 +218,7 @@ HeartbeatCommon Kit::Common() const {
         common.counts.retried += counts.retried;
         common.counts.dead_lettered += counts.dead_lettered;
     }
-    common.processed_per_second = processed_per_second_;
+    common.processed_per_second = processed_per_second_.load(std::memory_order_relaxed);
     return common;
 }
 
@@ -249,11 +249,14 @@ std::string Kit::HeartbeatJson(schema::HealthStatus& status) {
     const std::uint64_t processed = common.counts.handled + common.counts.skipped + common.counts.dead_lettered;
     if (last_processed_at_ != steady_clock::time_point{}) {
         const double seconds = std::chrono::duration<double>(now - last_processed_at_).count();
-        if (seconds > 0) processed_per_second_ = static_cast<double>(processed - last_processed_) / seconds;
+        if (seconds > 0) {
+            processed_per_second_.store(static_cast<double>(processed - last_processed_) / seconds,
+                                        std::memory_order_relaxed);
+        }
     }
     last_processed_ = processed;
     last_processed_at_ = now;
-    common.processed_per_second = processed_per_second_;
+    common.processed_per_second = processed_per_second_.load(std::memory_order_relaxed);
 
     std::string json;
     schema::JsonWriter w(json);

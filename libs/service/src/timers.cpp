@@ -46,21 +46,22 @@ void Timers::Push(Clock::time_point when, std::shared_ptr<const std::string> nam
 
 void Timers::Every(std::string name, std::chrono::milliseconds interval, Task task) {
     if (interval.count() <= 0) return;
-    // The repeating closure re-arms itself from its own due time, so it does not drift.
+    // The repeating closure re-arms itself one interval after each run started: runs are never
+    // closer than the interval, and a late run delays the next rather than bunching them up.
     auto shared = std::make_shared<Task>(std::move(task));
     auto shared_name = std::make_shared<const std::string>(std::move(name));
     auto arm = std::make_shared<std::function<void(Clock::time_point)>>();
     std::weak_ptr<std::function<void(Clock::time_point)>> weak = arm;
     *arm = [this, shared, shared_name, interval, weak](Clock::time_point due) {
-        Push(due, shared_name, [shared, interval, weak, due] {
+        Push(due, shared_name, [shared, interval, weak] {
             // Re-armed even when the task throws, so one failure does not end the schedule.
             struct Rearm {
                 const std::weak_ptr<std::function<void(Clock::time_point)>>& weak;
                 Clock::time_point next;
                 ~Rearm() {
-                    if (auto again = weak.lock()) (*again)(std::max(next, Clock::now()));
+                    if (auto again = weak.lock()) (*again)(next);
                 }
-            } rearm{weak, due + interval};
+            } rearm{weak, Clock::now() + interval};
             (*shared)();
         });
     };

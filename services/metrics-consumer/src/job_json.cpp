@@ -1,7 +1,7 @@
 #include "cosmic/metrics_consumer/job_json.hpp"
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/metrics_consumer/quantile_sketch.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::metrics {
 

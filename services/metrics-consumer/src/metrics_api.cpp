@@ -3,8 +3,8 @@
 #include <charconv>
 #include <utility>
 
-#include "cosmic/schema/writer.hpp"
 #include "cosmic/metrics_consumer/job_json.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::metrics {
 

@@ -6,7 +6,7 @@ using std::chrono::milliseconds;
 
 void DeclareMetricsConfig(service::ConfigSchema& schema) {
     schema.SetDefault("http.port", std::int64_t{kDefaultHttpPort});
-    schema.String("consumer.group_id", "metrics-consumer-group", "Kafka consumer group for job-metrics.");
+    schema.SetDefault("consumer.group_id", std::string("metrics-consumer-group"));
     schema.Int("metrics.max_jobs", 100'000, 1, 10'000'000,
                "Most jobs aggregated at once; beyond it the least recently updated job is evicted (LRU).");
     schema.Duration("metrics.ttl_ms", milliseconds(3'600'000), milliseconds(0), milliseconds(30LL * 24 * 3'600'000),
@@ -24,8 +24,6 @@ void DeclareMetricsConfig(service::ConfigSchema& schema) {
     schema.Int("ws.max_subscriptions", 1000, 1, 100'000, "Job subscriptions one WebSocket connection may hold.");
     schema.Int("ws.max_updates_per_flush", 200, 1, 100'000,
                "Job updates sent to one connection per flush; the rest are counted and reported as skipped.");
-    schema.Duration("heartbeat.interval_ms", milliseconds(10'000), milliseconds(0), milliseconds(600'000),
-                    "health.heartbeat period to system-health; 0 turns the heartbeat off.");
     schema.Int("heartbeat.degraded_lag", 100'000, 1, INT64_MAX,
                "Consumer lag (messages) at which the heartbeat reports DEGRADED.");
 }
@@ -43,9 +41,7 @@ MetricsConfig ReadMetricsConfig(const service::Config& config) {
     out.stream.throttle = config.GetDuration("ws.throttle_ms");
     out.stream.max_subscriptions = static_cast<std::size_t>(config.GetInt("ws.max_subscriptions"));
     out.stream.max_updates_per_flush = static_cast<std::size_t>(config.GetInt("ws.max_updates_per_flush"));
-    out.heartbeat_interval = config.GetDuration("heartbeat.interval_ms");
     out.degraded_lag = config.GetInt("heartbeat.degraded_lag");
-    out.shutdown_deadline = config.GetDuration("shutdown.deadline_ms");
     if (out.default_top > out.max_top) {
         throw service::ConfigError("metrics.summary_top_default", config.SourceOf("metrics.summary_top_default"),
                                    "must not exceed metrics.summary_top_max");

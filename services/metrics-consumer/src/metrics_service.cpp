@@ -10,7 +10,6 @@
 #include <string>
 #include <utility>
 
-#include "cosmic/service/component.hpp"
 #include "cosmic/telemetry/http_server.hpp"
 
 namespace cosmic::metrics {
@@ -48,123 +47,67 @@ StreamMetrics MakeStreamMetrics(prometheus::Registry& registry) {
     };
 }
 
-milliseconds Remaining(steady_clock::time_point deadline) {
-    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()));
-}
-
 }  // namespace
 
 void MetricsService::DeclareConfig(service::ConfigSchema& schema) { DeclareMetricsConfig(schema); }
 
-MetricsService::MetricsService(service::Runtime& runtime)
-    : runtime_(runtime),
-      config_(ReadMetricsConfig(runtime.GetConfig())),
-      aggregator_(config_.aggregator, MakeAggregatorMetrics(*runtime.Registry())) {
-    // First, so a missing tokens file fails startup before any Kafka client exists.
-    const std::shared_ptr<const service::Authenticator> authenticator = runtime.Auth();
-    prometheus::Registry& registry = *runtime.Registry();
-    handler_ = std::make_unique<SampleHandler>(
-        aggregator_, &Counter(registry, "cosmic_metrics_invalid_samples_total",
-                              "job.metrics samples dead-lettered by the service's own rules (never aggregated)."));
-    jobs_gauge_ = &prometheus::BuildGauge()
-                       .Name("cosmic_metrics_jobs_tracked")
-                       .Help("Jobs currently aggregated (bounded by metrics.max_jobs).")
-                       .Register(registry)
-                       .Add({});
+MetricsService::MetricsService(service::Kit& kit)
+    : kit_(kit),
+      config_(ReadMetricsConfig(kit.GetConfig())),
+      aggregator_(config_.aggregator, MakeAggregatorMetrics(*kit.Registry())),
+      handler_(aggregator_,
+               &Counter(*kit.Registry(), "cosmic_metrics_invalid_samples_total",
+                        "job.metrics samples dead-lettered by the service's own rules (never aggregated).")),
+      jobs_gauge_(prometheus::BuildGauge()
+                      .Name("cosmic_metrics_jobs_tracked")
+                      .Help("Jobs currently aggregated (bounded by metrics.max_jobs).")
+                      .Register(*kit.Registry())
+                      .Add({})),
+      // kit.Auth() first, so a missing tokens file fails startup before any Kafka client exists.
+      stream_(aggregator_, kit.Auth(), config_.stream, MakeStreamMetrics(*kit.Registry())) {
+    kafka::Runner& runner = kit.Consume({"job-metrics"});
+    runner.On("job.metrics", [this](const schema::Event& event, const kafka::Delivery&) { return Handle(event); });
 
-    kafka::ProducerOptions producer_options;
-    producer_options.client_id = runtime.InstanceId() + "-heartbeat";
-    producer_ = std::make_unique<kafka::Producer>(runtime.Kafka(), producer_options, runtime.Registry());
-
-    kafka::RunnerOptions runner_options;
-    runner_options.group_id = config_.group_id;
-    runner_options.topics = {std::string(schema::Spec(schema::TopicId::kJobMetrics).name)};
-    runner_options.client = runtime.Kafka();
-    runner_options.client_id = runtime.InstanceId();
-    runner_options.shutdown_deadline = config_.shutdown_deadline;
-    runner_ = std::make_unique<kafka::Runner>(std::move(runner_options), runtime.Registry());
-    runner_->On("job.metrics", [this](const schema::Event& event, const kafka::Delivery&) { return Handle(event); });
-
-    stream_ = std::make_unique<MetricsStream>(aggregator_, authenticator, config_.stream, MakeStreamMetrics(registry));
-    stream_->Attach(runtime.Http().AddWebSocket("/ws/metrics", stream_->Callbacks()));
-
+    stream_.Attach(kit.Http().AddWebSocket("/ws/metrics", stream_.Callbacks()));
     ApiOptions api_options;
     api_options.default_top = config_.default_top;
     api_options.max_top = config_.max_top;
     api_options.ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(config_.ttl).count();
-    api_options.group_id = config_.group_id;
+    api_options.group_id = runner.GroupId();
     api_ = std::make_unique<MetricsApi>(
-        aggregator_, samples_rate_, [this] { return runner_->Lag(); }, std::move(api_options));
-    api_->Register(runtime.Http(), authenticator);
+        aggregator_, samples_rate_, [&runner] { return runner.Lag(); }, std::move(api_options));
+    api_->Register(kit.Http(), kit.Auth());
 
-    runtime.Http().AddReadinessCheck("consumer", [this](std::string& detail) {
-        if (!runner_->Enabled()) {
-            detail = "kafka disabled: API only";
-            return true;
-        }
-        const bool ready = runner_->Ready();
-        detail = runner_->ReadinessDetail();
-        return ready;
-    });
-
-    tasks_.Add("rates", std::chrono::seconds(1), [this] { OnSecond(); });
-    tasks_.Add("clear_old_metrics", config_.sweep_interval,
-               [this] { aggregator_.ClearOldMetrics(schema::NowEpochMs(), config_.ttl); });
-    heartbeat_ = std::make_unique<kafka::Heartbeat>(
-        *producer_,
-        kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
-        [this] { return CollectHeartbeat(); }, runtime.Registry());
-
-    runtime.Emplace<service::FunctionComponent>(
-        "heartbeat-producer", nullptr,
-        [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
-    runtime.Emplace<service::FunctionComponent>(
-        "timers", [this] { tasks_.Start(); }, [this](steady_clock::time_point) { tasks_.Stop(); });
-    runtime.Emplace<service::FunctionComponent>(
-        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); });
-    runtime.Emplace<service::FunctionComponent>(
-        "websocket-flusher", [this] { stream_->Start(); }, [this](steady_clock::time_point) { stream_->Stop(); });
-    runtime.Emplace<service::FunctionComponent>(
-        "consumer", [this] { runner_->Start(); },
-        [this](steady_clock::time_point deadline) {
-            if (!runner_->Stop(Remaining(deadline))) spdlog::warn("consumer did not stop within the deadline");
-        });
+    kit.Every("rates", std::chrono::seconds(1), [this] { OnSecond(); });
+    kit.Every("clear_old_metrics", config_.sweep_interval,
+              [this] { aggregator_.ClearOldMetrics(kit_.NowMs(), config_.ttl); });
+    kit.Every("websocket-flush", config_.stream.throttle, [this] { stream_.FlushOnce(); });
+    kit.Heartbeat(
+        [this](schema::JsonWriter& fields) { return WriteHeartbeatFields(Numbers(), config_.degraded_lag, fields); });
 }
-
-MetricsService::~MetricsService() = default;
-
-kafka::Outcome MetricsService::Handle(const schema::Event& event) { return handler_->Handle(event); }
 
 HeartbeatNumbers MetricsService::Numbers() const {
     HeartbeatNumbers numbers;
     const AggregatorTotals totals = aggregator_.Totals();
-    const kafka::LagSnapshot lag = runner_->Lag();
-    numbers.consumer_ready = !runner_->Enabled() || runner_->Ready();
-    numbers.lag_known = lag.known;
-    numbers.consumer_lag = lag.total;
-    numbers.processed_per_second = processed_rate_.PerSecond();
+    const service::HeartbeatCommon common = kit_.Common();
+    numbers.lag_known = common.lag_known;
+    numbers.consumer_lag = common.consumer_lag;
     numbers.samples_per_second = samples_rate_.PerSecond();
     numbers.jobs_tracked = totals.jobs;
     numbers.max_jobs = totals.max_jobs;
     numbers.samples_total = totals.samples;
     numbers.duplicates_total = totals.duplicates;
-    numbers.invalid_total = handler_->Invalid();
+    numbers.invalid_total = handler_.Invalid();
     numbers.evicted_lru_total = totals.evicted_lru;
     numbers.evicted_ttl_total = totals.evicted_ttl;
-    numbers.websocket_connections = stream_->Connections();
+    numbers.websocket_connections = stream_.Connections();
     return numbers;
 }
 
 void MetricsService::OnSecond() {
-    const std::int64_t now = schema::NowEpochMs();
     const AggregatorTotals totals = aggregator_.Totals();
-    samples_rate_.Record(now, totals.samples);
-    processed_rate_.Record(now, handler_->Processed());
-    jobs_gauge_->Set(static_cast<double>(totals.jobs));
-}
-
-kafka::HeartbeatSnapshot MetricsService::CollectHeartbeat() const {
-    return ToHeartbeat(Numbers(), config_.degraded_lag);
+    samples_rate_.Record(kit_.NowMs(), totals.samples);
+    jobs_gauge_.Set(static_cast<double>(totals.jobs));
 }
 
 }  // namespace cosmic::metrics

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "cosmic/metrics_consumer/job_json.hpp"
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "cosmic/metrics_consumer/job_json.hpp"
 
 namespace cosmic::metrics {
 
@@ -51,8 +51,6 @@ MetricsStream::MetricsStream(JobAggregator& aggregator, std::shared_ptr<const se
                              StreamOptions options, StreamMetrics metrics)
     : aggregator_(aggregator), authenticator_(std::move(authenticator)), options_(options), metrics_(metrics) {}
 
-MetricsStream::~MetricsStream() { Stop(); }
-
 telemetry::WebSocketEndpoint::Callbacks MetricsStream::Callbacks() {
     telemetry::WebSocketEndpoint::Callbacks callbacks;
     callbacks.on_open = [this](ConnectionId id, const telemetry::HttpRequest& request) { return OnOpen(id, request); };
@@ -62,43 +60,6 @@ telemetry::WebSocketEndpoint::Callbacks MetricsStream::Callbacks() {
 }
 
 void MetricsStream::Attach(telemetry::WebSocketEndpoint& endpoint) { endpoint_.store(&endpoint); }
-
-void MetricsStream::Start() {
-    std::lock_guard lock(run_mutex_);
-    if (flusher_.joinable()) return;
-    stopping_ = false;
-    flusher_ = std::thread([this] { Run(); });
-}
-
-void MetricsStream::Stop() {
-    {
-        std::lock_guard lock(run_mutex_);
-        stopping_ = true;
-    }
-    run_cv_.notify_all();
-    if (flusher_.joinable()) flusher_.join();
-}
-
-void MetricsStream::Run() {
-    telemetry::RateLimiter limiter;
-    std::unique_lock lock(run_mutex_);
-    auto next = std::chrono::steady_clock::now() + options_.throttle;
-    while (!run_cv_.wait_until(lock, next, [this] { return stopping_; })) {
-        lock.unlock();
-        // Measured from the start of a flush, so two flushes (and two updates of one job to
-        // one connection) are never closer than the throttle interval.
-        next = std::chrono::steady_clock::now() + options_.throttle;
-        try {
-            FlushOnce();
-        } catch (const std::exception& error) {
-            std::uint64_t suppressed = 0;
-            if (limiter.Allow(suppressed)) {
-                spdlog::error("metrics websocket flush failed: {} ({} similar suppressed)", error.what(), suppressed);
-            }
-        }
-        lock.lock();
-    }
-}
 
 bool MetricsStream::OnOpen(ConnectionId id, const telemetry::HttpRequest& request) {
     Client client;

@@ -21,6 +21,7 @@
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/service/config.hpp"
+#include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
 #include "test_clients.hpp"
 
@@ -90,11 +91,9 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
         env["COSMIC_HEARTBEAT_INTERVAL_MS"] = "300";
         env["COSMIC_LOG_LEVEL"] = "warn";
 
-        service::ConfigSchema schema;
-        service::DeclareCommonKeys(schema);
-        MetricsService::DeclareConfig(schema);
-        runtime_ = std::make_unique<service::Runtime>("metrics-consumer", service::Config::Load(schema, "", env));
-        service_ = std::make_unique<MetricsService>(*runtime_);
+        host_ = std::make_unique<service::ServiceHost<MetricsService>>("metrics-consumer", env);
+        runtime_ = &host_->GetRuntime();
+        service_ = &host_->Service();
         runner_ = std::thread([this] { exit_code_ = runtime_->Run(); });
         ASSERT_TRUE(runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
         port_ = runtime_->HttpPort();
@@ -109,8 +108,9 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
             if (runner_.joinable()) runner_.join();
             EXPECT_EQ(exit_code_, service::kExitOk);
         }
-        service_.reset();
-        runtime_.reset();
+        service_ = nullptr;
+        runtime_ = nullptr;
+        host_.reset();
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
     }
@@ -132,8 +132,9 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
     }
 
     std::filesystem::path dir_;
-    std::unique_ptr<service::Runtime> runtime_;
-    std::unique_ptr<MetricsService> service_;
+    std::unique_ptr<service::ServiceHost<MetricsService>> host_;
+    service::Runtime* runtime_ = nullptr;
+    MetricsService* service_ = nullptr;
     std::thread runner_;
     int exit_code_ = -1;
     int port_ = 0;

@@ -5,10 +5,11 @@
 
 #include <string>
 
-#include "cosmic/schema/parser.hpp"
-#include "cosmic/schema/writer.hpp"
+#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/metrics_consumer/heartbeat.hpp"
 #include "cosmic/metrics_consumer/job_json.hpp"
+#include "cosmic/schema/parser.hpp"
+#include "cosmic/schema/writer.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::metrics {
@@ -136,35 +137,41 @@ TEST_F(MetricsApiTest, LagListsPartitionsAndTotal) {
     EXPECT_EQ(std::int64_t(partitions.at(1)["lag"]), 4);
 }
 
-TEST(HeartbeatTest, CarriesLagAndRatesAndTurnsDegraded) {
+kafka::HeartbeatSnapshot Snapshot(const HeartbeatNumbers& numbers, std::int64_t degraded_lag) {
+    kafka::HeartbeatSnapshot snapshot;
+    snapshot.metrics.clear();
+    schema::JsonWriter writer(snapshot.metrics);
+    writer.BeginObject();
+    snapshot.status = WriteHeartbeatFields(numbers, degraded_lag, writer);
+    writer.EndObject();
+    return snapshot;
+}
+
+TEST(HeartbeatTest, CarriesRatesAndTurnsDegradedAtTheLagLimit) {
     HeartbeatNumbers numbers;
-    numbers.consumer_ready = true;
     numbers.lag_known = true;
     numbers.consumer_lag = 42;
-    numbers.processed_per_second = 1500.5;
+    numbers.samples_per_second = 1500.5;
     numbers.jobs_tracked = 3;
-    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", ToHeartbeat(numbers, 100));
+    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", Snapshot(numbers, 100));
     EXPECT_EQ(event.topic, schema::TopicId::kSystemHealth);
     EXPECT_EQ(event.event_type, "health.heartbeat");
     EXPECT_EQ(event.component_id, "mc-1");
     EXPECT_EQ(event.status, schema::HealthStatus::kHealthy);
     simdjson::dom::parser parser;
     simdjson::dom::element metrics = parser.parse(event.metrics);
-    EXPECT_EQ(std::int64_t(metrics["consumer_lag"]), 42);
-    EXPECT_DOUBLE_EQ(double(metrics["processed_per_second"]), 1500.5);
+    EXPECT_DOUBLE_EQ(double(metrics["samples_per_second"]), 1500.5);
     EXPECT_EQ(std::uint64_t(metrics["jobs_tracked"]), 3u);
 
     numbers.consumer_lag = 100;
     EXPECT_EQ(HeartbeatStatus(numbers, 100), schema::HealthStatus::kDegraded);
-    numbers.consumer_lag = 0;
-    numbers.consumer_ready = false;
-    EXPECT_EQ(HeartbeatStatus(numbers, 100), schema::HealthStatus::kDegraded);
+    numbers.lag_known = false;
+    EXPECT_EQ(HeartbeatStatus(numbers, 100), schema::HealthStatus::kHealthy);
 }
 
 TEST(HeartbeatTest, RoundTripsThroughTheWireFormat) {
     HeartbeatNumbers numbers;
-    numbers.consumer_ready = true;
-    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", ToHeartbeat(numbers, 100));
+    const schema::Event event = kafka::MakeHeartbeatEvent("metrics-consumer", "mc-1", Snapshot(numbers, 100));
     schema::Parser parser;
     schema::Event parsed;
     const auto violation = parser.Parse(schema::TopicId::kSystemHealth, schema::Serialize(event), parsed);

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "cosmic/service/timers.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::metrics {
@@ -186,7 +187,7 @@ TEST_F(MetricsStreamTest, ClientThatCannotKeepUpDoesNotBlockOthers) {
     EXPECT_EQ(endpoint_.Take(2).size(), 1u);
 }
 
-TEST_F(MetricsStreamTest, FlusherThreadDeliversUpdates) {
+TEST_F(MetricsStreamTest, FlushesOnTimersDeliverUpdates) {
     StreamOptions options;
     options.throttle = std::chrono::milliseconds(50);
     MetricsStream stream(aggregator_, testing::TestAuthenticator(), options);
@@ -195,7 +196,9 @@ TEST_F(MetricsStreamTest, FlusherThreadDeliversUpdates) {
     ASSERT_TRUE(callbacks.on_open(7, RequestWithToken("alice-token")));
     callbacks.on_message(7, R"({"subscribe":"job-7"})");
     endpoint_.Take(7);
-    stream.Start();
+    service::Timers timers;
+    timers.Every("websocket-flush", options.throttle, [&] { stream.FlushOnce(); });
+    timers.Start();
     Add("job-7", "alice");
     std::vector<std::string> frames;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -203,7 +206,7 @@ TEST_F(MetricsStreamTest, FlusherThreadDeliversUpdates) {
         frames = endpoint_.Take(7);
         if (frames.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling, not synchronising
     }
-    stream.Stop();
+    timers.Stop();
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(JobOf(frames[0]), "job-7");
 }

@@ -21,6 +21,7 @@
 /// numbers, the producer flushes what the service produced, and stores close last.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -214,7 +215,7 @@ class Kit {
     // processed_per_second between heartbeats (heartbeat thread only)
     std::uint64_t last_processed_ = 0;
     std::chrono::steady_clock::time_point last_processed_at_{};
-    double processed_per_second_ = 0;
+    std::atomic<double> processed_per_second_{0};  ///< written by the heartbeat, read anywhere
 };
 
 /// The schema RunMain builds for `S`: the common keys, the kit's, then the service's own.

@@ -44,8 +44,8 @@ class Timers final : public Component {
     void After(std::chrono::milliseconds delay, Task task) { At(Clock::now() + delay, std::move(task)); }
     void Post(Task task) { At(Clock::now(), std::move(task)); }
     /// Runs `task` every `interval`, first after one interval; `name` is used in its error
-    /// logs. A zero or negative interval disables the task. Re-arms from its own due time, so
-    /// it does not drift, and never runs twice at once.
+    /// logs. A zero or negative interval disables the task. Each run is due one interval after
+    /// the previous one started, so runs are never closer than `interval` and never overlap.
     void Every(std::string name, std::chrono::milliseconds interval, Task task);
 
     std::size_t Pending() const;

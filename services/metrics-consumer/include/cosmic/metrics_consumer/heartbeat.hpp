@@ -1,21 +1,20 @@
 #pragma once
-/// The metrics-consumer's health.heartbeat to system-health: its key numbers, including its
-/// own consumer lag and processed/s, and HEALTHY or DEGRADED.
+/// The metrics-consumer's own heartbeat fields (the kit adds the common ones: readiness, lag,
+/// handled / failed / dead-lettered counts, processed/s) and its status: DEGRADED when its
+/// consumer lag reached heartbeat.degraded_lag.
 
 #include <cstddef>
 #include <cstdint>
 
-#include "cosmic/kafka/heartbeat.hpp"
 #include "cosmic/schema/event.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::metrics {
 
 struct HeartbeatNumbers {
-    bool consumer_ready = false;  ///< group assignment received (or Kafka disabled)
     bool lag_known = false;
-    std::int64_t consumer_lag = 0;    ///< messages behind on the assigned partitions
-    double processed_per_second = 0;  ///< records handled (aggregated, duplicate or invalid)
-    double samples_per_second = 0;    ///< samples aggregated
+    std::int64_t consumer_lag = 0;  ///< messages behind on the assigned partitions
+    double samples_per_second = 0;  ///< samples aggregated
     std::size_t jobs_tracked = 0;
     std::size_t max_jobs = 0;
     std::uint64_t samples_total = 0;
@@ -26,10 +25,11 @@ struct HeartbeatNumbers {
     std::size_t websocket_connections = 0;
 };
 
-/// DEGRADED when the consumer has no assignment or its lag reached `degraded_lag`.
+/// DEGRADED when the consumer lag reached `degraded_lag`.
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, std::int64_t degraded_lag);
 
-/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
-kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, std::int64_t degraded_lag);
+/// Writes the numbers into the heartbeat's (open) metrics object; returns the status.
+schema::HealthStatus WriteHeartbeatFields(const HeartbeatNumbers& numbers, std::int64_t degraded_lag,
+                                          schema::JsonWriter& writer);
 
 }  // namespace cosmic::metrics

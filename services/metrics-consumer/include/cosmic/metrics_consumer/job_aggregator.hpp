@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/metrics_consumer/job_shard.hpp"
 #include "cosmic/metrics_consumer/job_snapshot.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace prometheus {
 class Counter;

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "cosmic/schema/writer.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
 #include "cosmic/metrics_consumer/job_snapshot.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::metrics {
 

@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/metrics_consumer/dedupe_window.hpp"
 #include "cosmic/metrics_consumer/job_id.hpp"
 #include "cosmic/metrics_consumer/job_snapshot.hpp"
 #include "cosmic/metrics_consumer/quantile_sketch.hpp"
 #include "cosmic/metrics_consumer/running_stats.hpp"
 #include "cosmic/metrics_consumer/user_pool.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::metrics {
 

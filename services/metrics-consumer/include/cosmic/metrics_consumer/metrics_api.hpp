@@ -11,10 +11,10 @@
 #include <string>
 
 #include "cosmic/kafka/stats.hpp"
-#include "cosmic/service/auth.hpp"
-#include "cosmic/telemetry/http_server.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
 #include "cosmic/metrics_consumer/rate_meter.hpp"
+#include "cosmic/service/auth.hpp"
+#include "cosmic/telemetry/http_server.hpp"
 
 namespace cosmic::metrics {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "cosmic/service/config.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
 #include "cosmic/metrics_consumer/metrics_stream.hpp"
+#include "cosmic/service/config.hpp"
 
 namespace cosmic::metrics {
 
@@ -21,13 +21,11 @@ struct MetricsConfig {
     StreamOptions stream;
     std::size_t default_top = 10;
     std::size_t max_top = 100;
-    std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(10)};
     std::int64_t degraded_lag = 100'000;
-    std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};
 };
 
 /// Declares the service's keys with defaults and docs and sets http.port's default to 8082;
-/// the common keys (service::DeclareCommonKeys) must already be declared.
+/// the common and kit keys must already be declared.
 void DeclareMetricsConfig(service::ConfigSchema& schema);
 /// Reads the declared keys from a loaded config.
 MetricsConfig ReadMetricsConfig(const service::Config& config);

@@ -30,10 +30,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "cosmic/service/auth.hpp"
-#include "cosmic/telemetry/http_server.hpp"
 #include "cosmic/metrics_consumer/hash.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
+#include "cosmic/service/auth.hpp"
+#include "cosmic/telemetry/http_server.hpp"
 
 namespace prometheus {
 class Counter;
@@ -62,7 +62,6 @@ class MetricsStream {
     /// file is already open to anyone on its port).
     MetricsStream(JobAggregator& aggregator, std::shared_ptr<const service::Authenticator> authenticator,
                   StreamOptions options, StreamMetrics metrics = {});
-    ~MetricsStream();
     MetricsStream(const MetricsStream&) = delete;
     MetricsStream& operator=(const MetricsStream&) = delete;
 
@@ -70,11 +69,9 @@ class MetricsStream {
     telemetry::WebSocketEndpoint::Callbacks Callbacks();
     void Attach(telemetry::WebSocketEndpoint& endpoint);
 
-    /// Starts / stops the flusher thread. Stop is idempotent.
-    void Start();
-    void Stop();
-
-    /// One flush (what the flusher does each interval); returns the updates queued.
+    /// One flush; the service runs it every options.throttle on its timers (an interval measured
+    /// from each flush's start, so two updates of one job to one connection are never closer).
+    /// Returns the updates queued.
     std::size_t FlushOnce();
 
     std::size_t Connections() const;
@@ -114,11 +111,6 @@ class MetricsStream {
     std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> user_wildcards_;
     std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> job_subscribers_;
     std::size_t job_subscriptions_ = 0;
-
-    std::mutex run_mutex_;
-    std::condition_variable run_cv_;
-    bool stopping_ = false;
-    std::thread flusher_;
 };
 
 }  // namespace cosmic::metrics

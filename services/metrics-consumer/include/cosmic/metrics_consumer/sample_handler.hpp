@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "cosmic/kafka/outcome.hpp"
-#include "cosmic/schema/event.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace prometheus {
 class Counter;
