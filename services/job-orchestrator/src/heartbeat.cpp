@@ -13,16 +13,13 @@ std::int64_t OldestPendingAgeMs(const HeartbeatNumbers& numbers) noexcept {
 }
 
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds) {
-    if (!numbers.consumer_ready) return schema::HealthStatus::kDegraded;
     if (numbers.outbox.pending >= thresholds.degraded_backlog) return schema::HealthStatus::kDegraded;
     if (OldestPendingAgeMs(numbers) >= thresholds.degraded_age.count()) return schema::HealthStatus::kDegraded;
     return schema::HealthStatus::kHealthy;
 }
 
-kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds) {
-    std::string metrics;
-    schema::JsonWriter w(metrics);
-    w.BeginObject();
+schema::HealthStatus WriteHeartbeatFields(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds,
+                                          schema::JsonWriter& w) {
     w.Key("outbox_backlog").Int(numbers.outbox.pending);
     w.Key("outbox_oldest_age_ms").Int(OldestPendingAgeMs(numbers));
     for (const JobState state : AllJobStates()) {
@@ -33,10 +30,8 @@ kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, const Hear
     w.Key("relay_failed_total").Uint(numbers.relay_failed);
     w.Key("executor_enabled").Bool(numbers.executor_enabled);
     w.Key("executor_running").Uint(numbers.executor_running);
-    w.Key("consumer_ready").Bool(numbers.consumer_ready);
     w.Key("kafka_enabled").Bool(numbers.kafka_enabled);
-    w.EndObject();
-    return {HeartbeatStatus(numbers, thresholds), std::move(metrics)};
+    return HeartbeatStatus(numbers, thresholds);
 }
 
 }  // namespace cosmic::orchestrator

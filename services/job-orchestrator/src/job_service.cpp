@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <utility>
 
-#include "cosmic/telemetry/trace.hpp"
 #include "cosmic/job_orchestrator/job_events.hpp"
+#include "cosmic/telemetry/trace.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "cosmic/job_orchestrator/job_json.hpp"
+#include "cosmic/job_orchestrator/job_validation.hpp"
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/telemetry/logging.hpp"
 #include "cosmic/telemetry/trace.hpp"
-#include "cosmic/job_orchestrator/job_json.hpp"
-#include "cosmic/job_orchestrator/job_validation.hpp"
 
 namespace cosmic::orchestrator {
 namespace {

@@ -16,7 +16,7 @@ constexpr milliseconds kDay{24LL * 3600 * 1000};
 
 void DeclareOrchestratorConfig(service::ConfigSchema& schema) {
     schema.SetDefault("http.port", std::int64_t{kDefaultHttpPort});
-    schema.String("consumer.group_id", "job-orchestrator-group", "Kafka consumer group for job-commands.");
+    schema.SetDefault("consumer.group_id", std::string("job-orchestrator-group"));
     schema.Bool("consumer.enabled", true, "Consume job-commands (command.submit / cancel / report).");
     schema.String("store.database_url", "",
                   "Job store: sqlite:///path/to/file.db; empty = ${data_dir}/orchestrator.db. (PostgreSQL is "
@@ -72,8 +72,6 @@ void DeclareOrchestratorConfig(service::ConfigSchema& schema) {
     schema.Duration("executor.poll_interval_ms", milliseconds(1000), milliseconds(10), milliseconds(600'000),
                     "How often the executor looks for queued jobs without a notification.");
     schema.Int("executor.seed", 0, 0, INT64_MAX, "Random seed of the simulation; 0 = random.");
-    schema.Duration("heartbeat.interval_ms", milliseconds(10'000), milliseconds(0), milliseconds(600'000),
-                    "health.heartbeat period to system-health; 0 turns the heartbeat off.");
     schema.Int("heartbeat.degraded_backlog", 100'000, 1, INT64_MAX,
                "Pending outbox rows at which the heartbeat reports DEGRADED.");
     schema.Duration("heartbeat.degraded_age_ms", milliseconds(60'000), milliseconds(1), kDay,
@@ -86,7 +84,6 @@ std::string DatabasePath(const std::string& url, const std::string& data_dir) {
 
 OrchestratorConfig ReadOrchestratorConfig(const service::Config& config) {
     OrchestratorConfig out;
-    out.group_id = config.GetString("consumer.group_id");
     out.consume_commands = config.GetBool("consumer.enabled");
     try {
         out.store.path = DatabasePath(config.GetString("store.database_url"), config.GetString("data_dir"));
@@ -129,10 +126,8 @@ OrchestratorConfig ReadOrchestratorConfig(const service::Config& config) {
     out.executor.model.seed = static_cast<std::uint64_t>(config.GetInt("executor.seed"));
     out.executor.metrics_interval = config.GetDuration("executor.metrics_interval_ms");
     out.executor.poll_interval = config.GetDuration("executor.poll_interval_ms");
-    out.heartbeat_interval = config.GetDuration("heartbeat.interval_ms");
     out.degraded_backlog = config.GetInt("heartbeat.degraded_backlog");
     out.degraded_age = config.GetDuration("heartbeat.degraded_age_ms");
-    out.shutdown_deadline = config.GetDuration("shutdown.deadline_ms");
     return out;
 }
 

@@ -20,10 +20,6 @@ using std::chrono::steady_clock;
 
 constexpr std::size_t kRecoveryPage = 500;
 
-milliseconds Remaining(steady_clock::time_point deadline) {
-    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()));
-}
-
 SqliteStoreOptions PrepareStore(SqliteStoreOptions options) {
     const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -34,23 +30,19 @@ SqliteStoreOptions PrepareStore(SqliteStoreOptions options) {
 
 void OrchestratorService::DeclareConfig(service::ConfigSchema& schema) { DeclareOrchestratorConfig(schema); }
 
-OrchestratorService::OrchestratorService(service::Runtime& runtime)
-    : runtime_(runtime),
-      config_(ReadOrchestratorConfig(runtime.GetConfig())),
-      metrics_(*runtime.Registry()),
-      maintenance_("orchestrator-maintenance") {
-    store_ = std::make_unique<SqliteJobStore>(PrepareStore(config_.store));
-    spdlog::info("job store open at {}", store_->Path());
-
-    kafka::ProducerOptions producer_options;
-    producer_options.client_id = runtime.InstanceId() + "-outbox";
-    producer_options.linger = config_.linger;
-    producer_options.delivery_timeout = config_.delivery_timeout;
-    producer_options.max_queued_messages =
-        static_cast<int>(std::max<std::size_t>(100'000, config_.relay.max_in_flight * 2));
-    producer_options.flush_timeout = config_.shutdown_deadline;
-    producer_ = std::make_unique<kafka::Producer>(runtime.Kafka(), producer_options, runtime.Registry());
-    relay_ = std::make_unique<OutboxRelay>(*store_, *producer_, config_.relay, metrics_.Relay());
+OrchestratorService::OrchestratorService(service::Kit& kit)
+    : kit_(kit),
+      config_(ReadOrchestratorConfig(kit.GetConfig())),
+      metrics_(*kit.Registry()),
+      store_(kit.Store<SqliteJobStore>("store", PrepareStore(config_.store))),
+      producer_(kit.Producer([this](kafka::ProducerOptions& options) {
+          options.linger = config_.linger;
+          options.delivery_timeout = config_.delivery_timeout;
+          options.max_queued_messages =
+              static_cast<int>(std::max<std::size_t>(100'000, config_.relay.max_in_flight * 2));
+      })) {
+    spdlog::info("job store open at {}", store_.Path());
+    relay_ = std::make_unique<OutboxRelay>(store_, producer_, config_.relay, metrics_.Relay());
 
     JobServiceHooks hooks;
     hooks.outbox_written = [this] { relay_->Notify(); };
@@ -64,109 +56,56 @@ OrchestratorService::OrchestratorService(service::Runtime& runtime)
             executor_->Forget(job.job_id);
         }
     };
-    jobs_ = std::make_unique<JobService>(*store_, std::move(hooks), std::string(kServiceName));
+    jobs_ = std::make_unique<JobService>(store_, std::move(hooks), std::string(kit.Service()));
     if (config_.executor_enabled) {
         executor_ = std::make_unique<SimExecutor>(*jobs_, config_.executor, metrics_.SimulatedSamples());
     }
     commands_ = std::make_unique<CommandHandler>(*jobs_);
 
+    api_ = std::make_unique<JobsApi>(*jobs_, config_.api);
+    api_->Register(kit.Http(), kit.Auth());
+
     if (config_.consume_commands) {
-        kafka::RunnerOptions runner_options;
-        runner_options.group_id = config_.group_id;
-        runner_options.topics = {std::string(schema::Spec(schema::TopicId::kJobCommands).name)};
-        runner_options.client = runtime.Kafka();
-        runner_options.client_id = runtime.InstanceId();
-        runner_options.shutdown_deadline = config_.shutdown_deadline;
-        runner_ = std::make_unique<kafka::Runner>(std::move(runner_options), runtime.Registry());
+        // Reported, not gating: the API must stay in rotation while Kafka is unreachable (jobs are
+        // accepted into the outbox and published later), so a missing assignment never fails /readyz.
+        service::ConsumeOptions consume;
+        consume.readiness = service::ConsumerReadiness::kReported;
+        runner_ = &kit.Consume({"job-commands"}, std::move(consume));
         runner_->On("command.*", [this](const schema::Event& event, const kafka::Delivery& from) {
             return commands_->Handle(event, from);
         });
     }
 
-    api_ = std::make_unique<JobsApi>(*jobs_, config_.api);
-    api_->Register(runtime.Http(), runtime.Auth());
-
-    runtime.Http().AddReadinessCheck("store", [this](std::string& detail) {
-        try {
-            store_->Outbox();
-            detail = "open";
-            return true;
-        } catch (const std::exception& error) {
-            detail = error.what();
-            return false;
-        }
-    });
-    runtime.Http().AddReadinessCheck("consumer", [this](std::string& detail) {
-        if (!runner_) {
-            detail = "job-commands consumer disabled";
-            return true;
-        }
-        if (!runner_->Enabled()) {
-            detail = "kafka disabled: API only, events are not published";
-            return true;
-        }
-        // Reported, not gating: the API must stay in rotation while Kafka is unreachable (jobs are
-        // accepted into the outbox and published later), so a missing assignment never fails /readyz.
-        detail = runner_->ReadinessDetail();
-        if (!runner_->Ready()) {
-            detail += " (the API works without it)";
-        }
-        return true;
-    });
-
-    maintenance_.Every(config_.stats_interval, [this] { RefreshStats(); });
-    maintenance_.Every(config_.prune_interval, [this] { Prune(); });
-    heartbeat_ = std::make_unique<kafka::Heartbeat>(
-        *producer_,
-        kafka::HeartbeatOptions{std::string(kServiceName), runtime.InstanceId(), config_.heartbeat_interval},
-        [this] { return CollectHeartbeat(); }, runtime.Registry());
-
-    runtime.Emplace<service::FunctionComponent>(
-        "producer", nullptr, [this](steady_clock::time_point deadline) { producer_->Close(Remaining(deadline)); });
     if (config_.relay_enabled) {
-        runtime.Emplace<service::FunctionComponent>(
+        kit.Add(
             "outbox-relay", [this] { relay_->Start(); },
-            [this](steady_clock::time_point deadline) { relay_->Stop(deadline); });
+            [this](std::chrono::steady_clock::time_point deadline) { relay_->Stop(deadline); });
     } else {
         spdlog::warn("outbox relay disabled (outbox.relay_enabled=false): events stay pending in the outbox");
     }
-    runtime.Emplace<service::FunctionComponent>(
-        "recovery", [this] { QueueStranded(); }, nullptr);
-    if (executor_) {
-        runtime.Emplace<service::FunctionComponent>(
-            "simulated-executor", [this] { executor_->Start(); },
-            [this](steady_clock::time_point) { executor_->Stop(); });
-    }
-    runtime.Emplace<service::FunctionComponent>(
-        "maintenance",
+    kit.Add(
+        "recovery",
         [this] {
+            QueueStranded();
             RefreshStats();
-            maintenance_.Start();
         },
-        [this](steady_clock::time_point) { maintenance_.Stop(); });
-    runtime.Emplace<service::FunctionComponent>(
-        "heartbeat", [this] { heartbeat_->Start(); }, [this](steady_clock::time_point) { heartbeat_->Stop(); });
-    if (runner_) {
-        runtime.Emplace<service::FunctionComponent>(
-            "consumer", [this] { runner_->Start(); },
-            [this](steady_clock::time_point deadline) {
-                if (!runner_->Stop(Remaining(deadline))) spdlog::warn("consumer did not stop within the deadline");
-            });
+        nullptr);
+    if (executor_) {
+        kit.Add(
+            "simulated-executor", [this] { executor_->Start(); }, [this](auto) { executor_->Stop(); });
     }
-}
-
-OrchestratorService::~OrchestratorService() {
-    // Threads that call back into members stop before the members go away.
-    maintenance_.Stop();
-    if (runner_) runner_->Stop(milliseconds(0));
-    if (executor_) executor_->Stop();
-    relay_->Stop(steady_clock::now());
+    kit.Every("stats", config_.stats_interval, [this] { RefreshStats(); });
+    kit.Every("retention", config_.prune_interval, [this] { Prune(); });
+    kit.Heartbeat([this](schema::JsonWriter& fields) {
+        return WriteHeartbeatFields(Numbers(), HeartbeatThresholds{config_.degraded_backlog, config_.degraded_age},
+                                    fields);
+    });
 }
 
 void OrchestratorService::RefreshStats() {
-    const OutboxStats outbox = store_->Outbox();
-    const JobCounts counts = store_->CountByState();
-    const std::int64_t now_ms = schema::NowEpochMs();
+    const OutboxStats outbox = store_.Outbox();
+    const JobCounts counts = store_.CountByState();
+    const std::int64_t now_ms = kit_.NowMs();
     metrics_.SetOutbox(outbox, now_ms);
     metrics_.SetJobCounts(counts);
     std::lock_guard lock(stats_mutex_);
@@ -176,12 +115,12 @@ void OrchestratorService::RefreshStats() {
 }
 
 PruneResult OrchestratorService::Prune() {
-    const std::int64_t now_ms = schema::NowEpochMs();
+    const std::int64_t now_ms = kit_.NowMs();
     PruneRequest request;
     request.sent_before_ms = now_ms - config_.sent_retention.count();
     request.idempotency_before_ms = now_ms - config_.idempotency_ttl.count();
     if (config_.job_retention) request.terminal_jobs_before_ms = now_ms - config_.job_retention->count();
-    const PruneResult result = store_->Prune(request);
+    const PruneResult result = store_.Prune(request);
     metrics_.Pruned(result.outbox_rows);
     if (result.outbox_rows + result.idempotency_keys + result.jobs > 0) {
         spdlog::info("retention: deleted {} sent outbox rows and {} finished jobs, forgot {} idempotency keys",
@@ -194,7 +133,7 @@ std::size_t OrchestratorService::QueueStranded() {
     std::size_t queued = 0;
     std::int64_t after = 0;
     for (;;) {
-        const std::vector<Job> page = store_->ListInState(JobState::kSubmitted, after, kRecoveryPage);
+        const std::vector<Job> page = store_.ListInState(JobState::kSubmitted, after, kRecoveryPage);
         for (const Job& job : page) {
             after = job.position;
             const RequestContext context =
@@ -221,13 +160,8 @@ HeartbeatNumbers OrchestratorService::Numbers() const {
     numbers.relay_failed = relay.failed;
     numbers.executor_enabled = executor_ != nullptr;
     numbers.executor_running = executor_ ? executor_->Stats().running : 0;
-    numbers.consumer_ready = !runner_ || !runner_->Enabled() || runner_->Ready();
-    numbers.kafka_enabled = producer_->Enabled();
+    numbers.kafka_enabled = producer_.Enabled();
     return numbers;
-}
-
-kafka::HeartbeatSnapshot OrchestratorService::CollectHeartbeat() const {
-    return ToHeartbeat(Numbers(), HeartbeatThresholds{config_.degraded_backlog, config_.degraded_age});
 }
 
 }  // namespace cosmic::orchestrator

@@ -45,8 +45,8 @@ void SimExecutor::Start() {
         Adopt();
         Fill();
     });
-    scheduler_.Every(options_.poll_interval, [this] { Fill(); });
-    scheduler_.Every(options_.metrics_interval, [this] { SampleAll(); });
+    scheduler_.Every("fill", options_.poll_interval, [this] { Fill(); });
+    scheduler_.Every("samples", options_.metrics_interval, [this] { SampleAll(); });
     scheduler_.Start();
 }
 

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_statements.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
@@ -51,6 +51,17 @@ CreateResult SqliteJobStore::Create(const Job& job, std::string_view idempotency
     CreateResult result;
     committer_->Run([&] { result = CreateInTransaction(*writer_, job, idempotency_key, request_hash, events); });
     return result;
+}
+
+bool SqliteJobStore::Ready(std::string& detail) {
+    try {
+        Outbox();
+        detail = "open";
+        return true;
+    } catch (const std::exception& error) {
+        detail = error.what();
+        return false;
+    }
 }
 
 CreateResult SqliteJobStore::CreateInTransaction(Writer& w, const Job& job, std::string_view idempotency_key,

@@ -12,9 +12,10 @@
 
 #include "../unit/http_client.hpp"
 #include "../unit/test_support.hpp"
-#include "cosmic/kafka/testing/embedded_cluster.hpp"
-#include "cosmic/service/runtime.hpp"
 #include "cosmic/job_orchestrator/orchestrator_service.hpp"
+#include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/service/kit.hpp"
+#include "cosmic/service/runtime.hpp"
 
 namespace cosmic::orchestrator::testing {
 
@@ -62,11 +63,8 @@ inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cl
 class RunningService {
   public:
     explicit RunningService(const service::Environment& env) {
-        service::ConfigSchema schema;
-        service::DeclareCommonKeys(schema);
-        OrchestratorService::DeclareConfig(schema);
-        runtime_ = std::make_unique<service::Runtime>("job-orchestrator", service::Config::Load(schema, "", env));
-        service_ = std::make_unique<OrchestratorService>(*runtime_);
+        host_ = std::make_unique<service::ServiceHost<OrchestratorService>>("job-orchestrator", env);
+        runtime_ = &host_->GetRuntime();
         thread_ = std::thread([this] { exit_code_ = runtime_->Run(); });
         if (!runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60))) {
             ADD_FAILURE() << "service did not start";
@@ -90,12 +88,12 @@ class RunningService {
         return Http(method, base_ + path, body, headers);
     }
 
-    OrchestratorService& Service() { return *service_; }
+    OrchestratorService& Service() { return host_->Service(); }
     service::Runtime& Runtime() { return *runtime_; }
 
   private:
-    std::unique_ptr<service::Runtime> runtime_;
-    std::unique_ptr<OrchestratorService> service_;
+    std::unique_ptr<service::ServiceHost<OrchestratorService>> host_;
+    service::Runtime* runtime_ = nullptr;
     std::thread thread_;
     int exit_code_ = -1;
     std::string base_;

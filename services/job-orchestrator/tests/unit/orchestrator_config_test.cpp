@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "cosmic/job_orchestrator/job_json.hpp"
+#include "cosmic/service/kit.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 service::Config Load(service::Environment env) {
     service::ConfigSchema schema;
     service::DeclareCommonKeys(schema);
+    service::DeclareKitKeys(schema);
     DeclareOrchestratorConfig(schema);
     env.emplace("KAFKA_ENABLED", "false");
     return service::Config::Load(schema, "", env);
@@ -21,7 +23,7 @@ TEST(OrchestratorConfigTest, DefaultsMatchTheDesign) {
     const service::Config config = Load({{"COSMIC_DATA_DIR", "/var/lib/cosmic"}});
     EXPECT_EQ(config.GetInt("http.port"), 8081);
     const OrchestratorConfig parsed = ReadOrchestratorConfig(config);
-    EXPECT_EQ(parsed.group_id, "job-orchestrator-group");
+    EXPECT_EQ(config.GetString("consumer.group_id"), "job-orchestrator-group");
     EXPECT_EQ(parsed.store.path, "/var/lib/cosmic/orchestrator.db");
     EXPECT_EQ(parsed.store.synchronous, "FULL");
     EXPECT_TRUE(parsed.executor_enabled);

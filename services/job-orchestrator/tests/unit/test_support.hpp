@@ -14,12 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "cosmic/schema/event.hpp"
-#include "cosmic/schema/parser.hpp"
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/job_orchestrator/outbox_message.hpp"
 #include "cosmic/job_orchestrator/request_context.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
+#include "cosmic/schema/event.hpp"
+#include "cosmic/schema/parser.hpp"
 
 namespace cosmic::orchestrator::testing {
 

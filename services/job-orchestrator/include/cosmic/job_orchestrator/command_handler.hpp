@@ -10,10 +10,10 @@
 
 #include <string>
 
+#include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/kafka/delivery.hpp"
 #include "cosmic/kafka/outcome.hpp"
 #include "cosmic/schema/event.hpp"
-#include "cosmic/job_orchestrator/job_service.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -1,15 +1,15 @@
 #pragma once
-/// The orchestrator's health.heartbeat to system-health: outbox backlog and age, jobs by state,
-/// relay and executor numbers; DEGRADED when the outbox backs up or the command consumer has no
-/// assignment.
+/// The orchestrator's own heartbeat fields (the kit adds the common ones: readiness of the
+/// job-commands consumer, lag, counts): outbox backlog and age, jobs by state, relay and executor
+/// numbers; DEGRADED when the outbox backs up.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 
-#include "cosmic/kafka/heartbeat.hpp"
-#include "cosmic/schema/event.hpp"
 #include "cosmic/job_orchestrator/job_store.hpp"
+#include "cosmic/schema/event.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::orchestrator {
 
@@ -22,7 +22,6 @@ struct HeartbeatNumbers {
     std::uint64_t relay_failed = 0;
     bool executor_enabled = false;
     std::size_t executor_running = 0;
-    bool consumer_ready = true;  ///< assigned, or not consuming
     bool kafka_enabled = true;
 };
 
@@ -33,7 +32,8 @@ struct HeartbeatThresholds {
 
 std::int64_t OldestPendingAgeMs(const HeartbeatNumbers& numbers) noexcept;
 schema::HealthStatus HeartbeatStatus(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds);
-/// The status and metrics object of one heartbeat (kafka::Heartbeat adds the envelope).
-kafka::HeartbeatSnapshot ToHeartbeat(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds);
+/// Writes the numbers into the heartbeat's (open) metrics object; returns the status.
+schema::HealthStatus WriteHeartbeatFields(const HeartbeatNumbers& numbers, const HeartbeatThresholds& thresholds,
+                                          schema::JsonWriter& w);
 
 }  // namespace cosmic::orchestrator

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/job_orchestrator/job.hpp"
 #include "cosmic/job_orchestrator/outbox_message.hpp"
 #include "cosmic/job_orchestrator/request_context.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::orchestrator {
 

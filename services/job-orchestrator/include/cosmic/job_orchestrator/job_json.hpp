@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "cosmic/schema/writer.hpp"
 #include "cosmic/job_orchestrator/job.hpp"
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/job_orchestrator/job_validation.hpp"
+#include "cosmic/schema/writer.hpp"
 
 namespace cosmic::orchestrator {
 

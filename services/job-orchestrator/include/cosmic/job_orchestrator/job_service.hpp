@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cosmic/schema/event.hpp"
 #include "cosmic/job_orchestrator/job.hpp"
 #include "cosmic/job_orchestrator/job_store.hpp"
 #include "cosmic/job_orchestrator/request_context.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -15,9 +15,9 @@
 #include <memory>
 #include <string_view>
 
+#include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/telemetry/http_server.hpp"
-#include "cosmic/job_orchestrator/job_service.hpp"
 
 namespace cosmic::orchestrator {
 

@@ -7,11 +7,11 @@
 #include <optional>
 #include <string>
 
-#include "cosmic/service/config.hpp"
 #include "cosmic/job_orchestrator/jobs_api.hpp"
 #include "cosmic/job_orchestrator/outbox_relay.hpp"
 #include "cosmic/job_orchestrator/sim_executor.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
+#include "cosmic/service/config.hpp"
 
 namespace cosmic::orchestrator {
 
@@ -19,7 +19,6 @@ inline constexpr std::int64_t kDefaultHttpPort = 8081;
 inline constexpr std::string_view kDatabaseFile = "orchestrator.db";
 
 struct OrchestratorConfig {
-    std::string group_id;
     bool consume_commands = true;
     SqliteStoreOptions store;
     bool relay_enabled = true;
@@ -34,10 +33,8 @@ struct OrchestratorConfig {
     JobsApiOptions api;
     bool executor_enabled = true;
     SimExecutorOptions executor;
-    std::chrono::milliseconds heartbeat_interval{};
     std::int64_t degraded_backlog = 0;
     std::chrono::milliseconds degraded_age{};
-    std::chrono::milliseconds shutdown_deadline{};
 };
 
 /// Declares the service's keys (and its default HTTP port 8081) on top of the common ones.

@@ -2,45 +2,41 @@
 /// job-orchestrator: the job API and state machine, the SQLite store with its transactional
 /// outbox, the outbox relay, the simulated executor, the job-commands consumer and the heartbeat.
 ///
-/// Components (started in this order, stopped in reverse; the runtime starts HTTP last and stops
-/// it first): producer, outbox relay, recovery (queues jobs a crash left submitted), simulated
-/// executor, maintenance timers (stats, retention, heartbeat), job-commands consumer.
+/// Assembled by the service kit: the store, the producer, the outbox relay, recovery (queues
+/// jobs a crash left submitted), the simulated executor, two timers (stats, retention), the
+/// heartbeat and the job-commands consumer.
 
 #include <memory>
 #include <mutex>
 #include <string_view>
 
 #include "cosmic/job_orchestrator/command_handler.hpp"
-#include "cosmic/kafka/producer.hpp"
-#include "cosmic/kafka/runner.hpp"
-#include "cosmic/service/config.hpp"
-#include "cosmic/service/runtime.hpp"
 #include "cosmic/job_orchestrator/heartbeat.hpp"
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/job_orchestrator/jobs_api.hpp"
 #include "cosmic/job_orchestrator/orchestrator_config.hpp"
 #include "cosmic/job_orchestrator/orchestrator_metrics.hpp"
 #include "cosmic/job_orchestrator/outbox_relay.hpp"
-#include "cosmic/job_orchestrator/scheduler.hpp"
 #include "cosmic/job_orchestrator/sim_executor.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
+#include "cosmic/kafka/producer.hpp"
+#include "cosmic/kafka/runner.hpp"
+#include "cosmic/service/config.hpp"
+#include "cosmic/service/kit.hpp"
 
 namespace cosmic::orchestrator {
 
 class OrchestratorService {
   public:
-    static constexpr std::string_view kServiceName = "job-orchestrator";
-
     static void DeclareConfig(service::ConfigSchema& schema);
 
-    /// Opens the store and builds everything; nothing runs until runtime.Run().
-    explicit OrchestratorService(service::Runtime& runtime);
-    ~OrchestratorService();
+    /// Opens the store and declares everything; nothing runs until the runtime runs.
+    explicit OrchestratorService(service::Kit& kit);
     OrchestratorService(const OrchestratorService&) = delete;
     OrchestratorService& operator=(const OrchestratorService&) = delete;
 
     JobService& Jobs() noexcept { return *jobs_; }
-    JobStore& Store() noexcept { return *store_; }
+    JobStore& Store() noexcept { return store_; }
     OutboxRelay& Relay() noexcept { return *relay_; }
     /// The numbers the heartbeat carries, as of the last stats refresh.
     HeartbeatNumbers Numbers() const;
@@ -53,28 +49,22 @@ class OrchestratorService {
     std::size_t QueueStranded();
 
   private:
-    /// The heartbeat snapshot from the last stats refresh (runs on the heartbeat thread).
-    kafka::HeartbeatSnapshot CollectHeartbeat() const;
-
-    service::Runtime& runtime_;
+    service::Kit& kit_;
     OrchestratorConfig config_;
     OrchestratorMetrics metrics_;
-    std::unique_ptr<SqliteJobStore> store_;
-    std::unique_ptr<kafka::Producer> producer_;
+    SqliteJobStore& store_;
+    kafka::Producer& producer_;
     std::unique_ptr<OutboxRelay> relay_;
     std::unique_ptr<SimExecutor> executor_;
     std::unique_ptr<JobService> jobs_;
     std::unique_ptr<CommandHandler> commands_;
-    std::unique_ptr<kafka::Runner> runner_;
+    kafka::Runner* runner_ = nullptr;  ///< the kit's; null when consumer.enabled is false
     std::unique_ptr<JobsApi> api_;
-    Scheduler maintenance_;
 
     mutable std::mutex stats_mutex_;
     OutboxStats outbox_stats_;
     JobCounts job_counts_{};
     std::int64_t stats_at_ms_ = 0;
-    /// Last: destroyed first, so its thread never sees the members it reads gone.
-    std::unique_ptr<kafka::Heartbeat> heartbeat_;
 };
 
 }  // namespace cosmic::orchestrator

@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "cosmic/kafka/producer.hpp"
 #include "cosmic/job_orchestrator/job_store.hpp"
+#include "cosmic/kafka/producer.hpp"
 
 namespace prometheus {
 class Counter;

@@ -15,8 +15,8 @@
 #include <unordered_map>
 
 #include "cosmic/job_orchestrator/job_service.hpp"
-#include "cosmic/job_orchestrator/scheduler.hpp"
 #include "cosmic/job_orchestrator/sim_model.hpp"
+#include "cosmic/service/timers.hpp"
 
 namespace prometheus {
 class Counter;
@@ -78,7 +78,7 @@ class SimExecutor {
     SimExecutorOptions options_;
     prometheus::Counter* samples_counter_;
     SimModel model_;
-    Scheduler scheduler_;
+    service::Timers scheduler_;
     std::unordered_map<std::string, Running> running_;  ///< scheduler thread only
     std::atomic<bool> fill_posted_{false};
     std::atomic<std::size_t> running_count_{0};

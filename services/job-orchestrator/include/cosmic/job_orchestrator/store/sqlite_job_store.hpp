@@ -27,6 +27,9 @@ class SqliteJobStore final : public JobStore {
     explicit SqliteJobStore(SqliteStoreOptions options);
     ~SqliteJobStore() override;
 
+    /// For /readyz: reads the outbox counters; false with the error when the database fails.
+    bool Ready(std::string& detail);
+
     CreateResult Create(const Job& job, std::string_view idempotency_key, std::string_view request_hash,
                         std::span<const OutboxMessage> events) override;
     UpdateResult Update(std::string_view job_id, const UpdateDecision& decide) override;
