@@ -61,10 +61,10 @@ std::span<const FieldSpec> TopLevelFields(TopicId topic) noexcept {
             return table;
         }
         case TopicId::kAuditTrail: {
-            static const auto table =
-                Table(topic, false,
-                      std::array{Field("resource_id", FieldType::kString, true, true),
-                                 Field("action", FieldType::kEnum, true, true, kActions), kPayload});
+            static const auto table = Table(topic, false,
+                                            std::array{Field("resource_id", FieldType::kString, true, true),
+                                                       Field("action", FieldType::kEnum, true, true, kActions),
+                                                       Field("job_id", FieldType::kString, false, false), kPayload});
             return table;
         }
         case TopicId::kSystemHealth: {

@@ -23,11 +23,11 @@ namespace {
 
 namespace ondemand = simdjson::ondemand;
 using detail::PayloadKey;
+using detail::ValueKind;
 using parser_detail::Bit;
 using parser_detail::IsJsonNumber;
 using parser_detail::Join;
 using parser_detail::Top;
-using detail::ValueKind;
 using simdjson::error_code;
 
 // Maps a key to its envelope field; topic-specific fields of other topics are unknown (ignored).
@@ -37,7 +37,7 @@ Top Classify(std::string_view key, TopicId topic) noexcept {
     switch (key.size()) {
         case 6:
             if (key == "source") return Top::kSource;
-            if (key == "job_id") return job_topic ? Top::kJobId : Top::kUnknown;
+            if (key == "job_id") return job_topic || topic == TopicId::kAuditTrail ? Top::kJobId : Top::kUnknown;
             if (key == "action") return topic == TopicId::kAuditTrail ? Top::kAction : Top::kUnknown;
             if (key == "status") return topic == TopicId::kSystemHealth ? Top::kStatus : Top::kUnknown;
             break;
@@ -143,7 +143,9 @@ struct Parser::Impl {
     error_code Walk(ondemand::value value, std::size_t depth, std::string* out, Scalar* scalar);
     std::optional<Violation> ReadPayload(ondemand::value value, Event& out);
     std::optional<Violation> ReadField(Top top, ondemand::value value, TopicId topic, Event& out);
-    Violation JsonViolation(error_code error) const { return parser_detail::JsonViolation(error, field, options.max_depth); }
+    Violation JsonViolation(error_code error) const {
+        return parser_detail::JsonViolation(error, field, options.max_depth);
+    }
     Violation Fail(std::string_view reason) const { return Violation{std::string(field), std::string(reason)}; }
 };
 
@@ -219,8 +221,7 @@ error_code Parser::Impl::Walk(ondemand::value value, std::size_t depth, std::str
             // Without a backslash the text between the quotes is the value: stage 1 already checked
             // its UTF-8 and control characters, so it is read in place and the iterator skips the
             // token. Only escapes need simdjson's unescaping copy (which also checks them).
-            if (raw.size() >= 2 && raw.back() == '"' &&
-                std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
+            if (raw.size() >= 2 && raw.back() == '"' && std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
                 text = raw.substr(1, raw.size() - 2);
             } else if (auto error = value.get_string().get(text)) {
                 return error;
@@ -357,6 +358,9 @@ std::optional<Violation> Parser::Impl::ReadPayload(ondemand::value value, Event&
                 case PayloadKey::kKind:
                     facts.kind_text.assign(scalar.text);
                     break;
+                case PayloadKey::kJobId:
+                    facts.job_id.assign(scalar.text);
+                    break;
                 default:
                     break;
             }
@@ -411,6 +415,11 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
         return Fail("expected string");
     }
     const std::string_view text = scalar.text;
+    // Identifiers and names are bounded (DESIGN.md §5); enums and timestamps are checked below.
+    constexpr std::size_t kMaxIdentifierBytes = 256;
+    if (text.size() > kMaxIdentifierBytes && top != Top::kEventType && top != Top::kOccurredAt) {
+        return Fail("longer than 256 bytes");
+    }
     const auto non_empty = [&](std::string& dest) -> std::optional<Violation> {
         if (text.empty()) {
             return Fail("must not be empty");
@@ -454,6 +463,10 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
             out.user_id.assign(text);
             return std::nullopt;
         case Top::kJobId:
+            if (topic == TopicId::kAuditTrail) {  // optional there: not every audited action is a job's
+                out.job_id.assign(text);
+                return std::nullopt;
+            }
             return non_empty(out.job_id);
         case Top::kResourceId:
             return non_empty(out.resource_id);
@@ -573,7 +586,15 @@ std::optional<Violation> Parser::Impl::Parse(TopicId topic, std::string_view byt
         return Violation{"event_type", "must be " + std::string(AuditEventType(out.action)) + " for action " +
                                            std::string(ToString(out.action))};
     }
-    return detail::CheckPayload(facts, out);
+    if (auto violation = detail::CheckPayload(facts, out)) {
+        return violation;
+    }
+    // An audited action names its job at the top level or, from older publishers, in the payload.
+    if (topic == TopicId::kAuditTrail && out.job_id.empty() &&
+        facts.Kind(detail::PayloadKey::kJobId) == ValueKind::kString && facts.job_id.size() <= 256) {
+        out.job_id = facts.job_id;
+    }
+    return std::nullopt;
 }
 
 Parser::Parser(ParserOptions options) : impl_(std::make_unique<Impl>(options)) {}

@@ -20,9 +20,15 @@ constexpr std::array<std::string_view, PayloadFacts::kKeys> kPaths = {"payload",
                                                                       "payload.reason",
                                                                       "payload.status",
                                                                       "payload.name",
-                                                                      "payload.kind"};
+                                                                      "payload.kind",
+                                                                      "payload.job_id"};
 
 constexpr std::size_t kMaxJobNameCodePoints = 200;
+// Free text is bounded like identifiers are (DESIGN.md §5), so no field can carry the whole
+// payload budget into a log line, a notification or a column.
+constexpr std::size_t kMaxErrorBytes = 4096;
+constexpr std::size_t kMaxReasonBytes = 4096;
+constexpr std::size_t kMaxErrorCodeBytes = 256;
 
 Violation Fail(PayloadKey key, std::string_view reason) {
     return Violation{std::string(kPaths[static_cast<std::size_t>(key)]), std::string(reason)};
@@ -122,7 +128,14 @@ std::optional<Violation> CheckFailed(const PayloadFacts& facts, const Event& eve
     if (event.error.empty()) {
         return Fail(PayloadKey::kError, "must not be empty");
     }
-    return RequireString(facts, PayloadKey::kErrorCode, false);
+    if (event.error.size() > kMaxErrorBytes) {
+        return Fail(PayloadKey::kError, "longer than 4096 bytes");
+    }
+    if (auto v = RequireString(facts, PayloadKey::kErrorCode, false)) return v;
+    if (event.error_code.size() > kMaxErrorCodeBytes) {
+        return Fail(PayloadKey::kErrorCode, "longer than 256 bytes");
+    }
+    return std::nullopt;
 }
 
 std::optional<Violation> CheckReport(const PayloadFacts& facts) {
@@ -156,6 +169,7 @@ PayloadKey ClassifyPayloadKey(std::string_view key) noexcept {
         case 6:
             if (key == "reason") return PayloadKey::kReason;
             if (key == "status") return PayloadKey::kStatus;
+            if (key == "job_id") return PayloadKey::kJobId;
             break;
         case 9:
             if (key == "memory_mb") return PayloadKey::kMemoryMb;
@@ -186,6 +200,7 @@ void PayloadFacts::Reset() noexcept {
     status.clear();
     name.clear();
     kind_text.clear();
+    job_id.clear();
 }
 
 std::optional<Violation> CheckPayload(const PayloadFacts& facts, Event& event) {
@@ -207,6 +222,9 @@ std::optional<Violation> CheckPayload(const PayloadFacts& facts, Event& event) {
                 keep_error = true;
             } else if (type == "job.cancelled") {
                 violation = RequireString(facts, PayloadKey::kReason);
+                if (!violation && event.reason.size() > kMaxReasonBytes) {
+                    violation = Fail(PayloadKey::kReason, "longer than 4096 bytes");
+                }
                 keep_reason = true;
             } else if (type == "command.report") {
                 violation = CheckReport(facts);

@@ -27,6 +27,7 @@ enum class PayloadKey : std::uint8_t {
     kStatus,
     kName,
     kKind,
+    kJobId,  ///< audit-trail: the job an audited action concerns, when the envelope has none
 };
 
 PayloadKey ClassifyPayloadKey(std::string_view key) noexcept;
@@ -35,7 +36,7 @@ PayloadKey ClassifyPayloadKey(std::string_view key) noexcept;
 enum class ValueKind : std::uint8_t { kAbsent, kString, kInteger, kNumber, kOther };
 
 struct PayloadFacts {
-    static constexpr std::size_t kKeys = 13;
+    static constexpr std::size_t kKeys = 14;
     ValueKind kind[kKeys] = {};
     bool duplicate[kKeys] = {};
     bool finite[kKeys] = {};           ///< numbers: representable as a finite double
@@ -45,6 +46,7 @@ struct PayloadFacts {
     std::string status;
     std::string name;
     std::string kind_text;
+    std::string job_id;
 
     void Reset() noexcept;
     ValueKind Kind(PayloadKey key) const noexcept { return kind[static_cast<std::size_t>(key)]; }

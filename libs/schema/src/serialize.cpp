@@ -35,6 +35,7 @@ void Serialize(const Event& event, std::string& out) {
         case TopicId::kAuditTrail:
             w.Key("resource_id").String(event.resource_id);
             w.Key("action").String(ToString(event.action));
+            if (!event.job_id.empty()) w.Key("job_id").String(event.job_id);
             break;
         case TopicId::kSystemHealth:
             w.Key("component_id").String(event.component_id);

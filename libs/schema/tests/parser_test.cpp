@@ -136,7 +136,8 @@ TEST(ParserMetrics, SampledAtIsValidatedOnItsOwnWhenItDiffersFromOccurredAt) {
     const auto fields = ValidFields(TopicId::kJobMetrics, "job.metrics");
     Parser parser;
     Event event;
-    const std::string other = JsonFields(fields).SetIn("payload", "sampled_at", "\"2026-01-02T03:04:05.678Z\"").Render();
+    const std::string other =
+        JsonFields(fields).SetIn("payload", "sampled_at", "\"2026-01-02T03:04:05.678Z\"").Render();
     ASSERT_FALSE(parser.Parse(TopicId::kJobMetrics, other, event));
     EXPECT_EQ(event.sample.sampled_at, "2026-01-02T03:04:05.678Z");
     EXPECT_NE(event.sample.sampled_at, event.occurred_at);
@@ -394,6 +395,46 @@ TEST(ParserValues, MovedParserStillWorks) {
     Parser second = std::move(first);
     Event event;
     EXPECT_FALSE(second.Parse(kLife, Valid(kLife, "job.queued"), event));
+}
+
+TEST(ParserValues, AuditEventsKeepTheirJobFromTheEnvelopeOrThePayload) {
+    Parser parser;
+    Event event;
+    JsonFields top = ValidFields(kAudit, "audit.state_change");
+    top.Set("job_id", "\"job-top\"");
+    top.Set("payload", R"({"job_id":"job-payload"})");
+    ASSERT_FALSE(parser.Parse(kAudit, top.Render(), event));
+    EXPECT_EQ(event.job_id, "job-top");
+    EXPECT_NE(Serialize(event).find(R"("job_id":"job-top")"), std::string::npos);
+
+    JsonFields nested = ValidFields(kAudit, "audit.state_change");
+    nested.Set("payload", R"({"from":"queued","job_id":"job-payload"})");
+    ASSERT_FALSE(parser.Parse(kAudit, nested.Render(), event));
+    EXPECT_EQ(event.job_id, "job-payload");
+
+    ASSERT_FALSE(parser.Parse(kAudit, Valid(kAudit, "audit.access"), event));
+    EXPECT_EQ(event.job_id, "");
+    EXPECT_EQ(Serialize(event).find("job_id"), std::string::npos);
+}
+
+TEST(ParserValues, IdentifiersAndFreeTextAreBounded) {
+    const std::string at_limit(256, 'j');
+    const std::string over = at_limit + "j";
+    JsonFields fields = ValidFields(kLife, "job.queued");
+    fields.Set("job_id", "\"" + at_limit + "\"");
+    EXPECT_EQ(Outcome(kLife, fields.Render()), "ok");
+    fields.Set("job_id", "\"" + over + "\"");
+    EXPECT_EQ(Outcome(kLife, fields.Render()), "job_id: longer than 256 bytes");
+    JsonFields user = ValidFields(kLife, "job.queued");
+    user.Set("user_id", "\"" + over + "\"");
+    EXPECT_EQ(Outcome(kLife, user.Render()), "user_id: longer than 256 bytes");
+
+    JsonFields failed = ValidFields(kLife, "job.failed");
+    failed.Set("payload", R"({"error":")" + std::string(4097, 'e') + R"("})");
+    EXPECT_EQ(Outcome(kLife, failed.Render()), "payload.error: longer than 4096 bytes");
+    JsonFields cancelled = ValidFields(kLife, "job.cancelled");
+    cancelled.Set("payload", R"({"reason":")" + std::string(4097, 'r') + R"("})");
+    EXPECT_EQ(Outcome(kLife, cancelled.Render()), "payload.reason: longer than 4096 bytes");
 }
 
 TEST(ParserValues, ViolationToString) {

@@ -34,7 +34,7 @@ void RecordMapper::Map(const kafka::Record& in, std::int64_t now_ms, AuditRecord
     out.offset = in.from.offset;
     out.kafka_timestamp_ms = in.from.timestamp_ms;
     if (in.event != nullptr) {
-        MapValid(*in.event, in.value, out);
+        MapValid(*in.event, out);
     } else {
         static const schema::Violation kUnknown{"", "invalid record"};
         MapInvalid(in.violation != nullptr ? *in.violation : kUnknown, in.value, out);
@@ -50,7 +50,7 @@ void RecordMapper::Map(const kafka::Record& in, std::int64_t now_ms, AuditRecord
     }
 }
 
-void RecordMapper::MapValid(const schema::Event& event, std::string_view value, AuditRecord& out) {
+void RecordMapper::MapValid(const schema::Event& event, AuditRecord& out) {
     out.valid = true;
     out.event_id = event.event_id;
     out.event_type = event.event_type;
@@ -64,21 +64,8 @@ void RecordMapper::MapValid(const schema::Event& event, std::string_view value, 
         out.resource_id = event.resource_id;
         out.action.assign(schema::ToString(event.action));
     }
+    // The envelope parser keeps an audit event's job (top-level or payload job_id): no second parse.
     out.job_id = event.job_id;
-    // Parsing the record again only pays when it names a job at all.
-    if (out.job_id.empty() && value.find("\"job_id\"") != std::string_view::npos) {
-        // Audit events name their job (if any) as a top-level or payload `job_id`, which the
-        // envelope parser does not keep for this topic.
-        simdjson::dom::object root;
-        if (impl_->parser.parse(value.data(), value.size()).get(root) == simdjson::SUCCESS) {
-            std::string_view job_id = StringField(root, "job_id");
-            simdjson::dom::object payload;
-            if (job_id.empty() && root["payload"].get(payload) == simdjson::SUCCESS) {
-                job_id = StringField(payload, "job_id");
-            }
-            Assign(out.job_id, job_id);
-        }
-    }
 }
 
 void RecordMapper::MapInvalid(const schema::Violation& violation, std::string_view value, AuditRecord& out) {

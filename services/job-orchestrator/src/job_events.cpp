@@ -116,6 +116,7 @@ void JobEventBuilder::StateChange(const Job& job, std::optional<JobState> from, 
     // The audit trail records who acted; a system transition is attributed to the job's owner.
     audit.user_id = context.actor.user_id.empty() ? job.user_id : context.actor.user_id;
     audit.resource_id = job.job_id;
+    audit.job_id = job.job_id;
     audit.action = schema::AuditAction::kStateChange;
     audit.payload = AuditPayload(job, from, context);
     Append(audit, context.traceparent, out);

@@ -51,7 +51,7 @@ struct Event {
     std::string user_id;  ///< may be empty for system events
 
     // Topic-specific top-level fields.
-    std::string job_id;                              ///< job-lifecycle, job-metrics, job-commands
+    std::string job_id;                              ///< job topics; audit-trail: optional, the job acted on
     Channel channel = Channel::kInApp;               ///< notifications
     std::string resource_id;                         ///< audit-trail
     AuditAction action = AuditAction::kStateChange;  ///< audit-trail

@@ -30,7 +30,7 @@ class RecordMapper {
     void Map(const kafka::Record& in, std::int64_t now_ms, AuditRecord& out);
 
   private:
-    void MapValid(const schema::Event& event, std::string_view value, AuditRecord& out);
+    static void MapValid(const schema::Event& event, AuditRecord& out);
     void MapInvalid(const schema::Violation& violation, std::string_view value, AuditRecord& out);
 
     struct Impl;  ///< the reused JSON parser
