@@ -10,11 +10,6 @@ namespace cosmic::audit {
 
 namespace {
 
-std::int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 constexpr std::string_view kInsertSql = R"sql(
 INSERT INTO audit_events (topic, partition, "offset", kafka_timestamp_ms, valid, violation, raw, event_id,
     event_type, occurred_at, occurred_at_ms, source, correlation_id, user_id, resource_id, job_id, action, payload,
@@ -168,7 +163,7 @@ void SqliteAuditStore::InsertRow(const AuditRecord& r, const Hash& prev, const H
 AppendResult SqliteAuditStore::AppendBatch(std::span<const AuditRecord> records) {
     AppendResult result;
     if (records.empty()) return result;
-    const std::int64_t now_ms = NowMs();
+    const std::int64_t now_ms = options_.clock();
 
     std::lock_guard lock(writer_mutex_);
     // Chain state changes are staged on copies and published only after COMMIT, so a failed

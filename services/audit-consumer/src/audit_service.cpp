@@ -10,7 +10,8 @@ namespace cosmic::audit {
 
 namespace {
 
-SqliteStoreOptions PrepareStore(SqliteStoreOptions options) {
+SqliteStoreOptions PrepareStore(SqliteStoreOptions options, schema::EpochClock clock) {
+    options.clock = std::move(clock);
     const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     return options;
@@ -22,7 +23,7 @@ AuditService::AuditService(service::Kit& kit)
     : kit_(kit),
       settings_(LoadAuditSettings(kit.GetConfig())),
       metrics_(*kit.Registry()),
-      store_(kit.Store<SqliteAuditStore>("store", PrepareStore(settings_.store))),
+      store_(kit.Store<SqliteAuditStore>("store", PrepareStore(settings_.store, kit.Clock()))),
       ingest_(store_, metrics_, kit.Clock()),
       api_(store_, QueryLimits{settings_.query_default_limit, settings_.query_max_limit}, kit.Clock(),
            [this](const VerifyReport& report) { metrics_.OnVerify(report, kit_.NowMs()); }) {

@@ -49,8 +49,8 @@ std::string RequestHash(const SubmitRequest& request) {
     return text;
 }
 
-JobService::JobService(JobStore& store, JobServiceHooks hooks, std::string source)
-    : store_(store), hooks_(std::move(hooks)), source_(std::move(source)) {}
+JobService::JobService(JobStore& store, JobServiceHooks hooks, std::string source, schema::EpochClock clock)
+    : store_(store), hooks_(std::move(hooks)), source_(std::move(source)), clock_(std::move(clock)) {}
 
 void JobService::AfterCommit(const Job& job, std::optional<JobState> from, JobState to) {
     if (hooks_.transition) hooks_.transition(job, from, to);
@@ -59,7 +59,7 @@ void JobService::AfterCommit(const Job& job, std::optional<JobState> from, JobSt
 }
 
 JobResult JobService::Submit(const SubmitRequest& request, const RequestContext& context) {
-    const std::int64_t now_ms = schema::NowEpochMs();
+    const std::int64_t now_ms = clock_();
     Job job;
     job.job_id = request.job_id.empty() ? schema::NewUuid() : request.job_id;
     job.user_id = context.actor.user_id;
@@ -123,7 +123,7 @@ JobResult JobService::Transition(std::string_view job_id, JobState target, const
                                  current.state};
                 return false;
             }
-            const std::int64_t now_ms = schema::NowEpochMs();
+            const std::int64_t now_ms = clock_();
             from = current.state;
             next.state = target;
             next.updated_at_ms = now_ms;

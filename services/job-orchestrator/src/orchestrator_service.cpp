@@ -20,7 +20,8 @@ using std::chrono::steady_clock;
 
 constexpr std::size_t kRecoveryPage = 500;
 
-SqliteStoreOptions PrepareStore(SqliteStoreOptions options) {
+SqliteStoreOptions PrepareStore(SqliteStoreOptions options, schema::EpochClock clock) {
+    options.clock = std::move(clock);
     const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     return options;
@@ -34,7 +35,7 @@ OrchestratorService::OrchestratorService(service::Kit& kit)
     : kit_(kit),
       config_(ReadOrchestratorConfig(kit.GetConfig())),
       metrics_(*kit.Registry()),
-      store_(kit.Store<SqliteJobStore>("store", PrepareStore(config_.store))),
+      store_(kit.Store<SqliteJobStore>("store", PrepareStore(config_.store, kit.Clock()))),
       producer_(kit.Producer([this](kafka::ProducerOptions& options) {
           options.linger = config_.linger;
           options.delivery_timeout = config_.delivery_timeout;
@@ -42,7 +43,9 @@ OrchestratorService::OrchestratorService(service::Kit& kit)
               static_cast<int>(std::max<std::size_t>(100'000, config_.relay.max_in_flight * 2));
       })) {
     spdlog::info("job store open at {}", store_.Path());
-    relay_ = std::make_unique<OutboxRelay>(store_, producer_, config_.relay, metrics_.Relay());
+    RelayOptions relay = config_.relay;
+    relay.clock = kit.Clock();
+    relay_ = std::make_unique<OutboxRelay>(store_, producer_, relay, metrics_.Relay());
 
     JobServiceHooks hooks;
     hooks.outbox_written = [this] { relay_->Notify(); };
@@ -56,9 +59,11 @@ OrchestratorService::OrchestratorService(service::Kit& kit)
             executor_->Forget(job.job_id);
         }
     };
-    jobs_ = std::make_unique<JobService>(store_, std::move(hooks), std::string(kit.Service()));
+    jobs_ = std::make_unique<JobService>(store_, std::move(hooks), std::string(kit.Service()), kit.Clock());
     if (config_.executor_enabled) {
-        executor_ = std::make_unique<SimExecutor>(*jobs_, config_.executor, metrics_.SimulatedSamples());
+        SimExecutorOptions executor = config_.executor;
+        executor.clock = kit.Clock();
+        executor_ = std::make_unique<SimExecutor>(*jobs_, executor, metrics_.SimulatedSamples());
     }
     commands_ = std::make_unique<CommandHandler>(*jobs_);
 

@@ -80,7 +80,7 @@ void OutboxRelay::MarkLoop() {
         }
         bool ok = true;
         try {
-            store_.MarkSent(ids, schema::NowEpochMs());
+            store_.MarkSent(ids, options_.clock());
         } catch (const std::exception& error) {
             // The rows stay pending and are published again after the rewind: duplicates, never loss.
             LogError("outbox relay: cannot mark {} rows sent: {}", ids.size(), error.what());
@@ -131,7 +131,7 @@ bool OutboxRelay::Settle(std::vector<Ack>& acks) {
     std::uint64_t published = 0;
     std::uint64_t skipped = 0;
     std::uint64_t failed = 0;
-    const std::int64_t now_ms = schema::NowEpochMs();
+    const std::int64_t now_ms = options_.clock();
     for (const Ack& ack : acks) {
         if (!ack.ok) {
             ++failed;

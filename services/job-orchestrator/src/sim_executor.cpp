@@ -90,8 +90,7 @@ void SimExecutor::Adopt() {
             if (job.executor != kSimulatedExecutor) continue;
             // Give it a fresh duration but count the time it already ran.
             const auto duration = model_.Duration();
-            const auto ran =
-                std::chrono::milliseconds(std::max<std::int64_t>(0, schema::NowEpochMs() - job.started_at_ms));
+            const auto ran = std::chrono::milliseconds(std::max<std::int64_t>(0, options_.clock() - job.started_at_ms));
             Launch(std::move(job), duration, Clock::now() - std::min(ran, duration));
             ++adopted;
         }
@@ -135,7 +134,7 @@ void SimExecutor::Finish(const std::string& job_id) {
     running_count_.store(running_.size());
     const std::int64_t elapsed = std::max<std::int64_t>(ElapsedMs(running.started), running.duration.count());
     const RequestContext context = SystemContext(running.job);
-    const schema::MetricsSample sample = model_.Sample(running.usage, elapsed, schema::NowEpochMs());
+    const schema::MetricsSample sample = model_.Sample(running.usage, elapsed, options_.clock());
     JobResult result;
     try {
         if (auto failure = model_.Outcome()) {
@@ -162,7 +161,7 @@ void SimExecutor::Finish(const std::string& job_id) {
 
 void SimExecutor::SampleAll() {
     if (running_.empty()) return;
-    const std::int64_t now_ms = schema::NowEpochMs();
+    const std::int64_t now_ms = options_.clock();
     std::vector<std::pair<Job, schema::MetricsSample>> samples;
     samples.reserve(running_.size());
     for (auto& [id, running] : running_) {

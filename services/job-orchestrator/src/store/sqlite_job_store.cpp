@@ -183,7 +183,7 @@ std::size_t SqliteJobStore::AppendEvents(std::span<const OutboxMessage> events, 
     committer_->Run([&] {
         written = 0;
         Writer& w = *writer_;
-        const std::int64_t now_ms = schema::NowEpochMs();
+        const std::int64_t now_ms = options_.clock();
         for (const OutboxMessage& message : events) {
             std::int64_t seq = 0;
             {

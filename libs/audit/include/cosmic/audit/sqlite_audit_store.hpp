@@ -22,6 +22,7 @@
 #include "cosmic/audit/read_pool.hpp"
 #include "cosmic/audit/sqlite_types.hpp"
 #include "cosmic/audit/wal_checkpointer.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::audit {
 
@@ -42,6 +43,8 @@ struct SqliteStoreOptions {
     /// The writer's automatic checkpoint threshold (pages): the normal trigger without the
     /// background checkpointer, a safety net bounding the WAL with it.
     int wal_autocheckpoint_pages = 16384;
+    /// Stamps stored_at; the service passes its own clock.
+    schema::EpochClock clock = schema::NowEpochMs;
 };
 
 class SqliteAuditStore final : public AuditStore {

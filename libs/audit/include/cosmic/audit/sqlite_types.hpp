@@ -2,8 +2,8 @@
 /// The shared SQLite layer (cosmic::store) under the names the audit store uses, plus reading a
 /// chain hash back from a row.
 
-#include "cosmic/store/sqlite.hpp"
 #include "cosmic/audit/sha256.hpp"
+#include "cosmic/store/sqlite.hpp"
 
 namespace cosmic::audit {
 

@@ -3,6 +3,7 @@
 /// path reuses the strings' capacity instead of allocating per message.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,9 @@ std::string FormatTimestamp(std::int64_t epoch_ms);
 /// Appends the FormatTimestamp text to `out` (no allocation when `out` has capacity).
 void AppendTimestamp(std::int64_t epoch_ms, std::string& out);
 std::int64_t NowEpochMs() noexcept;
+/// A wall clock in ms since the epoch. Each service has one (service::Kit::Clock) and hands it
+/// to everything that stamps or ages data, so a test can move time for all of them at once.
+using EpochClock = std::function<std::int64_t()>;
 /// Parses RFC 3339 (Z or ±hh:mm offset, optional fraction); nullopt when invalid (including dates
 /// that do not exist, such as 2026-02-30). Offsets are converted to UTC; the fraction is truncated to
 /// milliseconds; a leap second (:60) is accepted at minute 59 and counted as the next second.

@@ -63,7 +63,9 @@ struct JobServiceHooks {
 
 class JobService {
   public:
-    JobService(JobStore& store, JobServiceHooks hooks, std::string source = "job-orchestrator");
+    /// `clock` stamps created_at / updated_at and the events (the service passes its own).
+    JobService(JobStore& store, JobServiceHooks hooks, std::string source = "job-orchestrator",
+               schema::EpochClock clock = schema::NowEpochMs);
 
     /// Creates the job for the actor's user (submitted) and queues it (queued): two changes, each
     /// with its job-lifecycle and audit events. Same idempotency key + same request returns the
@@ -106,6 +108,7 @@ class JobService {
     JobStore& store_;
     JobServiceHooks hooks_;
     std::string source_;
+    schema::EpochClock clock_;
 };
 
 /// Fingerprint of a submit request (name, kind, priority, parameters) for idempotency checks.

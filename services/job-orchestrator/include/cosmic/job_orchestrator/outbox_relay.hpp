@@ -42,6 +42,8 @@ struct RelayOptions {
     std::chrono::milliseconds poll_interval{1000};
     /// Wait after a failed delivery before publishing again from the oldest pending row.
     std::chrono::milliseconds retry_backoff{1000};
+    /// Stamps rows sent; the service passes its own clock.
+    schema::EpochClock clock = schema::NowEpochMs;
 };
 
 /// Cached metric handles (any may be null).

@@ -31,6 +31,8 @@ struct SimExecutorOptions {
     std::chrono::milliseconds metrics_interval{1000};
     /// Look for queued jobs at least this often (jobs queued by another process or at startup).
     std::chrono::milliseconds poll_interval{1000};
+    /// Job and sample times; the service passes its own clock.
+    schema::EpochClock clock = schema::NowEpochMs;
 };
 
 struct SimExecutorStats {

@@ -10,6 +10,7 @@
 
 #include "cosmic/job_orchestrator/job_store.hpp"
 #include "cosmic/job_orchestrator/store/group_commit.hpp"
+#include "cosmic/schema/event.hpp"
 
 namespace cosmic::orchestrator {
 
@@ -19,6 +20,8 @@ struct SqliteStoreOptions {
     /// last commits; a process crash loses nothing).
     std::string synchronous = "FULL";
     int busy_timeout_ms = 5000;
+    /// Stamps outbox rows; the service passes its own clock.
+    schema::EpochClock clock = schema::NowEpochMs;
 };
 
 class SqliteJobStore final : public JobStore {
