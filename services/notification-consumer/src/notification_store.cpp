@@ -131,7 +131,7 @@ void NotificationStore::RecordOutcome(const Notification& n, schema::Channel cha
         .Bind(4, n.job_id)
         .Bind(5, ToString(state))
         .Bind(6, std::int64_t{attempts})
-        .Bind(7, error.substr(0, 1024))
+        .Bind(7, error.empty() ? std::string_view("") : error.substr(0, 1024))
         .Bind(8, now_ms);
     upsert_delivery_.Run();
 }
@@ -169,7 +169,7 @@ bool NotificationStore::DeliverInApp(const Notification& n, int attempts, std::i
             .Bind(4, n.job_id)
             .Bind(5, ToString(DeliveryState::kSent))
             .Bind(6, std::int64_t{attempts})
-            .Bind(7, std::string_view())
+            .Bind(7, std::string_view(""))
             .Bind(8, now_ms);
         upsert_delivery_.Run();
     }
