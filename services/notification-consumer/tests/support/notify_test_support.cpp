@@ -6,7 +6,10 @@
 #include <openssl/crypto.h>
 #include <poll.h>
 #include <prometheus/registry.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,6 +22,8 @@
 #include "cosmic/schema/payloads.hpp"
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/service/auth.hpp"
+
+extern char** environ;
 
 namespace cosmic::notification::testing {
 
@@ -125,6 +130,61 @@ std::string LifecycleJson(std::string_view event_id, std::string_view event_type
     w.EndObject();
     event.payload = payload;
     return schema::Serialize(event);
+}
+
+void AddKafkaEnv(const std::map<std::string, std::string>& properties,
+                 std::map<std::string, std::string, std::less<>>& env) {
+    for (const auto& [property, value] : properties) {
+        std::string name = "KAFKA_";
+        for (const char c : property) {
+            if (c == '.') {
+                name += '_';
+            } else if (c == '_') {
+                name += "__";
+            } else {
+                name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            }
+        }
+        env[name] = value;
+    }
+}
+
+ChildProcess::ChildProcess(const std::string& binary, const std::map<std::string, std::string, std::less<>>& env) {
+    std::vector<std::string> entries;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        if (!entry.starts_with("KAFKA_") && !entry.starts_with("COSMIC_")) entries.emplace_back(entry);
+    }
+    for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (auto& entry : entries) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    std::string program = binary;
+    char* argv[] = {program.data(), nullptr};
+    pid_t pid = -1;
+    if (posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, envp.data()) != 0) pid = -1;
+    pid_ = pid;
+}
+
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0) Kill();
+}
+
+void ChildProcess::Kill() {
+    ::kill(pid_, SIGKILL);
+    Wait();
+}
+
+int ChildProcess::Terminate() {
+    ::kill(pid_, SIGTERM);
+    return Wait();
+}
+
+int ChildProcess::Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int ClosedPort() {

@@ -52,6 +52,30 @@ std::string WriteTokensFile(const std::filesystem::path& dir, const std::vector<
 std::string LifecycleJson(std::string_view event_id, std::string_view event_type, std::string_view job_id,
                           std::string_view user_id, std::string_view job_name = "nightly-build");
 
+/// KAFKA_<PROP> environment entries for librdkafka properties ("fetch.wait.max.ms" ->
+/// KAFKA_FETCH_WAIT_MAX_MS), added to `env`.
+void AddKafkaEnv(const std::map<std::string, std::string>& properties,
+                 std::map<std::string, std::string, std::less<>>& env);
+
+/// A program run as a child process with `env` (plus the parent's environment minus KAFKA_* and
+/// COSMIC_*); killed with SIGKILL when destroyed still running.
+class ChildProcess {
+  public:
+    ChildProcess(const std::string& binary, const std::map<std::string, std::string, std::less<>>& env);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    bool Running() const { return pid_ > 0; }
+    /// SIGKILL and reap.
+    void Kill();
+    /// SIGTERM; returns the exit status (128 + signal when killed by one).
+    int Terminate();
+
+  private:
+    int Wait();
+    int pid_ = -1;
+};
+
 /// A free TCP port on 127.0.0.1 with nothing listening on it (for "server down").
 int ClosedPort();
 
