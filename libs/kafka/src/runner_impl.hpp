@@ -50,10 +50,10 @@ struct Held {
     bool dlq_acked = false;
 };
 
-/// Why a handler call did not end in kOk.
+/// Why a handler call did not end in Ok: the future dlq.error.class and dlq.error.message.
 struct Failure {
-    std::string_view error_class;
-    std::string message;
+    std::string error_class;
+    std::string message;  ///< at most kMaxDlqErrorMessageBytes (cut when set)
 };
 
 /// What came out of one handler call (or of no call, for a record nobody handles).
@@ -81,11 +81,11 @@ struct Unit {
 
 struct PartitionState {
     bool assigned = false;
-    bool paused = false;      ///< paused by the runner (a unit holds it)
-    bool needs_seek = false;  ///< a record arrived while paused and was dropped
-    std::uint64_t unit = 0;   ///< the unit holding the partition, 0 when flowing
-    std::int64_t last_offset = -1;  ///< highest offset taken in since assignment
-    std::int64_t stored_next = -1;  ///< offset stored for commit (next to consume), -1 none
+    bool paused = false;             ///< paused by the runner (a unit holds it)
+    bool needs_seek = false;         ///< a record arrived while paused and was dropped
+    std::uint64_t unit = 0;          ///< the unit holding the partition, 0 when flowing
+    std::int64_t last_offset = -1;   ///< highest offset taken in since assignment
+    std::int64_t stored_next = -1;   ///< offset stored for commit (next to consume), -1 none
     std::int64_t pending_next = -1;  ///< handled but not yet stored (FlushOffsets), -1 none
 };
 
@@ -161,11 +161,11 @@ struct Runner::Impl {
     std::unique_ptr<Producer> dlq;
     schema::Parser parser;
     Backoff backoff;
-    Held single;                 ///< a record polled outside the loop turn (Intake(MessagePtr))
-    std::vector<Held> batch;     ///< batch mode: pool of records, the first batch_count in use
+    Held single;              ///< a record polled outside the loop turn (Intake(MessagePtr))
+    std::vector<Held> batch;  ///< batch mode: pool of records, the first batch_count in use
     std::size_t batch_count = 0;
     Clock::time_point batch_deadline{};
-    std::vector<Record> batch_view;  ///< reused handler argument
+    std::vector<Record> batch_view;           ///< reused handler argument
     std::vector<rd_kafka_message_t*> polled;  ///< reused rd_kafka_consume_batch_queue array
     std::vector<Held> staged;                 ///< the consumed batch, parsed ahead, taken in in order
     std::vector<runner_detail::ParseSlot> parse_slots;
@@ -180,7 +180,8 @@ struct Runner::Impl {
     std::uint64_t next_unit_id = 1;
     std::vector<DlqReport> reports_in_hand;
     bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
-    telemetry::RateLimiter handler_log{std::chrono::seconds(5)};
+    telemetry::RateLimiter handler_log{std::chrono::seconds(5)};  ///< handlers that threw unexpectedly
+    telemetry::RateLimiter outcome_log{std::chrono::seconds(5)};  ///< Retry / DeadLetter and the typed exceptions
     telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
     /// The last error the client reported (error callback), for ReadinessDetail.
     struct LastError {
@@ -223,6 +224,8 @@ struct Runner::Impl {
     PartitionState* Partition(std::size_t topic, std::int32_t partition);
     Delivery MakeDelivery(const Held& held, int attempt) const;
     Result Invoke(std::span<Held> records, int attempt, Failure& failure);
+    /// The rate-limited log line of a handler call that did not return Ok.
+    void LogFailure(std::span<const Held> records, int attempt, Result result, const Failure& failure, bool unexpected);
     void ProcessFresh(std::span<Held> records);
     void DispatchBatch();
     void Complete(std::span<Held> records, Result result);

@@ -2,7 +2,6 @@
 // take records in order, call handlers, act on outcomes.
 
 #include <spdlog/spdlog.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -15,9 +14,7 @@ namespace cosmic::kafka {
 using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
-double SecondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 /// Unix ms from the kernel's coarse clock (a few ms resolution, a fraction of the cost of
 /// CLOCK_REALTIME): the end of handling for cosmic_event_age_seconds, whose buckets start at 5 ms.
@@ -65,6 +62,13 @@ class StagedGuard {
     Impl& impl_;
     std::size_t end_;
 };
+
+/// Fills `failure`, the message cut to the 1 KiB a dead letter carries (so a held unit stays
+/// small whatever a handler returns); `fallback` when the handler gave no reason.
+void SetFailure(Failure& failure, std::string_view error_class, std::string_view reason, std::string_view fallback) {
+    failure.error_class.assign(error_class);
+    failure.message.assign(TruncateUtf8(reason.empty() ? fallback : reason, kMaxDlqErrorMessageBytes));
+}
 
 // Parse-ahead pays off only when there is a batch to share; a lone record is parsed in place.
 constexpr std::size_t kParseAheadMin = 8;
@@ -197,15 +201,14 @@ void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
         return;
     }
     if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name,
-                         KafkaError::FatalOf(consumer).ToString());
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name, KafkaError::FatalOf(consumer).ToString());
         RequestStop(Clock::now() + options.shutdown_deadline);
         return;
     }
     std::uint64_t suppressed = 0;
     if (consumer_log.Allow(suppressed)) {
-        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", name,
-                     rd_kafka_message_errstr(&message), suppressed);
+        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", name, rd_kafka_message_errstr(&message),
+                     suppressed);
     }
 }
 
@@ -291,39 +294,39 @@ Delivery Runner::Impl::MakeDelivery(const Held& held, int attempt) const {
 }
 
 runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failure) {
-    // Runs one handler call, mapping exceptions to outcomes (DESIGN.md §6).
+    // Runs one handler call, mapping its outcome (or exception) to a result and the failure the
+    // dead letter would carry (DESIGN.md §6).
     auto guarded = [&](auto&& call) -> Result {
+        Result result = Result::kRetry;
+        bool unexpected = false;
         try {
-            switch (call()) {
-                case Outcome::kOk:
+            const Outcome outcome = call();
+            switch (outcome.GetKind()) {
+                case Outcome::Kind::kOk:
                     return Result::kOk;
-                case Outcome::kRetry:
-                    failure = {dlq_error::kRetriesExhausted, "handler returned retry"};
-                    return Result::kRetry;
-                case Outcome::kDeadLetter:
-                    failure = {dlq_error::kDeadLetter, "handler returned dead_letter"};
-                    return Result::kDeadLetter;
+                case Outcome::Kind::kRetry:
+                    SetFailure(failure, dlq_error::kRetriesExhausted, outcome.Reason(), "handler returned retry");
+                    break;
+                case Outcome::Kind::kDeadLetter:
+                    SetFailure(failure, outcome.ErrorClass().empty() ? dlq_error::kDeadLetter : outcome.ErrorClass(),
+                               outcome.Reason(), "handler returned dead_letter");
+                    result = Result::kDeadLetter;
+                    break;
             }
-            failure = {dlq_error::kRetriesExhausted, "handler returned an unknown outcome"};
-            return Result::kRetry;
         } catch (const PermanentError& e) {
-            failure = {dlq_error::kPermanentError, e.what()};
-            return Result::kDeadLetter;
+            SetFailure(failure, dlq_error::kPermanentError, e.what(), "handler threw PermanentError");
+            result = Result::kDeadLetter;
         } catch (const RetryableError& e) {
-            failure = {dlq_error::kRetriesExhausted, e.what()};
-            return Result::kRetry;
+            SetFailure(failure, dlq_error::kRetriesExhausted, e.what(), "handler threw RetryableError");
         } catch (const std::exception& e) {
-            failure = {dlq_error::kRetriesExhausted, e.what()};
+            SetFailure(failure, dlq_error::kRetriesExhausted, e.what(), "handler threw an exception");
+            unexpected = true;
         } catch (...) {
-            failure = {dlq_error::kRetriesExhausted, "handler threw a non-standard exception"};
+            SetFailure(failure, dlq_error::kRetriesExhausted, {}, "handler threw a non-standard exception");
+            unexpected = true;
         }
-        std::uint64_t suppressed = 0;
-        if (handler_log.Allow(suppressed)) {
-            spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)",
-                          name, topics[records.front().topic].name, records.front().message->partition,
-                          records.front().message->offset, failure.message, suppressed);
-        }
-        return Result::kRetry;
+        LogFailure(records, attempt, result, failure, unexpected);
+        return result;
     };
 
     const auto start = Clock::now();
@@ -334,7 +337,8 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
             const rd_kafka_message_t& message = *held.message;
             Record record;
             record.from = MakeDelivery(held, attempt);
-            record.value = std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+            record.value =
+                std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
             record.event = held.violation ? nullptr : &held.event;
             record.violation = held.violation ? &*held.violation : nullptr;
             batch_view.push_back(record);
@@ -344,12 +348,12 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
         Held& held = records.front();
         if (held.violation) {
             if (!on_invalid) {
-                failure = {dlq_error::kInvalidEvent, held.violation->ToString()};
+                SetFailure(failure, dlq_error::kInvalidEvent, held.violation->ToString(), "invalid event");
                 return Result::kDeadLetter;
             }
             const rd_kafka_message_t& message = *held.message;
-            RawRecord raw{MakeDelivery(held, attempt),
-                          std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0)};
+            RawRecord raw{MakeDelivery(held, attempt), std::string_view(static_cast<const char*>(message.payload),
+                                                                        message.payload ? message.len : 0)};
             result = guarded([&] { return on_invalid(raw, *held.violation); });
         } else {
             const auto slot = patterns.Find(held.event.event_type);
@@ -362,6 +366,37 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
     }
     topics[records.front().topic].metrics->processing.Observe(SecondsSince(start));
     return result;
+}
+
+void Runner::Impl::LogFailure(std::span<const Held> records, int attempt, Result result, const Failure& failure,
+                              bool unexpected) {
+    const Held& first = records.front();
+    const std::string_view topic = topics[first.topic].name;
+    std::uint64_t suppressed = 0;
+    if (unexpected) {
+        if (handler_log.Allow(suppressed)) {
+            spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)", name, topic,
+                          first.message->partition, first.message->offset, failure.message, suppressed);
+        }
+        return;
+    }
+    // Routine (a returned Retry or DeadLetter, a typed exception): warn, with the handler's reason.
+    if (!outcome_log.Allow(suppressed)) {
+        return;
+    }
+    if (result == Result::kDeadLetter) {
+        spdlog::warn(
+            "kafka consumer {}: dead letter of {} record(s) from {} [{}] @{} (attempt {}): {}: {} ({} similar "
+            "suppressed)",
+            name, records.size(), topic, first.message->partition, first.message->offset, attempt, failure.error_class,
+            failure.message, suppressed);
+    } else {
+        spdlog::warn(
+            "kafka consumer {}: retry of {} record(s) from {} [{}] @{} (attempt {}): {} ({} similar "
+            "suppressed)",
+            name, records.size(), topic, first.message->partition, first.message->offset, attempt, failure.message,
+            suppressed);
+    }
 }
 
 void Runner::Impl::ProcessFresh(std::span<Held> records) {
@@ -409,8 +444,7 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
         if (held.violation) {
             metrics.Unknown().Increment(Counted::kInvalid);
         } else {
-            metrics.For(held.event.event_type)
-                .Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
+            metrics.For(held.event.event_type).Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
         }
         rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const std::int64_t timestamp = rd_kafka_message_timestamp(held.message.get(), &type);
