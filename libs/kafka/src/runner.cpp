@@ -36,8 +36,7 @@ void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, 
     auto* impl = static_cast<Runner::Impl*>(opaque);
     impl->NoteError(err, reason);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name,
-                         KafkaError::FatalOf(rk).ToString());
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name, KafkaError::FatalOf(rk).ToString());
         impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
         return;
     }
@@ -100,8 +99,8 @@ Runner::Impl::Impl(RunnerOptions opts, std::shared_ptr<prometheus::Registry> reg
         state.name = topic;
         state.spec = schema::FindTopic(topic);
         state.dlq_name = schema::DlqTopicName(topic);
-        state.metrics = std::make_unique<TopicMetrics>(*state.spec, families.consumed, families.retries,
-                                                               families.dlq, families.processing, families.age);
+        state.metrics = std::make_unique<TopicMetrics>(*state.spec, families.consumed, families.retries, families.dlq,
+                                                       families.processing, families.age);
         topics.push_back(std::move(state));
     }
 }
@@ -216,9 +215,7 @@ bool Runner::Impl::Stop(std::chrono::milliseconds deadline) {
 Runner::Runner(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(registry))) {}
 
-Runner::~Runner() {
-    Stop();
-}
+Runner::~Runner() { Stop(); }
 
 void Runner::On(std::string_view pattern, EventHandler handler) {
     if (impl_->started.load()) {
@@ -270,17 +267,11 @@ void Runner::Start() {
     impl_->Start();
 }
 
-bool Runner::Stop(std::chrono::milliseconds deadline) {
-    return impl_->Stop(deadline);
-}
+bool Runner::Stop(std::chrono::milliseconds deadline) { return impl_->Stop(deadline); }
 
-bool Runner::Stop() {
-    return impl_->Stop(impl_->options.shutdown_deadline);
-}
+bool Runner::Stop() { return impl_->Stop(impl_->options.shutdown_deadline); }
 
-bool Runner::Ready() const noexcept {
-    return impl_->ready.load(std::memory_order_acquire);
-}
+bool Runner::Ready() const noexcept { return impl_->ready.load(std::memory_order_acquire); }
 
 std::string Runner::ReadinessDetail() const {
     if (Ready()) {
@@ -295,9 +286,7 @@ std::string Runner::ReadinessDetail() const {
     return detail;
 }
 
-bool Runner::Enabled() const noexcept {
-    return impl_->options.client.enabled;
-}
+bool Runner::Enabled() const noexcept { return impl_->options.client.enabled; }
 
 std::vector<TopicPartition> Runner::Assignment() const {
     std::lock_guard lock(impl_->snapshot_mutex);
@@ -309,8 +298,8 @@ LagSnapshot Runner::Lag() const {
     return impl_->lag;
 }
 
-const std::string& Runner::GroupId() const noexcept {
-    return impl_->options.group_id;
-}
+RunnerCounts Runner::Counts() const noexcept { return impl_->tally.Snapshot(); }
+
+const std::string& Runner::GroupId() const noexcept { return impl_->options.group_id; }
 
 }  // namespace cosmic::kafka

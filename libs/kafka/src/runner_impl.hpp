@@ -123,6 +123,7 @@ struct Runner::Impl {
     RunnerOptions options;
     std::shared_ptr<prometheus::Registry> registry;
     runner_detail::RunnerFamilies families;
+    runner_detail::RunnerTally tally;  ///< Counts(): counted on the consumer thread, read anywhere
     std::vector<TopicState> topics;
     PatternTable patterns;
     std::vector<EventHandler> handlers;
@@ -211,7 +212,8 @@ struct Runner::Impl {
     /// Up to poll_batch_size records (and consumer errors) into `polled`, waiting at most
     /// `timeout_ms` for the first; returns how many.
     std::size_t Consume(int timeout_ms);
-    /// Hands the buffered histogram observations to prometheus (once per loop turn).
+    /// Hands the buffered counts and histogram observations to prometheus and Counts() (once
+    /// per loop turn).
     void FlushMetrics();
     int PollTimeoutMs(Clock::time_point now) const;
     /// Takes the consumed batch into `staged` and starts parsing it ahead.
@@ -236,6 +238,9 @@ struct Runner::Impl {
     void RetryUnit(Unit& unit);
     void StartDeadLetter(Unit& unit, Failure failure);
     void SendDeadLetters(Unit& unit);
+    /// The unit's records are done as dead letters (`acknowledged` by the topic, or dropped
+    /// with the topic off): stores their offsets and counts them.
+    void FinishDeadLetters(const Unit& unit, bool acknowledged);
     void PostReport(DlqReport report);
     void ServiceReports();
     void ServiceDueUnits(Clock::time_point now);

@@ -172,6 +172,7 @@ void Runner::Impl::FlushMetrics() {
     for (TopicState& topic : topics) {
         topic.metrics->Flush();
     }
+    tally.Flush();
 }
 
 int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
@@ -325,6 +326,7 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
             SetFailure(failure, dlq_error::kRetriesExhausted, {}, "handler threw a non-standard exception");
             unexpected = true;
         }
+        tally.Failed();
         LogFailure(records, attempt, result, failure, unexpected);
         return result;
     };
@@ -438,10 +440,12 @@ void Runner::Impl::DispatchBatch() {
 
 void Runner::Impl::Complete(std::span<Held> records, Result result) {
     const std::int64_t now_ms = CoarseWallClockMs();
+    std::size_t invalid = 0;
     for (const Held& held : records) {
         StoreOffset(held);
         auto& metrics = *topics[held.topic].metrics;
         if (held.violation) {
+            ++invalid;
             metrics.Unknown().Increment(Counted::kInvalid);
         } else {
             metrics.For(held.event.event_type).Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
@@ -452,9 +456,16 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
             metrics.age.Observe(static_cast<double>(std::max<std::int64_t>(now_ms - timestamp, 0)) / 1000.0);
         }
     }
+    if (result == Result::kSkipped) {
+        tally.Skipped(records.size());
+    } else {
+        tally.Handled(records.size());
+    }
+    tally.Invalid(invalid);
 }
 
 void Runner::Impl::CountRetry(std::span<Held> records) {
+    tally.Retried();
     for (const Held& held : records) {
         const auto& metrics = *topics[held.topic].metrics;
         (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(Counted::kRetry);

@@ -13,7 +13,8 @@ namespace cosmic::kafka {
 using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+using PartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
 
 PartitionList NewList(int size) {
     return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
@@ -24,8 +25,7 @@ std::string_view Value(const rd_kafka_message_t& message) {
 }
 
 std::int64_t WallClockMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -43,7 +43,8 @@ runner_detail::Unit& Runner::Impl::Hold(std::span<Held> records) {
             state->unit = id;
             if (!state->paused) {
                 state->paused = true;
-                rd_kafka_topic_partition_list_add(pause.get(), topics[held.topic].name.c_str(), held.message->partition);
+                rd_kafka_topic_partition_list_add(pause.get(), topics[held.topic].name.c_str(),
+                                                  held.message->partition);
             }
         }
         unit.records.push_back(std::move(held));
@@ -112,9 +113,8 @@ void Runner::Impl::StoreOffset(const Held& held) {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         std::uint64_t suppressed = 0;
         if (offset_log.Allow(suppressed)) {
-            spdlog::warn("kafka consumer {}: cannot store offset {} of {} [{}]: {} ({} similar suppressed)",
-                         name, message.offset, topics[held.topic].name, message.partition,
-                         rd_kafka_err2str(err), suppressed);
+            spdlog::warn("kafka consumer {}: cannot store offset {} of {} [{}]: {} ({} similar suppressed)", name,
+                         message.offset, topics[held.topic].name, message.partition, rd_kafka_err2str(err), suppressed);
         }
         return;
     }
@@ -198,18 +198,30 @@ void Runner::Impl::StartDeadLetter(Unit& unit, Failure failure) {
     // Dead-letter topic turned off: the record is dropped, visibly.
     std::uint64_t suppressed = 0;
     if (dlq_log.Allow(suppressed)) {
-        spdlog::error("kafka consumer {}: dropping {} record(s) of {} ({}: {}); dead-letter topic disabled "
-                      "({} similar suppressed)",
-                      name, unit.records.size(), topics[unit.records.front().topic].name,
-                      unit.failure.error_class, unit.failure.message, suppressed);
+        spdlog::error(
+            "kafka consumer {}: dropping {} record(s) of {} ({}: {}); dead-letter topic disabled "
+            "({} similar suppressed)",
+            name, unit.records.size(), topics[unit.records.front().topic].name, unit.failure.error_class,
+            unit.failure.message, suppressed);
     }
+    FinishDeadLetters(unit, false);
+    Release(unit);
+}
+
+void Runner::Impl::FinishDeadLetters(const Unit& unit, bool acknowledged) {
+    std::size_t invalid = 0;
     for (const Held& held : unit.records) {
         StoreOffset(held);
         const auto& metrics = *topics[held.topic].metrics;
         (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type))
             .Increment(held.violation ? Counted::kInvalid : Counted::kDeadLetter);
+        if (acknowledged) {
+            metrics.dlq.Increment();
+        }
+        invalid += held.violation ? 1 : 0;
     }
-    Release(unit);
+    tally.DeadLettered(unit.records.size());
+    tally.Invalid(invalid);
 }
 
 void Runner::Impl::SendDeadLetters(Unit& unit) {
@@ -254,8 +266,8 @@ void Runner::Impl::SendDeadLetters(Unit& unit) {
             unit.dlq_failed = true;
             std::uint64_t suppressed = 0;
             if (dlq_log.Allow(suppressed)) {
-                spdlog::error("kafka consumer {}: cannot queue dead letter for {}: {} ({} similar suppressed)",
-                              name, topic.dlq_name, error.ToString(), suppressed);
+                spdlog::error("kafka consumer {}: cannot queue dead letter for {}: {} ({} similar suppressed)", name,
+                              topic.dlq_name, error.ToString(), suppressed);
             }
         }
     }
@@ -295,10 +307,10 @@ void Runner::Impl::ServiceReports() {
             unit.dlq_failed = true;
             std::uint64_t suppressed = 0;
             if (dlq_log.Allow(suppressed)) {
-                spdlog::error("kafka consumer {}: dead letter to {} failed: {}; offset not stored, will retry "
-                              "({} similar suppressed)",
-                              name, topics[unit.records.front().topic].dlq_name, report.error.ToString(),
-                              suppressed);
+                spdlog::error(
+                    "kafka consumer {}: dead letter to {} failed: {}; offset not stored, will retry "
+                    "({} similar suppressed)",
+                    name, topics[unit.records.front().topic].dlq_name, report.error.ToString(), suppressed);
             }
         } else {
             unit.records[report.index].dlq_acked = true;
@@ -312,13 +324,7 @@ void Runner::Impl::ServiceReports() {
             continue;
         }
         // Every dead letter is acknowledged: now the offsets may move past the records.
-        for (const Held& held : unit.records) {
-            StoreOffset(held);
-            const auto& metrics = *topics[held.topic].metrics;
-            (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type))
-                .Increment(held.violation ? Counted::kInvalid : Counted::kDeadLetter);
-            metrics.dlq.Increment();
-        }
+        FinishDeadLetters(unit, true);
         Release(unit);
     }
     reports_in_hand.clear();
