@@ -121,6 +121,11 @@ void Runner::Impl::Start() {
     client_detail::ConfHandle conf;
     // Defaults from the options, then the operator's properties, then what the semantics need.
     conf.Set("client.id", options.client_id);
+    if (!options.group_instance_id.empty()) {
+        // Static membership (KIP-345): librdkafka then sends no LeaveGroup on close, so the
+        // partitions wait for this member's return for up to session.timeout.ms.
+        conf.Set("group.instance.id", options.group_instance_id);
+    }
     conf.Set("partition.assignment.strategy", options.assignment_strategy);
     conf.Set("auto.offset.reset", options.auto_offset_reset);
     conf.Set("fetch.wait.max.ms", std::to_string(options.fetch_wait_max.count()));
