@@ -24,23 +24,6 @@ std::int64_t CoarseWallClockMs() noexcept {
     return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
 }
 
-/// Defers offset stores for its lifetime and stores them when it ends (also on an exception).
-/// A template only because Runner::Impl is private to Runner.
-template <typename Impl>
-class DeferredOffsets {
-  public:
-    explicit DeferredOffsets(Impl& impl) : impl_(impl) { impl_.defer_offsets = true; }
-    ~DeferredOffsets() {
-        impl_.defer_offsets = false;
-        impl_.FlushOffsets();
-    }
-    DeferredOffsets(const DeferredOffsets&) = delete;
-    DeferredOffsets& operator=(const DeferredOffsets&) = delete;
-
-  private:
-    Impl& impl_;
-};
-
 /// Ends the parse-ahead of a staged batch and drops the records not taken in (stop, or an
 /// exception), so no helper thread and no librdkafka message outlives the loop turn.
 template <typename Impl>
@@ -78,20 +61,20 @@ constexpr std::size_t kParseAheadMin = 8;
 void Runner::Impl::Turn() {
     int timeout = 0;
     {
-        DeferredOffsets deferred(*this);
-        ServiceReports();
+        runner_detail::PartitionTable::Deferred deferred(partitions);
+        units.ServiceReports();
         const auto now = Clock::now();
-        ServiceDueUnits(now);
+        units.ServiceDue(now, [this](Unit& unit) { RetryUnit(unit); });
         if (batch_count > 0 && now >= batch_deadline) {
             DispatchBatch();
         }
         timeout = PollTimeoutMs(Clock::now());
     }
     // Rebalance, statistics and error callbacks run inside Consume: every handled record's
-    // offset is stored before it (DeferredOffsets above and below).
+    // offset is stored before it (Deferred above and below).
     const std::size_t count = Consume(timeout);
     {
-        DeferredOffsets deferred(*this);
+        runner_detail::PartitionTable::Deferred deferred(partitions);
         Stage(count);
         StagedGuard guard(*this, count);
         while (guard.next < count && !stop_requested.load(std::memory_order_relaxed)) {
@@ -128,7 +111,7 @@ void Runner::Impl::Stage(std::size_t count) {
         if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             continue;
         }
-        const auto topic = TopicIndex(rd_kafka_topic_name(message.rkt));
+        const auto topic = topics.Index(rd_kafka_topic_name(message.rkt));
         if (!topic) {
             continue;
         }
@@ -169,32 +152,19 @@ std::size_t Runner::Impl::Consume(int timeout_ms) {
 }
 
 void Runner::Impl::FlushMetrics() {
-    for (TopicState& topic : topics) {
+    for (const auto& topic : topics) {
         topic.metrics->Flush();
     }
     tally.Flush();
 }
 
 int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
-    auto until = now + options.poll_timeout;
-    for (const auto& [id, unit] : units) {
-        if (unit.phase != Phase::kDlqInFlight) {
-            until = std::min(until, unit.due);
-        }
-    }
+    auto until = units.NextDue(now + options.poll_timeout);
     if (batch_count > 0) {
         until = std::min(until, batch_deadline);
     }
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     return static_cast<int>(std::max<std::int64_t>(wait, 0));
-}
-
-runner_detail::PartitionState* Runner::Impl::Partition(std::size_t topic, std::int32_t partition) {
-    auto& partitions = topics[topic].partitions;
-    if (partition < 0 || static_cast<std::size_t>(partition) >= partitions.size()) {
-        return nullptr;
-    }
-    return &partitions[static_cast<std::size_t>(partition)];
 }
 
 void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
@@ -218,7 +188,7 @@ void Runner::Impl::Intake(MessagePtr message) {
     single.dlq_acked = false;
     const rd_kafka_message_t& taken = *single.message;
     if (taken.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (const auto topic = TopicIndex(rd_kafka_topic_name(taken.rkt))) {
+        if (const auto topic = topics.Index(rd_kafka_topic_name(taken.rkt))) {
             single.topic = *topic;
             const std::string_view value(static_cast<const char*>(taken.payload), taken.payload ? taken.len : 0);
             single.violation = parser.Parse(topics[*topic].spec->id, value, single.event);
@@ -238,28 +208,17 @@ void Runner::Impl::Intake(Held& fresh) {
         message.reset();
         return;  // stopping: not handled, offset not stored, the next owner reads it
     }
-    const auto topic = TopicIndex(rd_kafka_topic_name(message->rkt));
+    const auto topic = topics.Index(rd_kafka_topic_name(message->rkt));
     if (!topic) {
         message.reset();
         return;  // not subscribed by us (cannot happen with a plain subscription)
     }
-    PartitionState* state = Partition(*topic, message->partition);
-    if (state == nullptr || !state->assigned) {
-        message.reset();
-        return;  // fetched before a revoke took effect; the new owner reads it
-    }
-    if (state->unit != 0 || state->paused) {
-        // A held record blocks its partition: later records must wait their turn. This one was
-        // fetched before the pause took effect; seek back to it when the partition resumes.
-        state->needs_seek = true;
+    if (partitions.Admit(*topic, message->partition, message->offset) != runner_detail::Admission::kTake) {
+        // Not ours any more, blocked behind a held record (fetched again on resume) or a stale
+        // copy from before a seek.
         message.reset();
         return;
     }
-    if (message->offset <= state->last_offset) {
-        message.reset();
-        return;  // a stale copy from before a seek
-    }
-    state->last_offset = message->offset;
 
     if (on_batch) {
         if (batch_count == 0) {
@@ -404,30 +363,28 @@ void Runner::Impl::LogFailure(std::span<const Held> records, int attempt, Result
 void Runner::Impl::ProcessFresh(std::span<Held> records) {
     Failure failure;
     const Result result = Invoke(records, 1, failure);
-    switch (result) {
-        case Result::kOk:
-        case Result::kSkipped:
-            Complete(records, result);
-            for (Held& held : records) {
-                held.message.reset();
-            }
-            return;
-        case Result::kRetry:
-            if (options.retry.max_attempts > 1) {
-                CountRetry(records);
-                Unit& unit = Hold(records);
-                unit.attempts = 1;
-                unit.failure = std::move(failure);
-                unit.due = Clock::now() + backoff.Next(1);
-                return;
-            }
-            break;
-        case Result::kDeadLetter:
-            break;
+    if (result == Result::kOk || result == Result::kSkipped) {
+        Complete(records, result);
+        for (Held& held : records) {
+            held.message.reset();
+        }
+        return;
     }
-    Unit& unit = Hold(records);
+    Unit& unit = units.Hold(records);
     unit.attempts = 1;
-    StartDeadLetter(unit, std::move(failure));
+    units.HandleFailure(unit, result, std::move(failure));
+}
+
+void Runner::Impl::RetryUnit(Unit& unit) {
+    ++unit.attempts;
+    Failure failure;
+    const Result result = Invoke(unit.records, unit.attempts, failure);
+    if (result == Result::kOk || result == Result::kSkipped) {
+        Complete(unit.records, result);
+        units.Release(unit);
+        return;
+    }
+    units.HandleFailure(unit, result, std::move(failure));
 }
 
 void Runner::Impl::DispatchBatch() {
@@ -442,7 +399,7 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
     const std::int64_t now_ms = CoarseWallClockMs();
     std::size_t invalid = 0;
     for (const Held& held : records) {
-        StoreOffset(held);
+        partitions.Store(held);
         auto& metrics = *topics[held.topic].metrics;
         if (held.violation) {
             ++invalid;
@@ -462,15 +419,6 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
         tally.Handled(records.size());
     }
     tally.Invalid(invalid);
-}
-
-void Runner::Impl::CountRetry(std::span<Held> records) {
-    tally.Retried();
-    for (const Held& held : records) {
-        const auto& metrics = *topics[held.topic].metrics;
-        (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(Counted::kRetry);
-        metrics.retries.Increment();
-    }
 }
 
 }  // namespace cosmic::kafka
