@@ -4,11 +4,11 @@
 /// rebalances, lag, metrics and shutdown:
 ///
 ///     runner.On("audit.*", [&](const schema::Event& event, const kafka::Delivery& from) {
-///         return store_.Append(event, from) ? kafka::Outcome::kOk : kafka::Outcome::kRetry;
+///         return store_.Append(event, from) ? kafka::Outcome::Ok() : kafka::Outcome::Retry("store busy");
 ///     });
 ///
 /// Semantics: at-least-once. `enable.auto.commit=true`, `enable.auto.offset.store=false`; an
-/// offset is stored only after its record was handled (kOk), skipped (no handler for its
+/// offset is stored only after its record was handled (Ok), skipped (no handler for its
 /// event_type) or acknowledged by the dead-letter topic. Records of one partition are handled
 /// in offset order; a retrying record pauses only its own partition.
 ///
