@@ -2,21 +2,7 @@
 
 #include <utility>
 
-#include "cosmic/kafka/outcome.hpp"
-
 namespace cosmic::kafka {
-
-std::string_view ToString(Outcome outcome) noexcept {
-    switch (outcome) {
-        case Outcome::kOk:
-            return "ok";
-        case Outcome::kRetry:
-            return "retry";
-        case Outcome::kDeadLetter:
-            return "dead_letter";
-    }
-    return "unknown";
-}
 
 const rd_kafka_headers_t* HeaderView::Native() const {
     if (message_ == nullptr) {

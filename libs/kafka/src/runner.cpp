@@ -20,7 +20,7 @@ void Runner::Impl::RebalanceTrampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t e
 }
 
 int Runner::Impl::StatsTrampoline(rd_kafka_t* /*rk*/, char* json, size_t length, void* opaque) {
-    static_cast<Runner::Impl*>(opaque)->OnStats(std::string_view(json, length));
+    static_cast<Runner::Impl*>(opaque)->lag.OnStats(std::string_view(json, length));
     return 0;  // librdkafka frees `json`
 }
 
@@ -36,8 +36,7 @@ void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, 
     auto* impl = static_cast<Runner::Impl*>(opaque);
     impl->NoteError(err, reason);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name,
-                         KafkaError::FatalOf(rk).ToString());
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name, KafkaError::FatalOf(rk).ToString());
         impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
         return;
     }
@@ -93,35 +92,19 @@ Runner::Impl::Impl(RunnerOptions opts, std::shared_ptr<prometheus::Registry> reg
     : options(Validated(std::move(opts))),
       registry(reg ? std::move(reg) : std::make_shared<prometheus::Registry>()),
       families(*registry),
-      backoff(options.retry) {
-    name = options.group_id;
-    for (const auto& topic : options.topics) {
-        TopicState state;
-        state.name = topic;
-        state.spec = schema::FindTopic(topic);
-        state.dlq_name = schema::DlqTopicName(topic);
-        state.metrics = std::make_unique<TopicMetrics>(*state.spec, families.consumed, families.retries,
-                                                               families.dlq, families.processing, families.age);
-        topics.push_back(std::move(state));
-    }
-}
-
-std::optional<std::size_t> Runner::Impl::TopicIndex(std::string_view name) const {
-    for (std::size_t i = 0; i < topics.size(); ++i) {
-        if (topics[i].name == name) {
-            return i;
-        }
-    }
-    return std::nullopt;
-}
+      topics(options.topics, families),
+      name(options.group_id) {}
 
 void Runner::Impl::Start() {
-    if (options.dead_letter_queue) {
-        dlq = std::make_unique<Producer>(options.client, options.dlq_producer, registry);
-    }
+    units.OpenDeadLetterProducer(registry);
     client_detail::ConfHandle conf;
     // Defaults from the options, then the operator's properties, then what the semantics need.
     conf.Set("client.id", options.client_id);
+    if (!options.group_instance_id.empty()) {
+        // Static membership (KIP-345): librdkafka then sends no LeaveGroup on close, so the
+        // partitions wait for this member's return for up to session.timeout.ms.
+        conf.Set("group.instance.id", options.group_instance_id);
+    }
     conf.Set("partition.assignment.strategy", options.assignment_strategy);
     conf.Set("auto.offset.reset", options.auto_offset_reset);
     conf.Set("fetch.wait.max.ms", std::to_string(options.fetch_wait_max.count()));
@@ -141,27 +124,25 @@ void Runner::Impl::Start() {
     rd_kafka_conf_set_opaque(conf.Get(), this);
     consumer = client_detail::NewHandle(RD_KAFKA_CONSUMER, conf);
     name = options.group_id + "/" + rd_kafka_name(consumer);
+    partitions.Attach(consumer);
     // Callbacks (rebalance, stats, errors) are served by consumer_poll on the consumer thread.
     rd_kafka_poll_set_consumer(consumer);
-    {
-        std::lock_guard lock(reports_mutex);
-        consumer_queue = rd_kafka_queue_get_consumer(consumer);
-    }
-    rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+    consumer_queue = rd_kafka_queue_get_consumer(consumer);
+    waker.Set(consumer_queue);
+    rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(static_cast<int>(topics.Size()));
     for (const auto& topic : topics) {
         rd_kafka_topic_partition_list_add(subscription, topic.name.c_str(), RD_KAFKA_PARTITION_UA);
     }
     const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subscription);
     rd_kafka_topic_partition_list_destroy(subscription);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        {
-            std::lock_guard lock(reports_mutex);
-            rd_kafka_queue_destroy(consumer_queue);
-            consumer_queue = nullptr;
-        }
+        waker.Set(nullptr);
+        rd_kafka_queue_destroy(consumer_queue);
+        consumer_queue = nullptr;
+        partitions.Attach(nullptr);
         rd_kafka_destroy(consumer);
         consumer = nullptr;
-        dlq.reset();
+        units.DestroyDeadLetterProducer();
         throw KafkaException(KafkaError(err, "subscribe failed"));
     }
     started.store(true, std::memory_order_release);
@@ -202,12 +183,7 @@ bool Runner::Impl::Stop(std::chrono::milliseconds deadline) {
         return clean_stop;
     }
     RequestStop(Clock::now() + deadline);
-    {
-        std::lock_guard reports_lock(reports_mutex);
-        if (consumer_queue != nullptr) {
-            rd_kafka_queue_yield(consumer_queue);  // cut the current poll short
-        }
-    }
+    waker.Wake();  // cut the current poll short
     thread.join();
     joined = true;
     return clean_stop;
@@ -216,9 +192,7 @@ bool Runner::Impl::Stop(std::chrono::milliseconds deadline) {
 Runner::Runner(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(registry))) {}
 
-Runner::~Runner() {
-    Stop();
-}
+Runner::~Runner() { Stop(); }
 
 void Runner::On(std::string_view pattern, EventHandler handler) {
     if (impl_->started.load()) {
@@ -270,17 +244,11 @@ void Runner::Start() {
     impl_->Start();
 }
 
-bool Runner::Stop(std::chrono::milliseconds deadline) {
-    return impl_->Stop(deadline);
-}
+bool Runner::Stop(std::chrono::milliseconds deadline) { return impl_->Stop(deadline); }
 
-bool Runner::Stop() {
-    return impl_->Stop(impl_->options.shutdown_deadline);
-}
+bool Runner::Stop() { return impl_->Stop(impl_->options.shutdown_deadline); }
 
-bool Runner::Ready() const noexcept {
-    return impl_->ready.load(std::memory_order_acquire);
-}
+bool Runner::Ready() const noexcept { return impl_->ready.load(std::memory_order_acquire); }
 
 std::string Runner::ReadinessDetail() const {
     if (Ready()) {
@@ -295,22 +263,14 @@ std::string Runner::ReadinessDetail() const {
     return detail;
 }
 
-bool Runner::Enabled() const noexcept {
-    return impl_->options.client.enabled;
-}
+bool Runner::Enabled() const noexcept { return impl_->options.client.enabled; }
 
-std::vector<TopicPartition> Runner::Assignment() const {
-    std::lock_guard lock(impl_->snapshot_mutex);
-    return impl_->assignment;
-}
+std::vector<TopicPartition> Runner::Assignment() const { return impl_->partitions.Assignment(); }
 
-LagSnapshot Runner::Lag() const {
-    std::lock_guard lock(impl_->snapshot_mutex);
-    return impl_->lag;
-}
+LagSnapshot Runner::Lag() const { return impl_->lag.Snapshot(); }
 
-const std::string& Runner::GroupId() const noexcept {
-    return impl_->options.group_id;
-}
+RunnerCounts Runner::Counts() const noexcept { return impl_->tally.Snapshot(); }
+
+const std::string& Runner::GroupId() const noexcept { return impl_->options.group_id; }
 
 }  // namespace cosmic::kafka

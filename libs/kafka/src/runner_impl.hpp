@@ -1,109 +1,48 @@
 #pragma once
-// Runner internals. One consumer thread owns everything below the "consumer thread" line: the
-// librdkafka consumer, partition states, held records and the parser. Other threads touch only
-// the atomics, the snapshot (under snapshot_mutex) and the dead-letter reports (under
-// reports_mutex).
+// Runner internals, split by responsibility. Runner::Impl composes:
+//   PartitionTable (runner_partitions.hpp)  assignment, pause/resume, offset store and flush
+//   HeldUnits      (runner_units.hpp)       records held for a retry or a dead letter: backoff,
+//                                           the dead-letter producer and its reports
+//   LagReporter    (runner_lag.hpp)         statistics -> lag gauges and the Lag() snapshot
+//   RunnerTally    (runner_metrics.hpp)     Counts(), next to the per-topic metric handles
+// and keeps what ties them together: configuration, the lifecycle (Start, Stop, the consumer
+// thread), intake and parse-ahead, handler calls, rebalances, commits and shutdown.
+//
+// Threads: one consumer thread owns the librdkafka consumer and all of the above. Other threads
+// touch only
+//   - the lifecycle atomics, the stop deadline (deadline_mutex) and the last client error
+//     (last_error_mutex): Runner's public methods and the error callback;
+//   - PartitionTable::Assignment(), LagReporter::Snapshot() and RunnerTally::Snapshot(): each
+//     part's own snapshot (a mutex or relaxed atomics);
+//   - HeldUnits::PostReport(), from the dead-letter producer's delivery thread, which wakes the
+//     consumer thread through the QueueWaker (as Stop() does).
+// The per-record path takes no lock: offsets and metrics are buffered per loop turn.
 
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "cosmic/kafka/dispatch.hpp"
 #include "cosmic/kafka/runner.hpp"
 #include "cosmic/schema/parser.hpp"
-#include "cosmic/schema/topics.hpp"
 #include "cosmic/telemetry/logging.hpp"
+#include "runner_lag.hpp"
 #include "runner_metrics.hpp"
 #include "runner_parse.hpp"
+#include "runner_partitions.hpp"
+#include "runner_types.hpp"
+#include "runner_units.hpp"
 
 namespace cosmic::kafka {
-
-namespace runner_detail {
-
-using Clock = std::chrono::steady_clock;
-
-struct MessageDeleter {
-    void operator()(rd_kafka_message_t* message) const noexcept { rd_kafka_message_destroy(message); }
-};
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
-
-/// A consumed record the runner still owns: the librdkafka message and its parse result.
-struct Held {
-    MessagePtr message;
-    std::size_t topic = 0;  ///< index into Runner::Impl::topics
-    schema::Event event;
-    std::optional<schema::Violation> violation;
-    bool dlq_acked = false;
-};
-
-/// Why a handler call did not end in kOk.
-struct Failure {
-    std::string_view error_class;
-    std::string message;
-};
-
-/// What came out of one handler call (or of no call, for a record nobody handles).
-enum class Result : std::uint8_t { kOk, kSkipped, kRetry, kDeadLetter };
-
-enum class Phase : std::uint8_t {
-    kRetryWait,     ///< handler asked for a retry; call again at `due`
-    kDlqInFlight,   ///< dead letters sent, waiting for their delivery reports
-    kDlqRetryWait,  ///< a dead-letter produce failed; send again at `due`
-};
-
-/// Records held back from their partitions (paused) until they are handled or dead-lettered:
-/// one record in per-record mode, a whole batch in batch mode.
-struct Unit {
-    std::uint64_t id = 0;
-    std::vector<Held> records;
-    Phase phase = Phase::kRetryWait;
-    int attempts = 0;      ///< handler calls so far
-    int dlq_attempts = 0;  ///< dead-letter send rounds so far
-    Clock::time_point due{};
-    std::size_t dlq_pending = 0;
-    bool dlq_failed = false;
-    Failure failure;
-};
-
-struct PartitionState {
-    bool assigned = false;
-    bool paused = false;      ///< paused by the runner (a unit holds it)
-    bool needs_seek = false;  ///< a record arrived while paused and was dropped
-    std::uint64_t unit = 0;   ///< the unit holding the partition, 0 when flowing
-    std::int64_t last_offset = -1;  ///< highest offset taken in since assignment
-    std::int64_t stored_next = -1;  ///< offset stored for commit (next to consume), -1 none
-    std::int64_t pending_next = -1;  ///< handled but not yet stored (FlushOffsets), -1 none
-};
-
-struct TopicState {
-    std::string name;
-    const schema::TopicSpec* spec = nullptr;
-    std::string dlq_name;
-    std::unique_ptr<runner_detail::TopicMetrics> metrics;
-    std::vector<PartitionState> partitions;  ///< indexed by partition id
-};
-
-struct DlqReport {
-    std::uint64_t unit = 0;
-    std::size_t index = 0;
-    KafkaError error;
-};
-
-}  // namespace runner_detail
 
 struct Runner::Impl {
     using Clock = runner_detail::Clock;
@@ -111,11 +50,7 @@ struct Runner::Impl {
     using Held = runner_detail::Held;
     using Failure = runner_detail::Failure;
     using Result = runner_detail::Result;
-    using Phase = runner_detail::Phase;
     using Unit = runner_detail::Unit;
-    using PartitionState = runner_detail::PartitionState;
-    using TopicState = runner_detail::TopicState;
-    using DlqReport = runner_detail::DlqReport;
 
     Impl(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry);
 
@@ -123,14 +58,13 @@ struct Runner::Impl {
     RunnerOptions options;
     std::shared_ptr<prometheus::Registry> registry;
     runner_detail::RunnerFamilies families;
-    std::vector<TopicState> topics;
+    runner_detail::TopicTable topics;
     PatternTable patterns;
     std::vector<EventHandler> handlers;
     InvalidHandler on_invalid;
     BatchHandler on_batch;
     std::size_t batch_max_records = 0;
     std::chrono::milliseconds batch_max_wait{0};
-
     /// For log lines: "<group>" before Start, "<group>/<client instance>" after.
     std::string name;
 
@@ -144,44 +78,6 @@ struct Runner::Impl {
     std::mutex stop_mutex;
     bool joined = false;
     std::thread thread;
-
-    mutable std::mutex snapshot_mutex;
-    std::vector<TopicPartition> assignment;
-    LagSnapshot lag;
-    std::set<std::pair<std::size_t, std::int32_t>> lag_gauges;  ///< (topic index, partition) with a gauge
-
-    /// Dead-letter reports from the producer thread; also guards `consumer_queue` for yield.
-    std::mutex reports_mutex;
-    std::condition_variable reports_cv;
-    std::vector<DlqReport> reports;
-    rd_kafka_queue_t* consumer_queue = nullptr;
-
-    // ---- consumer thread ----
-    rd_kafka_t* consumer = nullptr;
-    std::unique_ptr<Producer> dlq;
-    schema::Parser parser;
-    Backoff backoff;
-    Held single;                 ///< a record polled outside the loop turn (Intake(MessagePtr))
-    std::vector<Held> batch;     ///< batch mode: pool of records, the first batch_count in use
-    std::size_t batch_count = 0;
-    Clock::time_point batch_deadline{};
-    std::vector<Record> batch_view;  ///< reused handler argument
-    std::vector<rd_kafka_message_t*> polled;  ///< reused rd_kafka_consume_batch_queue array
-    std::vector<Held> staged;                 ///< the consumed batch, parsed ahead, taken in in order
-    std::vector<runner_detail::ParseSlot> parse_slots;
-    /// Helper threads that parse the rest of a consumed batch while records are handled.
-    runner_detail::ParseAhead parse_ahead{options.parse_threads};
-    /// While set, StoreOffset only notes the offset; FlushOffsets stores the highest per
-    /// partition in one rd_kafka_offsets_store call. Set only around work that cannot serve
-    /// the consumer queue (so no rebalance callback sees an unstored offset).
-    bool defer_offsets = false;
-    std::vector<std::pair<std::size_t, std::int32_t>> pending_offsets;  ///< (topic, partition)
-    std::map<std::uint64_t, Unit> units;
-    std::uint64_t next_unit_id = 1;
-    std::vector<DlqReport> reports_in_hand;
-    bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
-    telemetry::RateLimiter handler_log{std::chrono::seconds(5)};
-    telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
     /// The last error the client reported (error callback), for ReadinessDetail.
     struct LastError {
         std::string text;
@@ -189,15 +85,39 @@ struct Runner::Impl {
     };
     mutable std::mutex last_error_mutex;
     LastError last_error;
-    void NoteError(int err, const char* reason);
-    telemetry::RateLimiter dlq_log{std::chrono::seconds(5)};
-    telemetry::RateLimiter offset_log{std::chrono::seconds(5)};
+    runner_detail::QueueWaker waker;  ///< the consumer queue, for Stop and dead-letter reports
 
-    // runner.cpp
+    // ---- the parts (consumer thread, each with its own cross-thread snapshot) ----
+    runner_detail::RunnerTally tally;
+    runner_detail::PartitionTable partitions{topics, name};
+    runner_detail::HeldUnits units{options, topics, partitions, tally, waker, name};
+    runner_detail::LagReporter lag{families.lag, topics, partitions};
+
+    // ---- consumer thread ----
+    rd_kafka_t* consumer = nullptr;
+    rd_kafka_queue_t* consumer_queue = nullptr;  ///< written by Start and Shutdown only
+    schema::Parser parser;
+    Held single;              ///< a record polled outside the loop turn (Intake(MessagePtr))
+    std::vector<Held> batch;  ///< batch mode: pool of records, the first batch_count in use
+    std::size_t batch_count = 0;
+    Clock::time_point batch_deadline{};
+    std::vector<Record> batch_view;           ///< reused handler argument
+    std::vector<rd_kafka_message_t*> polled;  ///< reused rd_kafka_consume_batch_queue array
+    std::vector<Held> staged;                 ///< the consumed batch, parsed ahead, taken in in order
+    std::vector<runner_detail::ParseSlot> parse_slots;
+    /// Helper threads that parse the rest of a consumed batch while records are handled.
+    runner_detail::ParseAhead parse_ahead{options.parse_threads};
+    bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
+    telemetry::RateLimiter handler_log{std::chrono::seconds(5)};  ///< handlers that threw unexpectedly
+    telemetry::RateLimiter outcome_log{std::chrono::seconds(5)};  ///< Retry / DeadLetter and the typed exceptions
+    telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
+
+    // runner.cpp: lifecycle
     static void RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                     rd_kafka_topic_partition_list_t* partitions, void* opaque);
     static int StatsTrampoline(rd_kafka_t* rk, char* json, size_t length, void* opaque);
     static void ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    void NoteError(int err, const char* reason);
     void Start();
     bool Stop(std::chrono::milliseconds deadline);
     /// The first request wins: later ones neither move the deadline nor wake anyone.
@@ -210,7 +130,8 @@ struct Runner::Impl {
     /// Up to poll_batch_size records (and consumer errors) into `polled`, waiting at most
     /// `timeout_ms` for the first; returns how many.
     std::size_t Consume(int timeout_ms);
-    /// Hands the buffered histogram observations to prometheus (once per loop turn).
+    /// Hands the buffered counts and histogram observations to prometheus and Counts() (once
+    /// per loop turn).
     void FlushMetrics();
     int PollTimeoutMs(Clock::time_point now) const;
     /// Takes the consumed batch into `staged` and starts parsing it ahead.
@@ -220,43 +141,27 @@ struct Runner::Impl {
     /// The same for a record polled on its own: parsed here, then taken in.
     void Intake(MessagePtr message);
     void OnConsumerError(const rd_kafka_message_t& message);
-    PartitionState* Partition(std::size_t topic, std::int32_t partition);
     Delivery MakeDelivery(const Held& held, int attempt) const;
     Result Invoke(std::span<Held> records, int attempt, Failure& failure);
+    /// The rate-limited log line of a handler call that did not return Ok.
+    void LogFailure(std::span<const Held> records, int attempt, Result result, const Failure& failure, bool unexpected);
     void ProcessFresh(std::span<Held> records);
-    void DispatchBatch();
-    void Complete(std::span<Held> records, Result result);
-    void CountRetry(std::span<Held> records);
-
-    // runner_units.cpp: held records, retries, dead letters, pause/resume
-    Unit& Hold(std::span<Held> records);
+    /// A held unit's retry is due: calls the handler again and acts on the outcome.
     void RetryUnit(Unit& unit);
-    void StartDeadLetter(Unit& unit, Failure failure);
-    void SendDeadLetters(Unit& unit);
-    void PostReport(DlqReport report);
-    void ServiceReports();
-    void ServiceDueUnits(Clock::time_point now);
-    void Release(Unit& unit);
-    void StoreOffset(const Held& held);
-    /// Stores the offsets StoreOffset deferred (no-op when none).
-    void FlushOffsets() noexcept;
-    bool WaitForDeadLetters(const std::function<bool(const Unit&)>& relevant, Clock::time_point deadline);
+    void DispatchBatch();
+    /// Records handled (or skipped): their offsets are stored and they are counted.
+    void Complete(std::span<Held> records, Result result);
 
-    // runner_rebalance.cpp: assignment changes, commits, lag, shutdown
+    // runner_rebalance.cpp: assignment changes, commits, shutdown
     void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void OnAssigned(const rd_kafka_topic_partition_list_t& partitions);
     void OnRevoked(const rd_kafka_topic_partition_list_t& partitions, bool lost);
-    /// Gives up a unit without storing its offsets; its partitions rewind to its first records.
-    void Abandon(Unit& unit);
     rd_kafka_resp_err_t CommitSync(const rd_kafka_topic_partition_list_t* offsets, Clock::time_point deadline);
     /// Commits every stored offset of the assignment; while the group is rebalancing (or the
     /// coordinator moving) keeps serving the consumer and tries again until the deadline.
     rd_kafka_resp_err_t CommitStored(Clock::time_point deadline);
-    void OnStats(std::string_view json);
     void PublishAssignment();
-    void RemoveLagGauge(std::size_t topic, std::int32_t partition);
     void Shutdown();
-    std::optional<std::size_t> TopicIndex(std::string_view name) const;
 };
 
 }  // namespace cosmic::kafka

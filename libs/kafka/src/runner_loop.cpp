@@ -2,7 +2,6 @@
 // take records in order, call handlers, act on outcomes.
 
 #include <spdlog/spdlog.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -15,9 +14,7 @@ namespace cosmic::kafka {
 using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
-double SecondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 /// Unix ms from the kernel's coarse clock (a few ms resolution, a fraction of the cost of
 /// CLOCK_REALTIME): the end of handling for cosmic_event_age_seconds, whose buckets start at 5 ms.
@@ -26,23 +23,6 @@ std::int64_t CoarseWallClockMs() noexcept {
     clock_gettime(CLOCK_REALTIME_COARSE, &now);
     return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
 }
-
-/// Defers offset stores for its lifetime and stores them when it ends (also on an exception).
-/// A template only because Runner::Impl is private to Runner.
-template <typename Impl>
-class DeferredOffsets {
-  public:
-    explicit DeferredOffsets(Impl& impl) : impl_(impl) { impl_.defer_offsets = true; }
-    ~DeferredOffsets() {
-        impl_.defer_offsets = false;
-        impl_.FlushOffsets();
-    }
-    DeferredOffsets(const DeferredOffsets&) = delete;
-    DeferredOffsets& operator=(const DeferredOffsets&) = delete;
-
-  private:
-    Impl& impl_;
-};
 
 /// Ends the parse-ahead of a staged batch and drops the records not taken in (stop, or an
 /// exception), so no helper thread and no librdkafka message outlives the loop turn.
@@ -66,6 +46,13 @@ class StagedGuard {
     std::size_t end_;
 };
 
+/// Fills `failure`, the message cut to the 1 KiB a dead letter carries (so a held unit stays
+/// small whatever a handler returns); `fallback` when the handler gave no reason.
+void SetFailure(Failure& failure, std::string_view error_class, std::string_view reason, std::string_view fallback) {
+    failure.error_class.assign(error_class);
+    failure.message.assign(TruncateUtf8(reason.empty() ? fallback : reason, kMaxDlqErrorMessageBytes));
+}
+
 // Parse-ahead pays off only when there is a batch to share; a lone record is parsed in place.
 constexpr std::size_t kParseAheadMin = 8;
 
@@ -74,20 +61,20 @@ constexpr std::size_t kParseAheadMin = 8;
 void Runner::Impl::Turn() {
     int timeout = 0;
     {
-        DeferredOffsets deferred(*this);
-        ServiceReports();
+        runner_detail::PartitionTable::Deferred deferred(partitions);
+        units.ServiceReports();
         const auto now = Clock::now();
-        ServiceDueUnits(now);
+        units.ServiceDue(now, [this](Unit& unit) { RetryUnit(unit); });
         if (batch_count > 0 && now >= batch_deadline) {
             DispatchBatch();
         }
         timeout = PollTimeoutMs(Clock::now());
     }
     // Rebalance, statistics and error callbacks run inside Consume: every handled record's
-    // offset is stored before it (DeferredOffsets above and below).
+    // offset is stored before it (Deferred above and below).
     const std::size_t count = Consume(timeout);
     {
-        DeferredOffsets deferred(*this);
+        runner_detail::PartitionTable::Deferred deferred(partitions);
         Stage(count);
         StagedGuard guard(*this, count);
         while (guard.next < count && !stop_requested.load(std::memory_order_relaxed)) {
@@ -124,7 +111,7 @@ void Runner::Impl::Stage(std::size_t count) {
         if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             continue;
         }
-        const auto topic = TopicIndex(rd_kafka_topic_name(message.rkt));
+        const auto topic = topics.Index(rd_kafka_topic_name(message.rkt));
         if (!topic) {
             continue;
         }
@@ -165,18 +152,14 @@ std::size_t Runner::Impl::Consume(int timeout_ms) {
 }
 
 void Runner::Impl::FlushMetrics() {
-    for (TopicState& topic : topics) {
+    for (const auto& topic : topics) {
         topic.metrics->Flush();
     }
+    tally.Flush();
 }
 
 int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
-    auto until = now + options.poll_timeout;
-    for (const auto& [id, unit] : units) {
-        if (unit.phase != Phase::kDlqInFlight) {
-            until = std::min(until, unit.due);
-        }
-    }
+    auto until = units.NextDue(now + options.poll_timeout);
     if (batch_count > 0) {
         until = std::min(until, batch_deadline);
     }
@@ -184,28 +167,19 @@ int Runner::Impl::PollTimeoutMs(Clock::time_point now) const {
     return static_cast<int>(std::max<std::int64_t>(wait, 0));
 }
 
-runner_detail::PartitionState* Runner::Impl::Partition(std::size_t topic, std::int32_t partition) {
-    auto& partitions = topics[topic].partitions;
-    if (partition < 0 || static_cast<std::size_t>(partition) >= partitions.size()) {
-        return nullptr;
-    }
-    return &partitions[static_cast<std::size_t>(partition)];
-}
-
 void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
     if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         return;
     }
     if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name,
-                         KafkaError::FatalOf(consumer).ToString());
+        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name, KafkaError::FatalOf(consumer).ToString());
         RequestStop(Clock::now() + options.shutdown_deadline);
         return;
     }
     std::uint64_t suppressed = 0;
     if (consumer_log.Allow(suppressed)) {
-        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", name,
-                     rd_kafka_message_errstr(&message), suppressed);
+        spdlog::warn("kafka consumer {}: {} ({} similar suppressed)", name, rd_kafka_message_errstr(&message),
+                     suppressed);
     }
 }
 
@@ -214,7 +188,7 @@ void Runner::Impl::Intake(MessagePtr message) {
     single.dlq_acked = false;
     const rd_kafka_message_t& taken = *single.message;
     if (taken.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (const auto topic = TopicIndex(rd_kafka_topic_name(taken.rkt))) {
+        if (const auto topic = topics.Index(rd_kafka_topic_name(taken.rkt))) {
             single.topic = *topic;
             const std::string_view value(static_cast<const char*>(taken.payload), taken.payload ? taken.len : 0);
             single.violation = parser.Parse(topics[*topic].spec->id, value, single.event);
@@ -234,28 +208,17 @@ void Runner::Impl::Intake(Held& fresh) {
         message.reset();
         return;  // stopping: not handled, offset not stored, the next owner reads it
     }
-    const auto topic = TopicIndex(rd_kafka_topic_name(message->rkt));
+    const auto topic = topics.Index(rd_kafka_topic_name(message->rkt));
     if (!topic) {
         message.reset();
         return;  // not subscribed by us (cannot happen with a plain subscription)
     }
-    PartitionState* state = Partition(*topic, message->partition);
-    if (state == nullptr || !state->assigned) {
-        message.reset();
-        return;  // fetched before a revoke took effect; the new owner reads it
-    }
-    if (state->unit != 0 || state->paused) {
-        // A held record blocks its partition: later records must wait their turn. This one was
-        // fetched before the pause took effect; seek back to it when the partition resumes.
-        state->needs_seek = true;
+    if (partitions.Admit(*topic, message->partition, message->offset) != runner_detail::Admission::kTake) {
+        // Not ours any more, blocked behind a held record (fetched again on resume) or a stale
+        // copy from before a seek.
         message.reset();
         return;
     }
-    if (message->offset <= state->last_offset) {
-        message.reset();
-        return;  // a stale copy from before a seek
-    }
-    state->last_offset = message->offset;
 
     if (on_batch) {
         if (batch_count == 0) {
@@ -291,39 +254,40 @@ Delivery Runner::Impl::MakeDelivery(const Held& held, int attempt) const {
 }
 
 runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt, Failure& failure) {
-    // Runs one handler call, mapping exceptions to outcomes (DESIGN.md §6).
+    // Runs one handler call, mapping its outcome (or exception) to a result and the failure the
+    // dead letter would carry (DESIGN.md §6).
     auto guarded = [&](auto&& call) -> Result {
+        Result result = Result::kRetry;
+        bool unexpected = false;
         try {
-            switch (call()) {
-                case Outcome::kOk:
+            const Outcome outcome = call();
+            switch (outcome.GetKind()) {
+                case Outcome::Kind::kOk:
                     return Result::kOk;
-                case Outcome::kRetry:
-                    failure = {dlq_error::kRetriesExhausted, "handler returned retry"};
-                    return Result::kRetry;
-                case Outcome::kDeadLetter:
-                    failure = {dlq_error::kDeadLetter, "handler returned dead_letter"};
-                    return Result::kDeadLetter;
+                case Outcome::Kind::kRetry:
+                    SetFailure(failure, dlq_error::kRetriesExhausted, outcome.Reason(), "handler returned retry");
+                    break;
+                case Outcome::Kind::kDeadLetter:
+                    SetFailure(failure, outcome.ErrorClass().empty() ? dlq_error::kDeadLetter : outcome.ErrorClass(),
+                               outcome.Reason(), "handler returned dead_letter");
+                    result = Result::kDeadLetter;
+                    break;
             }
-            failure = {dlq_error::kRetriesExhausted, "handler returned an unknown outcome"};
-            return Result::kRetry;
         } catch (const PermanentError& e) {
-            failure = {dlq_error::kPermanentError, e.what()};
-            return Result::kDeadLetter;
+            SetFailure(failure, dlq_error::kPermanentError, e.what(), "handler threw PermanentError");
+            result = Result::kDeadLetter;
         } catch (const RetryableError& e) {
-            failure = {dlq_error::kRetriesExhausted, e.what()};
-            return Result::kRetry;
+            SetFailure(failure, dlq_error::kRetriesExhausted, e.what(), "handler threw RetryableError");
         } catch (const std::exception& e) {
-            failure = {dlq_error::kRetriesExhausted, e.what()};
+            SetFailure(failure, dlq_error::kRetriesExhausted, e.what(), "handler threw an exception");
+            unexpected = true;
         } catch (...) {
-            failure = {dlq_error::kRetriesExhausted, "handler threw a non-standard exception"};
+            SetFailure(failure, dlq_error::kRetriesExhausted, {}, "handler threw a non-standard exception");
+            unexpected = true;
         }
-        std::uint64_t suppressed = 0;
-        if (handler_log.Allow(suppressed)) {
-            spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)",
-                          name, topics[records.front().topic].name, records.front().message->partition,
-                          records.front().message->offset, failure.message, suppressed);
-        }
-        return Result::kRetry;
+        tally.Failed();
+        LogFailure(records, attempt, result, failure, unexpected);
+        return result;
     };
 
     const auto start = Clock::now();
@@ -334,7 +298,8 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
             const rd_kafka_message_t& message = *held.message;
             Record record;
             record.from = MakeDelivery(held, attempt);
-            record.value = std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+            record.value =
+                std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
             record.event = held.violation ? nullptr : &held.event;
             record.violation = held.violation ? &*held.violation : nullptr;
             batch_view.push_back(record);
@@ -344,12 +309,12 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
         Held& held = records.front();
         if (held.violation) {
             if (!on_invalid) {
-                failure = {dlq_error::kInvalidEvent, held.violation->ToString()};
+                SetFailure(failure, dlq_error::kInvalidEvent, held.violation->ToString(), "invalid event");
                 return Result::kDeadLetter;
             }
             const rd_kafka_message_t& message = *held.message;
-            RawRecord raw{MakeDelivery(held, attempt),
-                          std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0)};
+            RawRecord raw{MakeDelivery(held, attempt), std::string_view(static_cast<const char*>(message.payload),
+                                                                        message.payload ? message.len : 0)};
             result = guarded([&] { return on_invalid(raw, *held.violation); });
         } else {
             const auto slot = patterns.Find(held.event.event_type);
@@ -364,33 +329,62 @@ runner_detail::Result Runner::Impl::Invoke(std::span<Held> records, int attempt,
     return result;
 }
 
+void Runner::Impl::LogFailure(std::span<const Held> records, int attempt, Result result, const Failure& failure,
+                              bool unexpected) {
+    const Held& first = records.front();
+    const std::string_view topic = topics[first.topic].name;
+    std::uint64_t suppressed = 0;
+    if (unexpected) {
+        if (handler_log.Allow(suppressed)) {
+            spdlog::error("kafka consumer {}: handler failed on {} [{}] @{}: {} ({} similar suppressed)", name, topic,
+                          first.message->partition, first.message->offset, failure.message, suppressed);
+        }
+        return;
+    }
+    // Routine (a returned Retry or DeadLetter, a typed exception): warn, with the handler's reason.
+    if (!outcome_log.Allow(suppressed)) {
+        return;
+    }
+    if (result == Result::kDeadLetter) {
+        spdlog::warn(
+            "kafka consumer {}: dead letter of {} record(s) from {} [{}] @{} (attempt {}): {}: {} ({} similar "
+            "suppressed)",
+            name, records.size(), topic, first.message->partition, first.message->offset, attempt, failure.error_class,
+            failure.message, suppressed);
+    } else {
+        spdlog::warn(
+            "kafka consumer {}: retry of {} record(s) from {} [{}] @{} (attempt {}): {} ({} similar "
+            "suppressed)",
+            name, records.size(), topic, first.message->partition, first.message->offset, attempt, failure.message,
+            suppressed);
+    }
+}
+
 void Runner::Impl::ProcessFresh(std::span<Held> records) {
     Failure failure;
     const Result result = Invoke(records, 1, failure);
-    switch (result) {
-        case Result::kOk:
-        case Result::kSkipped:
-            Complete(records, result);
-            for (Held& held : records) {
-                held.message.reset();
-            }
-            return;
-        case Result::kRetry:
-            if (options.retry.max_attempts > 1) {
-                CountRetry(records);
-                Unit& unit = Hold(records);
-                unit.attempts = 1;
-                unit.failure = std::move(failure);
-                unit.due = Clock::now() + backoff.Next(1);
-                return;
-            }
-            break;
-        case Result::kDeadLetter:
-            break;
+    if (result == Result::kOk || result == Result::kSkipped) {
+        Complete(records, result);
+        for (Held& held : records) {
+            held.message.reset();
+        }
+        return;
     }
-    Unit& unit = Hold(records);
+    Unit& unit = units.Hold(records);
     unit.attempts = 1;
-    StartDeadLetter(unit, std::move(failure));
+    units.HandleFailure(unit, result, std::move(failure));
+}
+
+void Runner::Impl::RetryUnit(Unit& unit) {
+    ++unit.attempts;
+    Failure failure;
+    const Result result = Invoke(unit.records, unit.attempts, failure);
+    if (result == Result::kOk || result == Result::kSkipped) {
+        Complete(unit.records, result);
+        units.Release(unit);
+        return;
+    }
+    units.HandleFailure(unit, result, std::move(failure));
 }
 
 void Runner::Impl::DispatchBatch() {
@@ -403,14 +397,15 @@ void Runner::Impl::DispatchBatch() {
 
 void Runner::Impl::Complete(std::span<Held> records, Result result) {
     const std::int64_t now_ms = CoarseWallClockMs();
+    std::size_t invalid = 0;
     for (const Held& held : records) {
-        StoreOffset(held);
+        partitions.Store(held);
         auto& metrics = *topics[held.topic].metrics;
         if (held.violation) {
+            ++invalid;
             metrics.Unknown().Increment(Counted::kInvalid);
         } else {
-            metrics.For(held.event.event_type)
-                .Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
+            metrics.For(held.event.event_type).Increment(result == Result::kSkipped ? Counted::kSkipped : Counted::kOk);
         }
         rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const std::int64_t timestamp = rd_kafka_message_timestamp(held.message.get(), &type);
@@ -418,14 +413,12 @@ void Runner::Impl::Complete(std::span<Held> records, Result result) {
             metrics.age.Observe(static_cast<double>(std::max<std::int64_t>(now_ms - timestamp, 0)) / 1000.0);
         }
     }
-}
-
-void Runner::Impl::CountRetry(std::span<Held> records) {
-    for (const Held& held : records) {
-        const auto& metrics = *topics[held.topic].metrics;
-        (held.violation ? metrics.Unknown() : metrics.For(held.event.event_type)).Increment(Counted::kRetry);
-        metrics.retries.Increment();
+    if (result == Result::kSkipped) {
+        tally.Skipped(records.size());
+    } else {
+        tally.Handled(records.size());
     }
+    tally.Invalid(invalid);
 }
 
 }  // namespace cosmic::kafka

@@ -15,8 +15,8 @@ const prometheus::Histogram::BucketBoundaries& ProcessingBuckets() {
 }
 
 const prometheus::Histogram::BucketBoundaries& AgeBuckets() {
-    static const prometheus::Histogram::BucketBoundaries buckets = {
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+    static const prometheus::Histogram::BucketBoundaries buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                                    2.5,   5,    10,    30,   60,  300,  900, 3600};
     return buckets;
 }
 
@@ -97,6 +97,37 @@ const OutcomeCounters& TopicMetrics::For(std::string_view event_type) const {
         return it->second;
     }
     return unknown_;
+}
+
+namespace {
+
+void Publish(std::atomic<std::uint64_t>& total, std::uint64_t& pending) noexcept {
+    if (pending != 0) {
+        total.fetch_add(pending, std::memory_order_relaxed);
+        pending = 0;
+    }
+}
+
+}  // namespace
+
+void RunnerTally::Flush() noexcept {
+    Publish(handled_, pending_.handled);
+    Publish(skipped_, pending_.skipped);
+    Publish(invalid_, pending_.invalid);
+    Publish(failed_, pending_.failed);
+    Publish(retried_, pending_.retried);
+    Publish(dead_lettered_, pending_.dead_lettered);
+}
+
+RunnerCounts RunnerTally::Snapshot() const noexcept {
+    RunnerCounts counts;
+    counts.handled = handled_.load(std::memory_order_relaxed);
+    counts.skipped = skipped_.load(std::memory_order_relaxed);
+    counts.invalid = invalid_.load(std::memory_order_relaxed);
+    counts.failed = failed_.load(std::memory_order_relaxed);
+    counts.retried = retried_.load(std::memory_order_relaxed);
+    counts.dead_lettered = dead_lettered_.load(std::memory_order_relaxed);
+    return counts;
 }
 
 RunnerFamilies::RunnerFamilies(prometheus::Registry& registry)

@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cosmic/kafka/runner.hpp"
 #include "cosmic/schema/topics.hpp"
 
 namespace cosmic::kafka::runner_detail {
@@ -43,12 +45,12 @@ struct OutcomeCounters {
 /// Histogram observations collected on the consumer thread and handed to prometheus once per
 /// loop turn (ObserveMultiple), instead of a locked Observe per record.
 class BufferedHistogram {
-public:
+  public:
     BufferedHistogram(prometheus::Histogram& target, const prometheus::Histogram::BucketBoundaries& bounds);
     void Observe(double value) noexcept;
     void Flush();
 
-private:
+  private:
     prometheus::Histogram& target_;
     const prometheus::Histogram::BucketBoundaries& bounds_;
     std::vector<double> counts_;
@@ -57,7 +59,7 @@ private:
 };
 
 class TopicMetrics {
-public:
+  public:
     TopicMetrics(const schema::TopicSpec& spec, prometheus::Family<prometheus::Counter>& consumed,
                  prometheus::Family<prometheus::Counter>& retries, prometheus::Family<prometheus::Counter>& dlq,
                  prometheus::Family<prometheus::Histogram>& processing, prometheus::Family<prometheus::Histogram>& age);
@@ -73,13 +75,41 @@ public:
     BufferedHistogram processing;
     BufferedHistogram age;
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
     };
     std::unordered_map<std::string, OutcomeCounters, Hash, std::equal_to<>> by_type_;
     OutcomeCounters unknown_;
+};
+
+/// Runner::Counts(): counted on the consumer thread in plain integers and published to relaxed
+/// atomics once per loop turn (Flush), as the prometheus counters are, so a record costs an add
+/// and the readers (heartbeats, any thread) a few atomic loads.
+class RunnerTally {
+  public:
+    void Handled(std::size_t records) noexcept { pending_.handled += records; }
+    void Skipped(std::size_t records) noexcept { pending_.skipped += records; }
+    void Invalid(std::size_t records) noexcept { pending_.invalid += records; }
+    void Failed() noexcept { ++pending_.failed; }
+    void Retried() noexcept { ++pending_.retried; }
+    void DeadLettered(std::size_t records) noexcept { pending_.dead_lettered += records; }
+
+    /// Consumer thread: publishes what was counted since the last call.
+    void Flush() noexcept;
+    /// Any thread.
+    RunnerCounts Snapshot() const noexcept;
+
+  private:
+    RunnerCounts pending_;  ///< consumer thread only
+    // Written once per loop turn, read by other threads: kept off the consumer thread's lines.
+    alignas(64) std::atomic<std::uint64_t> handled_{0};
+    std::atomic<std::uint64_t> skipped_{0};
+    std::atomic<std::uint64_t> invalid_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::atomic<std::uint64_t> retried_{0};
+    std::atomic<std::uint64_t> dead_lettered_{0};
 };
 
 /// The families, registered once per runner (prometheus-cpp merges same-name families).

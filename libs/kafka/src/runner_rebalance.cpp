@@ -1,11 +1,11 @@
-// Assignment changes (eager and cooperative), synchronous commits with a deadline, consumer lag
-// from statistics, and the shutdown sequence.
+// Assignment changes (eager and cooperative), synchronous commits with a deadline, and the
+// shutdown sequence: the steps that involve every part of the runner at once.
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <set>
 
 #include "runner_impl.hpp"
 
@@ -14,12 +14,6 @@ namespace cosmic::kafka {
 using namespace runner_detail;  // the runner's private types (runner_impl.hpp)
 namespace {
 
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
-
-PartitionList NewList(int size) {
-    return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
-}
-
 int RemainingMs(Clock::time_point deadline, int cap_ms) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     return static_cast<int>(std::clamp<std::int64_t>(left, 0, cap_ms));
@@ -27,57 +21,44 @@ int RemainingMs(Clock::time_point deadline, int cap_ms) {
 
 }  // namespace
 
-void Runner::Impl::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+void Runner::Impl::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* changed) {
     // The protocol follows the chosen assignor: cooperative-sticky adds/removes partitions
     // incrementally, eager ones (range, roundrobin) replace the whole assignment.
     const char* protocol = rd_kafka_rebalance_protocol(consumer);
     const bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        OnAssigned(*partitions);
-        KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_assign(consumer, partitions))
-                                       : KafkaError(rd_kafka_assign(consumer, partitions));
+        OnAssigned(*changed);
+        KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_assign(consumer, changed))
+                                       : KafkaError(rd_kafka_assign(consumer, changed));
         if (error) {
             spdlog::error("kafka consumer {}: assign failed: {}", name, error.ToString());
         }
         ready.store(!stop_requested.load(std::memory_order_acquire), std::memory_order_release);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        OnRevoked(*partitions, rd_kafka_assignment_lost(consumer) != 0);
-        KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_unassign(consumer, partitions))
+        OnRevoked(*changed, rd_kafka_assignment_lost(consumer) != 0);
+        KafkaError error = cooperative ? KafkaError::Consume(rd_kafka_incremental_unassign(consumer, changed))
                                        : KafkaError(rd_kafka_assign(consumer, nullptr));
         if (error) {
             spdlog::error("kafka consumer {}: unassign failed: {}", name, error.ToString());
         }
     } else {
         spdlog::error("kafka consumer {}: rebalance error: {}", name, rd_kafka_err2str(err));
-        OnRevoked(*partitions, true);
+        OnRevoked(*changed, true);
         rd_kafka_assign(consumer, nullptr);
     }
     PublishAssignment();
 }
 
-void Runner::Impl::OnAssigned(const rd_kafka_topic_partition_list_t& partitions) {
-    for (int i = 0; i < partitions.cnt; ++i) {
-        const auto& element = partitions.elems[i];
-        const auto topic = TopicIndex(element.topic);
-        if (!topic || element.partition < 0) {
-            continue;
-        }
-        auto& states = topics[*topic].partitions;
-        if (static_cast<std::size_t>(element.partition) >= states.size()) {
-            states.resize(static_cast<std::size_t>(element.partition) + 1);
-        }
-        PartitionState& state = states[static_cast<std::size_t>(element.partition)];
-        state = PartitionState{};
-        state.assigned = true;
-    }
-    spdlog::info("kafka consumer {}: assigned {} partition(s)", name, partitions.cnt);
+void Runner::Impl::OnAssigned(const rd_kafka_topic_partition_list_t& assigned) {
+    partitions.Assign(assigned);
+    spdlog::info("kafka consumer {}: assigned {} partition(s)", name, assigned.cnt);
 }
 
-void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, bool lost) {
-    std::set<std::pair<std::size_t, std::int32_t>> revoked;
-    for (int i = 0; i < partitions.cnt; ++i) {
-        if (const auto topic = TopicIndex(partitions.elems[i].topic)) {
-            revoked.emplace(*topic, partitions.elems[i].partition);
+void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& taken, bool lost) {
+    std::set<PartitionKey> revoked;
+    for (int i = 0; i < taken.cnt; ++i) {
+        if (const auto topic = topics.Index(taken.elems[i].topic)) {
+            revoked.emplace(*topic, taken.elems[i].partition);
         }
     }
     auto is_revoked = [&](const Held& held) { return revoked.count({held.topic, held.message->partition}) > 0; };
@@ -93,7 +74,7 @@ void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, 
         if (std::any_of(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(batch_count), is_revoked)) {
             DispatchBatch();
         }
-        WaitForDeadLetters(touches, deadline);
+        units.WaitForDeadLetters(touches, deadline);
     } else {
         batch_count = 0;  // lost: another member may already own these partitions
         for (Held& held : batch) {
@@ -102,75 +83,20 @@ void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& partitions, 
     }
     // Records still held for these partitions are given up (offsets not stored): the next
     // owner reads them again. Other partitions of the same unit rewind to them.
-    std::vector<std::uint64_t> abandoned;
-    for (const auto& [id, unit] : units) {
-        if (touches(unit)) {
-            abandoned.push_back(id);
-        }
-    }
-    for (std::uint64_t id : abandoned) {
-        Abandon(units.at(id));
-    }
+    units.AbandonWhere(touches);
 
     if (!lost) {
-        PartitionList commit = NewList(static_cast<int>(revoked.size()));
-        for (const auto& [topic, partition] : revoked) {
-            const PartitionState* state = Partition(topic, partition);
-            if (state != nullptr && state->assigned && state->stored_next >= 0) {
-                rd_kafka_topic_partition_list_add(commit.get(), topics[topic].name.c_str(), partition)->offset =
-                    state->stored_next;
-            }
-        }
+        const PartitionList commit = partitions.StoredOffsets(&revoked);
         const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             spdlog::warn("kafka consumer {}: commit on revoke failed: {}", name, rd_kafka_err2str(err));
         }
     }
-    for (const auto& [topic, partition] : revoked) {
-        if (PartitionState* state = Partition(topic, partition)) {
-            *state = PartitionState{};
-        }
-        RemoveLagGauge(topic, partition);
+    for (const PartitionKey& key : revoked) {
+        partitions.Forget(key);
+        lag.Remove(key);
     }
-    spdlog::info("kafka consumer {}: {} {} partition(s)", name, lost ? "lost" : "revoked", partitions.cnt);
-}
-
-void Runner::Impl::Abandon(Unit& unit) {
-    std::map<std::pair<std::size_t, std::int32_t>, std::int64_t> first_offset;
-    for (const Held& held : unit.records) {
-        auto [it, inserted] = first_offset.try_emplace({held.topic, held.message->partition}, held.message->offset);
-        if (!inserted) {
-            it->second = std::min(it->second, held.message->offset);
-        }
-    }
-    PartitionList seek = NewList(static_cast<int>(first_offset.size()));
-    PartitionList resume = NewList(static_cast<int>(first_offset.size()));
-    for (const auto& [key, offset] : first_offset) {
-        PartitionState* state = Partition(key.first, key.second);
-        if (state == nullptr || state->unit != unit.id) {
-            continue;
-        }
-        const char* topic = topics[key.first].name.c_str();
-        if (state->paused && state->assigned) {
-            // Read the abandoned records again (if the partition stays ours) and never leave a
-            // partition paused behind: a later assignment must start fetching.
-            rd_kafka_topic_partition_list_add(seek.get(), topic, key.second)->offset = offset;
-            rd_kafka_topic_partition_list_add(resume.get(), topic, key.second);
-        }
-        state->unit = 0;
-        state->paused = false;
-        state->needs_seek = false;
-        state->last_offset = offset - 1;
-    }
-    if (seek->cnt > 0) {
-        if (KafkaError error = KafkaError::Consume(rd_kafka_seek_partitions(consumer, seek.get(), 0))) {
-            spdlog::warn("kafka consumer {}: seek back failed: {}", name, error.ToString());
-        }
-    }
-    if (resume->cnt > 0) {
-        rd_kafka_resume_partitions(consumer, resume.get());
-    }
-    units.erase(unit.id);
+    spdlog::info("kafka consumer {}: {} {} partition(s)", name, lost ? "lost" : "revoked", taken.cnt);
 }
 
 rd_kafka_resp_err_t Runner::Impl::CommitSync(const rd_kafka_topic_partition_list_t* offsets,
@@ -210,16 +136,7 @@ rd_kafka_resp_err_t Runner::Impl::CommitSync(const rd_kafka_topic_partition_list
 
 rd_kafka_resp_err_t Runner::Impl::CommitStored(Clock::time_point deadline) {
     for (;;) {
-        PartitionList commit = NewList(8);
-        for (const TopicState& topic : topics) {
-            for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-                const PartitionState& state = topic.partitions[p];
-                if (state.assigned && state.stored_next >= 0) {
-                    rd_kafka_topic_partition_list_add(commit.get(), topic.name.c_str(), static_cast<std::int32_t>(p))
-                        ->offset = state.stored_next;
-                }
-            }
-        }
+        const PartitionList commit = partitions.StoredOffsets();
         const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline);
         const bool transient = IsRetriable(err) || err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !transient || Clock::now() + options.poll_timeout >= deadline) {
@@ -235,68 +152,16 @@ rd_kafka_resp_err_t Runner::Impl::CommitStored(Clock::time_point deadline) {
     }
 }
 
-void Runner::Impl::OnStats(std::string_view json) {
-    auto parsed = ParseConsumerLag(json);
-    if (!parsed) {
-        return;
-    }
-    LagSnapshot snapshot;
-    snapshot.known = true;
-    for (ConsumerLag& entry : *parsed) {
-        const auto topic = TopicIndex(entry.topic);
-        const PartitionState* state = topic ? Partition(*topic, entry.partition) : nullptr;
-        if (state == nullptr || !state->assigned) {
-            continue;  // librdkafka still reports partitions it knew before a revoke
-        }
-        families.lag.Add({{"topic", entry.topic}, {"partition", std::to_string(entry.partition)}})
-            .Set(static_cast<double>(entry.lag));
-        lag_gauges.emplace(*topic, entry.partition);
-        snapshot.total += entry.lag;
-        snapshot.partitions.push_back(std::move(entry));
-    }
-    std::lock_guard lock(snapshot_mutex);
-    lag = std::move(snapshot);
-}
-
-void Runner::Impl::RemoveLagGauge(std::size_t topic, std::int32_t partition) {
-    if (lag_gauges.erase({topic, partition}) == 0) {
-        return;
-    }
-    auto& gauge = families.lag.Add({{"topic", topics[topic].name}, {"partition", std::to_string(partition)}});
-    families.lag.Remove(&gauge);
-}
-
-void Runner::Impl::PublishAssignment() {
-    std::vector<TopicPartition> current;
-    for (const TopicState& topic : topics) {
-        for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-            if (topic.partitions[p].assigned) {
-                current.push_back(TopicPartition{topic.name, static_cast<std::int32_t>(p)});
-            }
-        }
-    }
-    std::sort(current.begin(), current.end());
-    std::lock_guard lock(snapshot_mutex);
-    assignment = std::move(current);
-    std::erase_if(lag.partitions, [&](const ConsumerLag& entry) {
-        return !std::binary_search(assignment.begin(), assignment.end(), TopicPartition{entry.topic, entry.partition});
-    });
-    lag.total = 0;
-    for (const auto& entry : lag.partitions) {
-        lag.total += entry.lag;
-    }
-}
+void Runner::Impl::PublishAssignment() { lag.Retain(partitions.Publish()); }
 
 void Runner::Impl::Shutdown() {
     ready.store(false, std::memory_order_release);
     const auto deadline = StopDeadline();
     // 1. Finish in-flight work: the open batch, and dead letters already on their way.
     DispatchBatch();
-    WaitForDeadLetters([](const Unit&) { return true; }, deadline);
+    units.WaitForDeadLetters([](const Unit&) { return true; }, deadline);
     // 2. Give up records still waiting for a retry (not stored: read again after restart).
-    while (!units.empty()) {
-        Abandon(units.begin()->second);
-    }
+    units.AbandonAll();
     // 3. Commit what was stored.
     draining = true;
     if (const rd_kafka_resp_err_t err = CommitStored(deadline); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -324,11 +189,9 @@ void Runner::Impl::Shutdown() {
     const bool closed = rd_kafka_consumer_closed(consumer) != 0;
     rd_kafka_queue_destroy(close_queue);
     // 5. Flush the dead-letter producer within what is left of the deadline.
-    if (dlq) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (dlq->Close(std::max(left, std::chrono::milliseconds(0))) > 0) {
-            clean_stop = false;
-        }
+    if (!units.CloseDeadLetterProducer(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()))) {
+        clean_stop = false;
     }
     FlushMetrics();
     // 6. Release everything that refers to the consumer, then the consumer itself.
@@ -336,19 +199,12 @@ void Runner::Impl::Shutdown() {
     for (Held& held : batch) {
         held.message.reset();
     }
-    for (const auto& [topic, partition] : std::set(lag_gauges)) {
-        RemoveLagGauge(topic, partition);
-    }
-    {
-        std::lock_guard lock(reports_mutex);
-        rd_kafka_queue_destroy(consumer_queue);
-        consumer_queue = nullptr;
-    }
-    {
-        std::lock_guard lock(snapshot_mutex);
-        assignment.clear();
-        lag = LagSnapshot{};
-    }
+    lag.RemoveAll();
+    waker.Set(nullptr);
+    rd_kafka_queue_destroy(consumer_queue);
+    consumer_queue = nullptr;
+    partitions.ClearAssignment();
+    lag.Clear();
     if (closed) {
         rd_kafka_destroy(consumer);
         spdlog::info("kafka consumer {} stopped", name);
@@ -357,8 +213,9 @@ void Runner::Impl::Shutdown() {
         spdlog::warn("kafka consumer {}: shutdown deadline passed before the group was left", name);
         rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
+    partitions.Attach(nullptr);
     consumer = nullptr;
-    dlq.reset();
+    units.DestroyDeadLetterProducer();
 }
 
 }  // namespace cosmic::kafka

@@ -1,12 +1,40 @@
 #include "cosmic/audit_consumer/audit_ingest.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <chrono>
+#include <string>
 
 #include "cosmic/audit/sqlite_types.hpp"
 
 namespace cosmic::audit {
+
+// Retry or dead-letter a batch the store refused? The audit trail must not lose records, and a
+// dead letter takes the whole batch out of the trail until someone replays it, so only a failure
+// that writing the same records again can never fix is a dead letter:
+// - The store's state can heal: another connection holds the lock (SQLITE_BUSY / LOCKED), the
+//   disk is full, an I/O error, a read-only or missing file an operator fixes, even a corrupt
+//   file an operator restores. Retry with the reason: the records wait in Kafka, the partition
+//   stalls visibly (log, cosmic_retries_total), and after audit.retry_max_attempts the runner
+//   dead-letters them anyway. A UNIQUE / PRIMARY KEY conflict also belongs here: it means the
+//   store's chain heads disagree with its file, which a restart (reloading the heads) heals.
+// - The records themselves are the cause: a value beyond SQLite's length limit (SQLITE_TOOBIG),
+//   a value of the wrong type (SQLITE_MISMATCH), a row a CHECK / NOT NULL constraint refuses.
+//   Every retry fails the same way, so dead-letter the batch at once (the runner's batch outcome
+//   covers every record of it) instead of stalling the partition for all the attempts.
+bool AuditIngest::CanHeal(const StoreError& error) noexcept {
+    const int code = error.SqliteCode();
+    switch (code & 0xff) {
+        case SQLITE_TOOBIG:
+        case SQLITE_MISMATCH:
+            return false;
+        case SQLITE_CONSTRAINT:
+            return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+        default:
+            return true;
+    }
+}
 
 AuditIngest::AuditIngest(AuditStore& store, AuditMetrics& metrics, Clock clock)
     : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
@@ -20,15 +48,18 @@ kafka::Outcome AuditIngest::HandleBatch(std::span<const kafka::Record> records) 
     try {
         const AppendResult result = store_.AppendBatch(std::span<const AuditRecord>(batch_.data(), records.size()));
         metrics_.OnAppend(result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        return kafka::Outcome::kOk;
+        return kafka::Outcome::Ok();
     } catch (const StoreError& error) {
         metrics_.OnStoreError();
+        const bool heals = CanHeal(error);
         std::uint64_t suppressed = 0;
         if (error_log_.Allow(suppressed)) {
-            spdlog::error("audit store: writing a batch of {} records failed, will retry: {} ({} similar suppressed)",
-                          records.size(), error.what(), suppressed);
+            spdlog::error("audit store: writing a batch of {} records failed, {}: {} ({} similar suppressed)",
+                          records.size(), heals ? "will retry" : "dead-lettering it", error.what(), suppressed);
         }
-        return kafka::Outcome::kRetry;
+        std::string reason = std::string("audit store: ") + error.what();
+        if (heals) return kafka::Outcome::Retry(std::move(reason));
+        return kafka::Outcome::DeadLetter(std::string(kStoreRejected), std::move(reason));
     }
 }
 

@@ -3,6 +3,8 @@
 #include <prometheus/counter.h>
 #include <time.h>
 
+#include <string>
+
 #include "cosmic/metrics_consumer/sample_validator.hpp"
 
 namespace cosmic::metrics {
@@ -22,10 +24,10 @@ kafka::Outcome SampleHandler::Handle(const schema::Event& event) {
     if (auto violation = ValidateSample(event)) {
         invalid_.fetch_add(1, std::memory_order_relaxed);
         if (invalid_counter_ != nullptr) invalid_counter_->Increment();
-        throw kafka::PermanentError(violation->ToString());
+        return kafka::Outcome::DeadLetter(std::string(kInvalidSample), violation->ToString());
     }
     aggregator_.Add(event, CoarseNowMs());
-    return kafka::Outcome::kOk;
+    return kafka::Outcome::Ok();
 }
 
 }  // namespace cosmic::metrics

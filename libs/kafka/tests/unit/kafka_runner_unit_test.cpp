@@ -18,9 +18,7 @@ RunnerOptions Options() {
     return options;
 }
 
-Outcome Ok(const schema::Event&, const Delivery&) {
-    return Outcome::kOk;
-}
+Outcome Ok(const schema::Event&, const Delivery&) { return Outcome::kOk; }
 
 TEST(RunnerUnitTest, ValidatesOptions) {
     auto options = Options();
@@ -73,6 +71,9 @@ TEST(RunnerUnitTest, DisabledModeStartsNothing) {
     EXPECT_FALSE(runner.Ready());
     EXPECT_TRUE(runner.Assignment().empty());
     EXPECT_FALSE(runner.Lag().known);
+    const RunnerCounts counts = runner.Counts();
+    EXPECT_EQ(counts.handled + counts.skipped + counts.invalid + counts.failed + counts.retried + counts.dead_lettered,
+              0u);
     EXPECT_TRUE(runner.Stop(std::chrono::milliseconds(0)));
     EXPECT_EQ(runner.GroupId(), "runner-unit");
 }

@@ -29,6 +29,15 @@ class CommandHandlerTest : public ::testing::Test {
 
     kafka::Outcome Handle(const schema::Event& event) { return handler_.Handle(event, kafka::Delivery{}); }
 
+    /// The dead letter's class when `event` is dead-lettered with a reason, else a description
+    /// of what happened instead (so a mismatch prints it).
+    std::string DeadLetterClass(const schema::Event& event) {
+        const kafka::Outcome outcome = Handle(event);
+        if (!outcome.IsDeadLetter()) return "not a dead letter";
+        if (outcome.Reason().empty()) return "no reason";
+        return outcome.ErrorClass();
+    }
+
     TempDir dir_;
     std::unique_ptr<SqliteJobStore> store_;
     JobService jobs_;
@@ -51,17 +60,27 @@ TEST_F(CommandHandlerTest, SubmitCreatesAQueuedJobWithTheCommandsIdAndUser) {
     EXPECT_EQ(Handle(Command("command.submit", "job-a", R"({"name":"n","kind":"k"})")), kafka::Outcome::kOk);
     EXPECT_EQ(PendingRows(*store_).size(), rows);
     // The same id from another user can never apply.
-    EXPECT_THROW(Handle(Command("command.submit", "job-a", R"({"name":"n","kind":"k"})", "u2")), kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.submit", "job-a", R"({"name":"n","kind":"k"})", "u2")),
+              "duplicate_job_id");
 }
 
 TEST_F(CommandHandlerTest, InvalidSubmitsAreDeadLettered) {
-    EXPECT_THROW(Handle(Command("command.submit", "j", R"({"name":"n","kind":"k"})", "")), kafka::PermanentError);
-    EXPECT_THROW(Handle(Command("command.submit", "j", R"({"name":"n","kind":"k","priority":12})")),
-                 kafka::PermanentError);
-    EXPECT_THROW(Handle(Command("command.submit", "j", R"({"name":"n","kind":"bad kind"})")), kafka::PermanentError);
-    EXPECT_THROW(Handle(Command("command.submit", "j", R"({"name":"n","kind":"k","parameters":"x"})")),
-                 kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.submit", "j", R"({"name":"n","kind":"k"})", "")), "invalid_command");
+    EXPECT_EQ(DeadLetterClass(Command("command.submit", "j", R"({"name":"n","kind":"k","priority":12})")),
+              "invalid_command");
+    EXPECT_EQ(DeadLetterClass(Command("command.submit", "j", R"({"name":"n","kind":"bad kind"})")), "invalid_command");
+    EXPECT_EQ(DeadLetterClass(Command("command.submit", "j", R"({"name":"n","kind":"k","parameters":"x"})")),
+              "invalid_command");
     EXPECT_FALSE(store_->Get("j"));
+}
+
+TEST_F(CommandHandlerTest, ADeadLetterCarriesItsReason) {
+    const kafka::Outcome invalid = Handle(Command("command.submit", "j", R"({"name":"n","kind":"k","priority":12})"));
+    EXPECT_EQ(invalid.ErrorClass(), kInvalidCommand);
+    EXPECT_EQ(invalid.Reason(), "payload.priority: must be an integer 0-9");
+    const kafka::Outcome refused = Handle(Command("command.cancel", "missing", R"({})"));
+    EXPECT_EQ(refused.ErrorClass(), "not_found");
+    EXPECT_NE(refused.Reason().find("missing"), std::string::npos) << refused;
 }
 
 TEST_F(CommandHandlerTest, ReportDrivesTheJobThroughTheStateMachine) {
@@ -75,14 +94,14 @@ TEST_F(CommandHandlerTest, ReportDrivesTheJobThroughTheStateMachine) {
     EXPECT_EQ(store_->Get("j")->state, JobState::kCompleted);
     EXPECT_EQ(store_->Get("j")->execution_time_ms, 900);
     // A terminal job cannot fail afterwards.
-    EXPECT_THROW(Handle(Command("command.report", "j", R"({"status":"failed","error":"late"})")),
-                 kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.report", "j", R"({"status":"failed","error":"late"})")),
+              "invalid_transition");
 }
 
 TEST_F(CommandHandlerTest, FailedReportNeedsAnError) {
     Handle(Command("command.submit", "j", R"({"name":"n","kind":"k"})"));
     Handle(Command("command.report", "j", R"({"status":"running"})"));
-    EXPECT_THROW(Handle(Command("command.report", "j", R"({"status":"failed"})")), kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.report", "j", R"({"status":"failed"})")), "invalid_command");
     EXPECT_EQ(Handle(Command("command.report", "j", R"({"status":"failed","error":"oom","error_code":"E1"})")),
               kafka::Outcome::kOk);
     EXPECT_EQ(store_->Get("j")->error_code, "E1");
@@ -93,8 +112,8 @@ TEST_F(CommandHandlerTest, CancelIsIdempotentAndUnknownJobsAreDeadLettered) {
     EXPECT_EQ(Handle(Command("command.cancel", "j", R"({"reason":"operator"})")), kafka::Outcome::kOk);
     EXPECT_EQ(store_->Get("j")->reason, "operator");
     EXPECT_EQ(Handle(Command("command.cancel", "j", R"({})")), kafka::Outcome::kOk);
-    EXPECT_THROW(Handle(Command("command.cancel", "missing", R"({})")), kafka::PermanentError);
-    EXPECT_THROW(Handle(Command("command.report", "missing", R"({"status":"running"})")), kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.cancel", "missing", R"({})")), "not_found");
+    EXPECT_EQ(DeadLetterClass(Command("command.report", "missing", R"({"status":"running"})")), "not_found");
 }
 
 TEST_F(CommandHandlerTest, AReportCannotSkipQueued) {
@@ -105,7 +124,7 @@ TEST_F(CommandHandlerTest, AReportCannotSkipQueued) {
     job.name = "n";
     job.kind = "k";
     store_->Create(job, "", "", {});
-    EXPECT_THROW(Handle(Command("command.report", "raw", R"({"status":"running"})")), kafka::PermanentError);
+    EXPECT_EQ(DeadLetterClass(Command("command.report", "raw", R"({"status":"running"})")), "invalid_transition");
     EXPECT_EQ(store_->Get("raw")->state, JobState::kSubmitted);
 }
 

@@ -4,11 +4,11 @@
 /// rebalances, lag, metrics and shutdown:
 ///
 ///     runner.On("audit.*", [&](const schema::Event& event, const kafka::Delivery& from) {
-///         return store_.Append(event, from) ? kafka::Outcome::kOk : kafka::Outcome::kRetry;
+///         return store_.Append(event, from) ? kafka::Outcome::Ok() : kafka::Outcome::Retry("store busy");
 ///     });
 ///
 /// Semantics: at-least-once. `enable.auto.commit=true`, `enable.auto.offset.store=false`; an
-/// offset is stored only after its record was handled (kOk), skipped (no handler for its
+/// offset is stored only after its record was handled (Ok), skipped (no handler for its
 /// event_type) or acknowledged by the dead-letter topic. Records of one partition are handled
 /// in offset order; a retrying record pauses only its own partition.
 ///
@@ -90,7 +90,10 @@ using InvalidHandler = std::function<Outcome(const RawRecord&, const schema::Vio
 using BatchHandler = std::function<Outcome(std::span<const Record>)>;
 
 /// Records by what became of them, since the runner was built (all topics). Monotonic; read
-/// from any thread.
+/// from any thread. Published once per loop turn (at most poll_timeout behind the handlers).
+/// handled + skipped + dead_lettered = records done with (their offsets stored); invalid counts
+/// those of them the parser rejected. failed and retried count handler calls, not records: a
+/// retried batch counts once.
 struct RunnerCounts {
     std::uint64_t handled = 0;        ///< the handler returned kOk (or a batch containing it did)
     std::uint64_t skipped = 0;        ///< no handler for the event_type (offset stored)
@@ -109,7 +112,7 @@ struct TopicPartition {
 };
 
 class Runner {
-public:
+  public:
     /// Validates the options (throws std::invalid_argument: no group, unknown topic, bad
     /// property). `registry` may be null (metrics then go to a private registry).
     Runner(RunnerOptions options, std::shared_ptr<prometheus::Registry> registry);
@@ -156,7 +159,7 @@ public:
     RunnerCounts Counts() const noexcept;
     const std::string& GroupId() const noexcept;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

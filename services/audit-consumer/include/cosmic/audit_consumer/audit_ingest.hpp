@@ -1,15 +1,19 @@
 #pragma once
 /// The consumer side: the runner's batch handler. A batch (valid and invalid records alike) is
-/// written in one store transaction; only when it committed does the handler return kOk, which
-/// is when the runner stores the batch's offsets. A failed write returns kRetry: the runner
-/// backs off and hands over the same records again, and the store skips any already stored.
+/// written in one store transaction; only when it committed does the handler return Ok, which
+/// is when the runner stores the batch's offsets. A failed write that can heal returns Retry
+/// with the store's error: the runner backs off and hands over the same records again, and the
+/// store skips any already stored. A write the records themselves make impossible returns
+/// DeadLetter(kStoreRejected, error) (see CanHeal).
 
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "cosmic/audit/audit_store.hpp"
+#include "cosmic/audit/sqlite_types.hpp"
 #include "cosmic/audit_consumer/audit_metrics.hpp"
 #include "cosmic/audit_consumer/record_mapper.hpp"
 #include "cosmic/kafka/delivery.hpp"
@@ -17,6 +21,9 @@
 #include "cosmic/telemetry/logging.hpp"
 
 namespace cosmic::audit {
+
+/// dlq.error.class of a batch the store refuses for what is in it.
+inline constexpr std::string_view kStoreRejected = "store_rejected";
 
 class AuditIngest {
   public:
@@ -26,6 +33,10 @@ class AuditIngest {
 
     /// Called on the runner's consumer thread only.
     kafka::Outcome HandleBatch(std::span<const kafka::Record> records);
+
+    /// True when writing the same records again can succeed (the store's state is at fault,
+    /// not the records): such a failure is retried, any other one dead-lettered.
+    static bool CanHeal(const StoreError& error) noexcept;
 
   private:
     AuditStore& store_;

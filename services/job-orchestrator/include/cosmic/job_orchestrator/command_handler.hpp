@@ -6,9 +6,11 @@
 /// Outcomes: applied -> kOk; a redelivered command whose effect is already there (same job
 /// submitted by the same user, already cancelled, already in the reported state) -> kOk without a
 /// second event; a command that can never apply (unknown job, forbidden transition, invalid
-/// fields) -> dead letter with the reason; a store failure -> retry.
+/// fields) -> dead letter with the reason, returned, not thrown (it is routine bad input); a store
+/// failure (an exception from the store) -> retry.
 
 #include <string>
+#include <string_view>
 
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/kafka/delivery.hpp"
@@ -17,12 +19,17 @@
 
 namespace cosmic::orchestrator {
 
+/// dlq.error.class of a command whose fields can never apply (missing, malformed, out of range).
+inline constexpr std::string_view kInvalidCommand = "invalid_command";
+
 class CommandHandler {
   public:
     explicit CommandHandler(JobService& jobs) : jobs_(jobs) {}
 
-    /// The runner handler for "command.*". Throws kafka::PermanentError for a command that can
-    /// never apply (the message becomes dlq.error.message).
+    /// The runner handler for "command.*". A command that can never apply is
+    /// Outcome::DeadLetter: class kInvalidCommand for fields that cannot apply, the job
+    /// service's error code (ToString(JobErrorCode): "not_found", "invalid_transition", ...) for
+    /// a refusal; the reason becomes dlq.error.message.
     kafka::Outcome Handle(const schema::Event& event, const kafka::Delivery& from);
 
   private:

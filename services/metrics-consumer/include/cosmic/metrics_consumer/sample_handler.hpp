@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
 #include "cosmic/kafka/outcome.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
@@ -19,14 +20,17 @@ namespace cosmic::metrics {
 /// CLOCK_REALTIME): the per-sample receive time, where TTL and updated_at need no finer grain.
 std::int64_t CoarseNowMs() noexcept;
 
+/// dlq.error.class of a sample that breaks the domain rules.
+inline constexpr std::string_view kInvalidSample = "invalid_sample";
+
 class SampleHandler {
   public:
     /// `invalid_counter` (may be null) counts samples rejected by ValidateSample.
     explicit SampleHandler(JobAggregator& aggregator, prometheus::Counter* invalid_counter = nullptr);
 
-    /// kOk once aggregated (or recognised as a duplicate). A sample that breaks the domain rules
-    /// throws kafka::PermanentError with the violation: the runner dead-letters it at once with
-    /// that text as dlq.error.message.
+    /// Ok once aggregated (or recognised as a duplicate). A sample that breaks the domain rules
+    /// is routine bad input, not an error: DeadLetter(kInvalidSample, violation), which the
+    /// runner sends to the DLQ at once with the violation as dlq.error.message.
     kafka::Outcome Handle(const schema::Event& event);
 
     /// Records handed to Handle, valid or not.
