@@ -40,13 +40,12 @@
 #include "bench_support.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/runner.hpp"
+#include "cosmic/metrics_consumer/job_aggregator.hpp"
+#include "cosmic/metrics_consumer/metrics_service.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/parser.hpp"
 #include "cosmic/schema/payloads.hpp"
 #include "cosmic/schema/writer.hpp"
-#include "cosmic/metrics_consumer/job_aggregator.hpp"
-#include "cosmic/metrics_consumer/sample_handler.hpp"
-#include "cosmic/metrics_consumer/sample_validator.hpp"
 
 namespace {
 
@@ -210,13 +209,12 @@ Phase RunnerPipeline(const std::string& bootstrap, const std::string& group, lon
     Clock::time_point end;
     double cpu_start = 0;
     double cpu_end = 0;
-    cosmic::metrics::SampleHandler handler(aggregator);
     runner.On("job.metrics", [&](const schema::Event& event, const kafka::Delivery&) {
         if (handled.load(std::memory_order_relaxed) == 0) {
             start = Clock::now();
             cpu_start = CpuSeconds();
         }
-        const kafka::Outcome outcome = handler.Handle(event);  // the service's handler
+        const kafka::Outcome outcome = cosmic::metrics::MetricsService::Aggregate(aggregator, event);  // the service's
         if (handled.fetch_add(1, std::memory_order_release) + 1 == events) {
             end = Clock::now();
             cpu_end = CpuSeconds();
@@ -289,8 +287,7 @@ int Pipeline(int argc, char** argv) {
             best(parsed,
                  RawLoop(cluster.Bootstraps(), "bench-parse" + suffix, events, [&](const rd_kafka_message_t* m) {
                      const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
-                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event) &&
-                         !cosmic::metrics::ValidateSample(event)) {
+                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) {
                          aggregator.Add(event, cosmic::metrics::CoarseNowMs());
                      }
                  }));

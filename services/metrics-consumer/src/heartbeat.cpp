@@ -14,7 +14,6 @@ schema::HealthStatus WriteHeartbeatFields(const HeartbeatNumbers& numbers, std::
     writer.Key("max_jobs").Uint(numbers.max_jobs);
     writer.Key("samples_total").Uint(numbers.samples_total);
     writer.Key("duplicates_total").Uint(numbers.duplicates_total);
-    writer.Key("invalid_total").Uint(numbers.invalid_total);
     writer.Key("evicted_lru_total").Uint(numbers.evicted_lru_total);
     writer.Key("evicted_ttl_total").Uint(numbers.evicted_ttl_total);
     writer.Key("websocket_connections").Uint(numbers.websocket_connections);

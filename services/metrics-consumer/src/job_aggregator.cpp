@@ -1,12 +1,19 @@
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
 
 #include <prometheus/counter.h>
+#include <time.h>
 
 #include <algorithm>
 
 #include "cosmic/metrics_consumer/hash.hpp"
 
 namespace cosmic::metrics {
+
+std::int64_t CoarseNowMs() noexcept {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
 
 JobAggregator::JobAggregator(AggregatorOptions options, AggregatorMetrics metrics)
     : options_(options), metrics_(metrics) {

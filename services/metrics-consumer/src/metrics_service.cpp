@@ -55,9 +55,6 @@ MetricsService::MetricsService(service::Kit& kit)
     : kit_(kit),
       config_(ReadMetricsConfig(kit.GetConfig())),
       aggregator_(config_.aggregator, MakeAggregatorMetrics(*kit.Registry())),
-      handler_(aggregator_,
-               &Counter(*kit.Registry(), "cosmic_metrics_invalid_samples_total",
-                        "job.metrics samples dead-lettered by the service's own rules (never aggregated).")),
       jobs_gauge_(prometheus::BuildGauge()
                       .Name("cosmic_metrics_jobs_tracked")
                       .Help("Jobs currently aggregated (bounded by metrics.max_jobs).")
@@ -66,7 +63,8 @@ MetricsService::MetricsService(service::Kit& kit)
       // kit.Auth() first, so a missing tokens file fails startup before any Kafka client exists.
       stream_(aggregator_, kit.Auth(), config_.stream, MakeStreamMetrics(*kit.Registry())) {
     kafka::Runner& runner = kit.Consume({"job-metrics"});
-    runner.On("job.metrics", [this](const schema::Event& event, const kafka::Delivery&) { return Handle(event); });
+    runner.On("job.metrics",
+              [this](const schema::Event& event, const kafka::Delivery&) { return Aggregate(aggregator_, event); });
 
     stream_.Attach(kit.Http().AddWebSocket("/ws/metrics", stream_.Callbacks()));
     ApiOptions api_options;
@@ -97,7 +95,6 @@ HeartbeatNumbers MetricsService::Numbers() const {
     numbers.max_jobs = totals.max_jobs;
     numbers.samples_total = totals.samples;
     numbers.duplicates_total = totals.duplicates;
-    numbers.invalid_total = handler_.Invalid();
     numbers.evicted_lru_total = totals.evicted_lru;
     numbers.evicted_ttl_total = totals.evicted_ttl;
     numbers.websocket_connections = stream_.Connections();

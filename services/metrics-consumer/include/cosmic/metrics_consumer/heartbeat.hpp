@@ -19,7 +19,6 @@ struct HeartbeatNumbers {
     std::size_t max_jobs = 0;
     std::uint64_t samples_total = 0;
     std::uint64_t duplicates_total = 0;
-    std::uint64_t invalid_total = 0;
     std::uint64_t evicted_lru_total = 0;
     std::uint64_t evicted_ttl_total = 0;
     std::size_t websocket_connections = 0;

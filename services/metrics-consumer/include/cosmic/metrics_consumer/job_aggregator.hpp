@@ -24,6 +24,10 @@ class Counter;
 
 namespace cosmic::metrics {
 
+/// Unix ms from the kernel's coarse clock (a few ms resolution at a fraction of the cost of
+/// CLOCK_REALTIME): the per-sample receive time, where TTL and updated_at need no finer grain.
+std::int64_t CoarseNowMs() noexcept;
+
 struct AggregatorOptions {
     std::size_t max_jobs = 100'000;       ///< split evenly over the shards (never exceeded)
     std::size_t dedupe_window = 100'000;  ///< event ids remembered, split over the shards; 0 = off

@@ -13,7 +13,6 @@
 #include "cosmic/metrics_consumer/metrics_config.hpp"
 #include "cosmic/metrics_consumer/metrics_stream.hpp"
 #include "cosmic/metrics_consumer/rate_meter.hpp"
-#include "cosmic/metrics_consumer/sample_handler.hpp"
 #include "cosmic/service/kit.hpp"
 
 namespace prometheus {
@@ -31,8 +30,14 @@ class MetricsService {
     MetricsService(const MetricsService&) = delete;
     MetricsService& operator=(const MetricsService&) = delete;
 
-    /// What the handler does with one job.metrics event (also used by the benchmark).
-    kafka::Outcome Handle(const schema::Event& event) { return handler_.Handle(event); }
+    /// What the consumer does with one job.metrics event (also the benchmark's handler): the
+    /// parser already validated it against the schema's rules (required fields, finite
+    /// non-negative measures), so it is aggregated with its receive time. A duplicate (same
+    /// event_id within the dedupe window) is counted by the aggregator and is still kOk.
+    static kafka::Outcome Aggregate(JobAggregator& aggregator, const schema::Event& event) {
+        aggregator.Add(event, CoarseNowMs());
+        return kafka::Outcome::Ok();
+    }
 
     JobAggregator& Aggregator() noexcept { return aggregator_; }
     const MetricsStream& Stream() const noexcept { return stream_; }
@@ -45,7 +50,6 @@ class MetricsService {
     service::Kit& kit_;
     MetricsConfig config_;
     JobAggregator aggregator_;
-    SampleHandler handler_;
     prometheus::Gauge& jobs_gauge_;
     RateMeter samples_rate_;
     MetricsStream stream_;
