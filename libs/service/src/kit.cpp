@@ -231,7 +231,7 @@ void Kit::Heartbeat(HeartbeatFields fields) {
         Producer(), std::move(options),
         [this] {
             kafka::HeartbeatSnapshot snapshot;
-            snapshot.metrics = HeartbeatJson(snapshot.status);
+            snapshot.metrics = CollectHeartbeat(snapshot.status);
             return snapshot;
         },
         Registry());
@@ -242,7 +242,7 @@ void Kit::Heartbeat(HeartbeatFields fields) {
 
 kafka::Heartbeat* Kit::GetHeartbeat() { return heartbeat_.get(); }
 
-std::string Kit::HeartbeatJson(schema::HealthStatus& status) {
+std::string Kit::CollectHeartbeat(schema::HealthStatus& status) {
     // Runs on the heartbeat thread (or the stopping thread for the final one), never both at once.
     const auto now = steady_clock::now();
     HeartbeatCommon common = Common();

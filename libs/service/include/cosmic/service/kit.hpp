@@ -171,6 +171,9 @@ class Kit {
     HeartbeatCommon Common() const;
     /// The heartbeat component, once Heartbeat() was called (tests publish on demand).
     kafka::Heartbeat* GetHeartbeat();
+    /// The metrics object and status the next heartbeat carries (the heartbeat's thread calls
+    /// it; tests too). Updates processed_per_second from the counts since the previous call.
+    std::string CollectHeartbeat(schema::HealthStatus& status);
 
     /// A readiness check of the service's own (in addition to the kit's).
     void Readiness(std::string name, telemetry::ReadinessCheck check);
@@ -193,7 +196,6 @@ class Kit {
 
     void AddTo(PhaseId phase, Component& component);
     void AddStore(StoreEntry entry);
-    std::string HeartbeatJson(schema::HealthStatus& status);
 
     Runtime& runtime_;
     std::function<std::int64_t()> clock_;
