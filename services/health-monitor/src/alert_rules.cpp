@@ -171,9 +171,12 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
             if (b.reachable.value_or(true)) continue;
             which += fmt::format("{}broker {} unreachable ({})", which.empty() ? "" : "; ", b.id, b.error);
         }
-        c.summary = fmt::format("Kafka cluster DEGRADED: {} of {} brokers available", cluster.brokers_available,
-                                cluster.expected_brokers);
-        c.description = fmt::format("{} broker(s) in the metadata. {}", cluster.brokers_in_metadata, which);
+        int unreachable_leaders = 0;
+        for (const TopicHealth& t : cluster.topics) unreachable_leaders += t.leader_unreachable;
+        c.summary = fmt::format("Kafka cluster {}: {} of {} brokers available", cluster.status,
+                                cluster.brokers_available, cluster.expected_brokers);
+        c.description = fmt::format("{} broker(s) in the metadata; {} partition(s) led by unreachable brokers. {}",
+                                    cluster.brokers_in_metadata, unreachable_leaders, which);
         out.push_back(std::move(c));
     }
     for (const TopicHealth& topic : cluster.topics) {

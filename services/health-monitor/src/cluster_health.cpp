@@ -90,7 +90,11 @@ void ClusterMonitor::Observe(const ClusterObservation& observation, std::int64_t
         }
         for (const kafka::PartitionState& p : observed.partitions) {
             if (p.isr.size() < p.replicas.size()) ++health.under_replicated;
-            if (p.leader < 0 || available.count(p.leader) == 0) ++health.offline;
+            if (p.leader < 0) {
+                ++health.offline;
+            } else if (available.count(p.leader) == 0) {
+                ++health.leader_unreachable;
+            }
         }
         if (auto end = observation.end_offsets.find(observed.name); end != observation.end_offsets.end()) {
             health.end_offset = end->second;
@@ -111,11 +115,11 @@ void ClusterMonitor::Observe(const ClusterObservation& observation, std::int64_t
         }
     }
 
-    bool unhealthy = false;
+    bool unhealthy = view.brokers_available == 0;
     bool degraded = view.brokers_available < view.expected_brokers;
     for (auto& [name, health] : topics) {
         unhealthy = unhealthy || health.missing || health.offline > 0;
-        degraded = degraded || health.under_replicated > 0 || !health.drift.empty();
+        degraded = degraded || health.under_replicated > 0 || health.leader_unreachable > 0 || !health.drift.empty();
         view.topics.push_back(std::move(health));
     }
     view.status = unhealthy ? "UNHEALTHY" : (degraded ? "DEGRADED" : "OK");

@@ -150,6 +150,7 @@ void WriteCluster(JsonWriter& w, const ClusterView& c) {
         w.Key("replication").Int(t.replication);
         w.Key("under_replicated").Int(t.under_replicated);
         w.Key("offline").Int(t.offline);
+        w.Key("leader_unreachable").Int(t.leader_unreachable);
         w.Key("end_offset");
         Optional(w, t.end_offset);
         if (t.dlq) {

@@ -140,6 +140,7 @@ function render(s) {
     const issues = [];
     if (t.missing) issues.push("missing");
     if (t.offline) issues.push(t.offline + " offline");
+    if (t.leader_unreachable) issues.push(t.leader_unreachable + " with an unreachable leader");
     if (t.under_replicated) issues.push(t.under_replicated + " under-replicated");
     for (const d of t.drift) issues.push(d);
     if (issues.length) problems.append(el("div", {class: "muted"}, t.topic + ": " + issues.join("; ")));

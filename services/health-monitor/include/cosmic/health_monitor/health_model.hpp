@@ -100,8 +100,11 @@ struct TopicHealth {
     bool missing = false;
     int partitions = 0;
     int replication = 0;
-    int under_replicated = 0;        ///< ISR smaller than the replica set
-    int offline = 0;                 ///< no leader, or its leader cannot be reached
+    int under_replicated = 0;  ///< ISR smaller than the replica set
+    int offline = 0;           ///< no leader (Kafka's offline partitions)
+    /// Led by a broker that is in the metadata but failed its probe: unavailable to clients
+    /// until the leader returns or the controller moves leadership.
+    int leader_unreachable = 0;
     std::vector<std::string> drift;  ///< operator lines from the topic planner
     /// Sum of the partitions' high watermarks (records ever written); nullopt when unreadable.
     std::optional<std::int64_t> end_offset;
@@ -110,8 +113,9 @@ struct TopicHealth {
 };
 
 struct ClusterView {
-    /// "OK", "DEGRADED" (a broker missing, under-replicated partitions, drift), "UNHEALTHY"
-    /// (offline partitions, missing topics, metadata unreadable) or "UNKNOWN" before the first poll.
+    /// "OK", "DEGRADED" (a broker missing or unreachable, under-replicated partitions, drift),
+    /// "UNHEALTHY" (offline partitions, missing topics, no broker, metadata unreadable) or
+    /// "UNKNOWN" before the first poll.
     std::string status = "UNKNOWN";
     bool metadata_ok = false;
     std::string error;
