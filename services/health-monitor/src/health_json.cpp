@@ -210,6 +210,12 @@ std::string HealthJson(const HealthSnapshot& snapshot) {
     w.Key("generated_at").String(schema::FormatTimestamp(snapshot.generated_at_ms));
     w.Key("instance").String(snapshot.instance);
     w.Key("role").String(snapshot.leader ? "leader" : "follower");
+    w.Key("leadership").BeginObject();
+    w.Key("group").String(snapshot.leadership_group);
+    w.Key("partitions").BeginArray();
+    for (const std::int32_t p : snapshot.leadership_partitions) w.Int(p);
+    w.EndArray();
+    w.EndObject();
     w.Key("status").String(snapshot.status);
     w.Key("components").BeginArray();
     for (const ServiceView& s : snapshot.services) WriteService(w, s);

@@ -253,6 +253,10 @@ void HealthService::Evaluate() {
     }
 
     snapshot.leader = leader_.load();
+    snapshot.leadership_group = settings_.leader_group;
+    for (const kafka::TopicPartition& tp : leadership_->Assignment())
+        snapshot.leadership_partitions.push_back(tp.partition);
+    std::sort(snapshot.leadership_partitions.begin(), snapshot.leadership_partitions.end());
     snapshot.firing = engine_.Firing();
     snapshot.status = OverallStatus(snapshot);
     published->resolved = engine_.Resolved(settings_.alerts.history);

@@ -19,6 +19,9 @@ struct HealthSnapshot {
     std::int64_t generated_at_ms = 0;
     std::string instance;
     bool leader = false;
+    /// The leadership group and this replica's partitions of system-health in it.
+    std::string leadership_group;
+    std::vector<std::int32_t> leadership_partitions;
     /// "HEALTHY" (nothing firing, everything up), "DEGRADED" (warnings, a degraded component or
     /// cluster) or "UNHEALTHY" (a critical alert firing).
     std::string status = "HEALTHY";
