@@ -27,8 +27,9 @@ GroupMonitor::GroupMonitor(std::vector<GroupTarget> targets, LagSettings setting
     scratch_ = views_;
 }
 
-void GroupMonitor::Poll(GroupLagSource& source, std::int64_t now_ms) {
+void GroupMonitor::Poll(GroupLagSource& source, std::int64_t now_ms, const std::function<bool()>& cancelled) {
     for (std::size_t i = 0; i < groups_.size(); ++i) {
+        if (cancelled && cancelled()) return;
         PollGroup(groups_[i], scratch_[i], source, now_ms);
     }
     std::lock_guard lock(mutex_);

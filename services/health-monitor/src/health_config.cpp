@@ -86,8 +86,9 @@ void DeclareHealthConfig(service::ConfigSchema& schema) {
                       "COSMIC_MONITORED_GROUPS");
     schema.Duration("groups.poll_interval_ms", milliseconds(30'000), milliseconds(10), kHour,
                     "How often committed offsets and watermarks of every monitored group are read.");
-    schema.Duration("groups.read_timeout_ms", milliseconds(10'000), milliseconds(100), milliseconds(600'000),
-                    "Budget for reading one group's offsets; a group that cannot be read is ERR.");
+    schema.Duration("groups.read_timeout_ms", milliseconds(5'000), milliseconds(100), milliseconds(600'000),
+                    "Budget for reading one group's offsets; a group that cannot be read is ERR. Keep it below "
+                    "shutdown.deadline_ms: a stop waits for the read in progress.");
 
     schema.Int("lag.intervals", 10, 1, 10'000, "Burrow window size: polls kept per partition.");
     schema.Duration("lag.min_distance_ms", milliseconds(1'000), milliseconds(0), kHour,

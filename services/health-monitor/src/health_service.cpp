@@ -76,6 +76,8 @@ HealthService::HealthService(service::Kit& kit)
     poller_->Post([this] { PollCluster(); });
     poller_->Every("groups", settings_.groups_poll_interval, [this] { PollGroups(); });
     poller_->Every("cluster", settings_.cluster.poll_interval, [this] { PollCluster(); });
+    // Stops before the poller (reverse order): a poll in progress ends after its current read.
+    kit.Add("poll-cancel", nullptr, [this](std::chrono::steady_clock::time_point) { polling_stopped_ = true; });
 
     kit.Every("evaluate", settings_.alerts.evaluate_interval, [this] { Evaluate(); });
     kit.Heartbeat([this](schema::JsonWriter& w) { return HeartbeatFields(w); });
@@ -144,11 +146,11 @@ void HealthService::OnHeartbeat(const schema::Event& event) {
 }
 
 void HealthService::PollGroups() {
-    if (group_source_) groups_.Poll(*group_source_, kit_.NowMs());
+    if (group_source_) groups_.Poll(*group_source_, kit_.NowMs(), [this] { return polling_stopped_.load(); });
 }
 
 void HealthService::PollCluster() {
-    if (!cluster_source_) return;
+    if (!cluster_source_ || polling_stopped_.load()) return;
     const ClusterObservation observation = cluster_source_->Observe();
     cluster_.Observe(observation, kit_.NowMs());
 }

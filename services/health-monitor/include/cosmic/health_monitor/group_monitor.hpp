@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,8 +50,9 @@ class GroupMonitor {
     /// Throws std::invalid_argument for impossible lag settings.
     GroupMonitor(std::vector<GroupTarget> targets, LagSettings settings);
 
-    /// Reads every group once at `now_ms` and updates the views. Called by one thread.
-    void Poll(GroupLagSource& source, std::int64_t now_ms);
+    /// Reads every group once at `now_ms` and updates the views. Called by one thread. Stops
+    /// between groups once `cancelled` returns true (a shutdown must not wait for every read).
+    void Poll(GroupLagSource& source, std::int64_t now_ms, const std::function<bool()>& cancelled = {});
 
     /// The views after the last poll (every configured group, NOTFOUND before its first read).
     std::vector<GroupView> Views() const;

@@ -97,7 +97,7 @@ struct HealthSettings {
     std::int64_t replay_records = 1000;
     std::vector<GroupTarget> groups;
     std::chrono::milliseconds groups_poll_interval{30'000};
-    std::chrono::milliseconds groups_read_timeout{10'000};
+    std::chrono::milliseconds groups_read_timeout{5'000};
     LagSettings lag;
     ClusterSettings cluster;
     AlertSettings alerts;

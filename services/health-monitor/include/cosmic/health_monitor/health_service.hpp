@@ -103,6 +103,7 @@ class HealthService {
     service::Timers* poller_ = nullptr;
     kafka::Runner* leadership_ = nullptr;
 
+    std::atomic<bool> polling_stopped_{false};
     std::atomic<bool> leader_{false};
     std::optional<std::vector<std::int64_t>> catchup_target_;  // evaluator thread only
     std::atomic<std::uint64_t> evaluations_{0};
