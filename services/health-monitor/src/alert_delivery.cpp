@@ -301,6 +301,7 @@ void AlertPublisher::Publish(const AlertTransition& transition) {
     static telemetry::RateLimiter limiter;
     auto report = [](prometheus::Counter* sent, prometheus::Counter* failed) {
         return [sent, failed](const kafka::DeliveryReport& report) {
+            if (report.skipped) return;  // Kafka disabled: nothing was sent, nothing failed
             if (!report.error) {
                 sent->Increment();
                 return;
