@@ -5,8 +5,22 @@
 
 namespace cosmic::health {
 
-KafkaGroupLagSource::KafkaGroupLagSource(const kafka::ClientConfig& client, std::chrono::milliseconds timeout)
-    : reader_(client, kafka::GroupLagOptions{timeout, true}) {}
+namespace {
+
+/// librdkafka 2.0.2's rd_kafka_query_watermark_offsets waits for its replies without looking at
+/// its own timeout; a request to a broker that died only fails after socket.timeout.ms (60 s by
+/// default) and its retries. Bound it by the read budget unless the operator chose a value.
+kafka::ClientConfig Bounded(kafka::ClientConfig client, std::chrono::milliseconds timeout) {
+    client.properties.try_emplace("socket.timeout.ms",
+                                  std::to_string(std::clamp<std::int64_t>(timeout.count(), 1000, 300'000)));
+    return client;
+}
+
+}  // namespace
+
+KafkaGroupLagSource::KafkaGroupLagSource(const kafka::ClientConfig& client, std::chrono::milliseconds timeout,
+                                         bool use_admin_api)
+    : reader_(Bounded(client, timeout), kafka::GroupLagOptions{timeout, use_admin_api}) {}
 
 kafka::GroupLag KafkaGroupLagSource::Read(std::string_view group, const std::vector<std::string>& topics) {
     return reader_.Read(group, topics);

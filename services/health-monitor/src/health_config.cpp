@@ -90,6 +90,10 @@ void DeclareHealthConfig(service::ConfigSchema& schema) {
                     "Budget for reading one group's offsets; a group that cannot be read is ERR. Keep it below "
                     "shutdown.deadline_ms: a stop waits for the read in progress.");
 
+    schema.Enum("groups.offset_fetch", "consumer", {"consumer", "admin"},
+                "How committed offsets are read: consumer (a short-lived consumer's OffsetFetch, never joining) or "
+                "admin (ListConsumerGroupOffsets). librdkafka 2.0.2 aborts in its admin coordinator path "
+                "(rd_kafka_enq_once_del_source_return) while a fresh cluster still loads its group coordinator.");
     schema.Int("lag.intervals", 10, 1, 10'000, "Burrow window size: polls kept per partition.");
     schema.Duration("lag.min_distance_ms", milliseconds(1'000), milliseconds(0), kHour,
                     "Burrow min-distance: commits closer than this overwrite the previous slot.");
@@ -182,6 +186,7 @@ HealthSettings LoadHealthSettings(const service::Config& config) {
     }
     s.groups_poll_interval = config.GetDuration("groups.poll_interval_ms");
     s.groups_read_timeout = config.GetDuration("groups.read_timeout_ms");
+    s.groups_admin_api = config.GetString("groups.offset_fetch") == "admin";
 
     s.lag.window.intervals = static_cast<std::size_t>(config.GetInt("lag.intervals"));
     s.lag.window.min_distance_ms = config.GetDuration("lag.min_distance_ms").count();

@@ -60,7 +60,8 @@ HealthService::HealthService(service::Kit& kit)
 
     const kafka::ClientConfig& client = kit.GetConfig().Kafka();
     if (client.enabled) {
-        group_source_ = std::make_unique<KafkaGroupLagSource>(client, settings_.groups_read_timeout);
+        group_source_ =
+            std::make_unique<KafkaGroupLagSource>(client, settings_.groups_read_timeout, settings_.groups_admin_api);
         cluster_source_ = std::make_unique<ClusterProbe>(client, settings_.cluster.probe_timeout);
     }
     publisher_ = std::make_unique<AlertPublisher>(kit.Producer(), settings_.alerts.notify_users, registry);
@@ -75,12 +76,15 @@ HealthService::HealthService(service::Kit& kit)
         if (!reader_->Ready(detail)) detail += " (the service works without it)";
         return true;
     });
-    poller_ = &kit.Emplace<service::Timers>("health poller");
-    poller_->Post([this] { PollGroups(); });
-    poller_->Post([this] { PollCluster(); });
-    poller_->Every("groups", settings_.groups_poll_interval, [this] { PollGroups(); });
-    poller_->Every("cluster", settings_.cluster.poll_interval, [this] { PollCluster(); });
-    // Stops before the poller (reverse order): a poll in progress ends after its current read.
+    // Groups and the cluster on threads of their own: a read stuck on a dead broker must not hold
+    // back the cluster view that explains it (nor the evaluation on the kit's timers).
+    group_poller_ = &kit.Emplace<service::Timers>("health group poller");
+    group_poller_->Post([this] { PollGroups(); });
+    group_poller_->Every("groups", settings_.groups_poll_interval, [this] { PollGroups(); });
+    cluster_poller_ = &kit.Emplace<service::Timers>("health cluster poller");
+    cluster_poller_->Post([this] { PollCluster(); });
+    cluster_poller_->Every("cluster", settings_.cluster.poll_interval, [this] { PollCluster(); });
+    // Stops before the pollers (reverse order): a poll in progress ends after its current read.
     kit.Add("poll-cancel", nullptr, [this](std::chrono::steady_clock::time_point) { polling_stopped_ = true; });
 
     kit.Every("evaluate", settings_.alerts.evaluate_interval, [this] { Evaluate(); });

@@ -20,6 +20,31 @@ const std::string& Topic() {
     return topic;
 }
 
+/// Offsets of every partition at `which` (RD_KAFKA_OFFSET_BEGINNING or _END), one ListOffsets per
+/// leader, bounded by `timeout` (rd_kafka_query_watermark_offsets in librdkafka 2.0.2 is not: it
+/// waits for a dead broker's socket timeout). nullopt, with `error`, when any partition fails.
+std::optional<std::vector<std::int64_t>> Offsets(rd_kafka_t* rk, int partitions, std::int64_t which,
+                                                 std::chrono::milliseconds timeout, std::string& error) {
+    detail::PartitionList list(rd_kafka_topic_partition_list_new(partitions));
+    for (int p = 0; p < partitions; ++p)
+        rd_kafka_topic_partition_list_add(list.get(), Topic().c_str(), p)->offset = which;
+    if (auto err = rd_kafka_offsets_for_times(rk, list.get(), static_cast<int>(timeout.count()));
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        error = rd_kafka_err2str(err);
+        return std::nullopt;
+    }
+    std::vector<std::int64_t> offsets(static_cast<std::size_t>(partitions), -1);
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& entry = list->elems[i];
+        if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR || entry.offset < 0) {
+            error = std::string("partition ") + std::to_string(entry.partition) + ": " + rd_kafka_err2str(entry.err);
+            return std::nullopt;
+        }
+        offsets[static_cast<std::size_t>(entry.partition)] = entry.offset;
+    }
+    return offsets;
+}
+
 }  // namespace
 
 struct HeartbeatReader::Handle {
@@ -98,20 +123,21 @@ bool HeartbeatReader::Assign() {
         status_ = "waiting for topic " + Topic();
         return false;
     }
+    std::string error;
+    const auto lows = Offsets(rk, count, RD_KAFKA_OFFSET_BEGINNING, std::chrono::seconds(5), error);
+    const auto highs = lows ? Offsets(rk, count, RD_KAFKA_OFFSET_END, std::chrono::seconds(5), error) : std::nullopt;
+    if (!highs) {
+        std::lock_guard lock(status_mutex_);
+        status_ = "waiting for the offsets of " + Topic() + ": " + error;
+        return false;
+    }
     detail::PartitionList list(rd_kafka_topic_partition_list_new(count));
     auto positions = std::make_unique<std::atomic<std::int64_t>[]>(static_cast<std::size_t>(count));
     for (int p = 0; p < count; ++p) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
-        if (auto err = rd_kafka_query_watermark_offsets(rk, Topic().c_str(), p, &low, &high, 5000);
-            err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            std::lock_guard lock(status_mutex_);
-            status_ = "waiting for watermarks of " + Topic() + "/" + std::to_string(p) + ": " + rd_kafka_err2str(err);
-            return false;
-        }
-        const std::int64_t start = std::max(low, high - replay_records_);
+        const auto i = static_cast<std::size_t>(p);
+        const std::int64_t start = std::max((*lows)[i], (*highs)[i] - replay_records_);
         rd_kafka_topic_partition_list_add(list.get(), Topic().c_str(), p)->offset = start;
-        positions[static_cast<std::size_t>(p)].store(start, std::memory_order_relaxed);
+        positions[i].store(start, std::memory_order_relaxed);
     }
     if (auto err = rd_kafka_assign(rk, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         std::lock_guard lock(status_mutex_);
@@ -166,17 +192,8 @@ void HeartbeatReader::Run() {
 
 std::optional<std::vector<std::int64_t>> HeartbeatReader::HighWatermarks(std::chrono::milliseconds timeout) const {
     if (!assigned_.load(std::memory_order_acquire)) return std::nullopt;
-    std::vector<std::int64_t> highs;
-    for (int p = 0; p < partitions_; ++p) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
-        if (rd_kafka_query_watermark_offsets(handle_->rk.get(), Topic().c_str(), p, &low, &high,
-                                             static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::nullopt;
-        }
-        highs.push_back(high);
-    }
-    return highs;
+    std::string error;
+    return Offsets(handle_->rk.get(), partitions_, RD_KAFKA_OFFSET_END, timeout, error);
 }
 
 bool HeartbeatReader::Reached(const std::vector<std::int64_t>& targets) const {

@@ -38,7 +38,7 @@ class GroupLagSource {
 /// The production source over one long-lived client.
 class KafkaGroupLagSource final : public GroupLagSource {
   public:
-    KafkaGroupLagSource(const kafka::ClientConfig& client, std::chrono::milliseconds timeout);
+    KafkaGroupLagSource(const kafka::ClientConfig& client, std::chrono::milliseconds timeout, bool use_admin_api);
     kafka::GroupLag Read(std::string_view group, const std::vector<std::string>& topics) override;
 
   private:

@@ -98,6 +98,9 @@ struct HealthSettings {
     std::vector<GroupTarget> groups;
     std::chrono::milliseconds groups_poll_interval{30'000};
     std::chrono::milliseconds groups_read_timeout{5'000};
+    /// Read committed offsets with the Admin API (ListConsumerGroupOffsets) instead of a
+    /// short-lived consumer's committed() query.
+    bool groups_admin_api = false;
     LagSettings lag;
     ClusterSettings cluster;
     AlertSettings alerts;

@@ -100,7 +100,8 @@ class HealthService {
 
     WebhookSender* webhook_ = nullptr;
     HeartbeatReader* reader_ = nullptr;
-    service::Timers* poller_ = nullptr;
+    service::Timers* group_poller_ = nullptr;
+    service::Timers* cluster_poller_ = nullptr;
     kafka::Runner* leadership_ = nullptr;
 
     std::atomic<bool> polling_stopped_{false};
