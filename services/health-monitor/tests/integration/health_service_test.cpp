@@ -177,7 +177,9 @@ TEST_F(HealthServiceTest, AGroupThatStopsConsumingGoesWarnThenErrAndItsAlertsArr
         warned = status() == "WARN";
     }
     ASSERT_TRUE(warned) << "group status " << status();
-    ASSERT_TRUE(WaitUntil([&] { return webhook_.Matching("HealthConsumerGroupWarning", "firing").size() == 1; }));
+    // At least once: on a loaded machine a round can outlast the window, so the group may leave
+    // WARN and come back while the test drives it.
+    ASSERT_TRUE(WaitUntil([&] { return !webhook_.Matching("HealthConsumerGroupWarning", "firing").empty(); }));
 
     // Stopped: 100 more events, nothing committed.
     produce(100);
@@ -186,7 +188,10 @@ TEST_F(HealthServiceTest, AGroupThatStopsConsumingGoesWarnThenErrAndItsAlertsArr
     EXPECT_EQ(monitor.HealthField("groups.0.partitions.0.lag"), std::to_string(produced - committed));
     ASSERT_TRUE(WaitUntil([&] { return webhook_.Matching("HealthConsumerGroupFailing", "firing").size() == 1; }));
     ASSERT_TRUE(WaitUntil([&] { return webhook_.Matching("HealthConsumerGroupLagHigh", "firing").size() == 1; }));
-    ASSERT_TRUE(WaitUntil([&] { return webhook_.Matching("HealthConsumerGroupWarning", "resolved").size() == 1; }));
+    ASSERT_TRUE(WaitUntil([&] {
+        return webhook_.Matching("HealthConsumerGroupWarning", "resolved").size() ==
+               webhook_.Matching("HealthConsumerGroupWarning", "firing").size();
+    })) << "every WARN that fired is resolved once the group is ERR";
 
     for (const char* name : {"HealthConsumerGroupFailing", "HealthConsumerGroupLagHigh"}) {
         ASSERT_TRUE(WaitUntil([&] { return AlertRecords(cluster_, "audit-trail", name, "firing").size() == 1; }))
