@@ -36,7 +36,7 @@ GroupMonitor::GroupMonitor(std::vector<GroupTarget> targets, LagSettings setting
         views_.push_back(std::move(view));
         std::string name = target.group;
         groups_.push_back(
-            GroupState{std::move(target), kafka::GroupLagEvaluator(std::move(name), settings_.window), {}});
+            GroupState{std::move(target), kafka::GroupLagEvaluator(std::move(name), settings_.window), {}, 0});
     }
     scratch_ = views_;
 }
@@ -57,12 +57,14 @@ void GroupMonitor::PollGroup(GroupState& state, GroupView& view, GroupLagSource&
     try {
         lag = source.Read(state.target.group, state.target.topics);
     } catch (const std::exception& error) {
-        // Burrow's window keeps what it has; the group is ERR until a read works again. The last
-        // partition numbers stay visible, marked by the error.
-        view.status = kafka::LagStatus::kErr;
+        // Burrow's window keeps what it has; after failed_reads_to_err failures in a row the
+        // group is ERR until a read works again. The last partition numbers stay visible, marked
+        // by the error.
+        if (++state.failed_reads >= settings_.failed_reads_to_err) view.status = kafka::LagStatus::kErr;
         view.error = error.what();
         return;
     }
+    state.failed_reads = 0;
     view.error.clear();
     state.evaluator.Observe(lag, now_ms);
     const kafka::GroupEvaluation evaluation = state.evaluator.Evaluate(now_ms);

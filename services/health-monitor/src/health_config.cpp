@@ -94,6 +94,8 @@ void DeclareHealthConfig(service::ConfigSchema& schema) {
                 "How committed offsets are read: consumer (a short-lived consumer's OffsetFetch, never joining) or "
                 "admin (ListConsumerGroupOffsets). librdkafka 2.0.2 aborts in its admin coordinator path "
                 "(rd_kafka_enq_once_del_source_return) while a fresh cluster still loads its group coordinator.");
+    schema.Int("groups.failed_reads_to_err", 2, 1, 1000,
+               "Consecutive failed reads of a group's offsets before it is ERR (one keeps its last status).");
     schema.Int("lag.intervals", 10, 1, 10'000, "Burrow window size: polls kept per partition.");
     schema.Duration("lag.min_distance_ms", milliseconds(1'000), milliseconds(0), kHour,
                     "Burrow min-distance: commits closer than this overwrite the previous slot.");
@@ -197,6 +199,7 @@ HealthSettings LoadHealthSettings(const service::Config& config) {
     if (const std::int64_t max = config.GetInt("lag.max_messages"); max > 0) s.lag.thresholds.messages = max;
     if (const double max = config.GetDouble("lag.max_seconds"); max > 0) s.lag.thresholds.seconds = max;
     s.lag.sparkline_points = static_cast<std::size_t>(config.GetInt("lag.sparkline_points"));
+    s.lag.failed_reads_to_err = static_cast<int>(config.GetInt("groups.failed_reads_to_err"));
 
     s.cluster.poll_interval = config.GetDuration("cluster.poll_interval_ms");
     s.cluster.expected_brokers = static_cast<int>(config.GetInt("cluster.expected_brokers"));

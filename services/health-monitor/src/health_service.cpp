@@ -93,9 +93,12 @@ HealthService::HealthService(service::Kit& kit)
     // The leadership group: its member owning system-health/0 delivers. It consumes for real
     // (so the group's lag is honest and invalid records are dead-lettered once); heartbeats
     // themselves reach every replica through the reader above.
-    leadership_ =
-        &kit.Consume({std::string(schema::Spec(schema::TopicId::kSystemHealth).name)},
-                     service::ConsumeOptions{settings_.leader_group, service::ConsumerReadiness::kReported, {}});
+    // Eager "range": librdkafka 2.0.2 crashes closing a cooperative-sticky consumer that never got
+    // its first assignment (fixed in 2.3.0, #4381), e.g. a replica stopped seconds after start.
+    leadership_ = &kit.Consume(
+        {std::string(schema::Spec(schema::TopicId::kSystemHealth).name)},
+        service::ConsumeOptions{settings_.leader_group, service::ConsumerReadiness::kReported,
+                                [](kafka::RunnerOptions& options) { options.assignment_strategy = "range"; }});
     leadership_->On("*", [](const schema::Event&, const kafka::Delivery&) { return kafka::Outcome::kOk; });
 
     auto published = std::make_shared<Published>();

@@ -91,12 +91,17 @@ TEST(GroupMonitorTest, AGroupThatCannotBeReadIsErrWithTheReason) {
     source.fail = true;
     EXPECT_NO_THROW(monitor.Poll(source, kStart));
     for (const GroupView& view : monitor.Views()) {
+        EXPECT_EQ(view.status, kafka::LagStatus::kNotFound) << "one failed read keeps the last status";
+        EXPECT_NE(view.error.find("down"), std::string::npos);
+    }
+    monitor.Poll(source, kStart + kPoll);  // failed_reads_to_err = 2
+    for (const GroupView& view : monitor.Views()) {
         EXPECT_EQ(view.status, kafka::LagStatus::kErr);
         EXPECT_NE(view.error.find("down"), std::string::npos);
-        EXPECT_EQ(view.polls, 1U);
+        EXPECT_EQ(view.polls, 2U);
     }
     source.fail = false;
-    monitor.Poll(source, kStart + kPoll);
+    monitor.Poll(source, kStart + 2 * kPoll);
     EXPECT_TRUE(monitor.Views()[0].error.empty());
     EXPECT_NE(monitor.Views()[0].status, kafka::LagStatus::kErr);
 }

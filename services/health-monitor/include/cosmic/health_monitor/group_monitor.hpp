@@ -63,6 +63,7 @@ class GroupMonitor {
         GroupTarget target;
         kafka::GroupLagEvaluator evaluator;
         std::map<PartitionKey, std::deque<std::int64_t>> sparklines;
+        int failed_reads = 0;
     };
 
     void PollGroup(GroupState& state, GroupView& view, GroupLagSource& source, std::int64_t now_ms);

@@ -54,6 +54,9 @@ struct LagSettings {
     kafka::AbsoluteThresholds thresholds;
     /// Lag samples per partition kept for the status page's sparklines.
     std::size_t sparkline_points = 30;
+    /// Consecutive failed reads before a group is ERR (one failure keeps its last status, marked
+    /// with the error: a single timeout during a leader election is not an outage).
+    int failed_reads_to_err = 2;
 };
 
 struct ClusterSettings {
