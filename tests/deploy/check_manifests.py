@@ -102,8 +102,8 @@ def check_cosmic_deployment(errors, doc, docs, production):
             if "persistentVolumeClaim" in volume:
                 errors.append(f"{where}: production keeps state in PostgreSQL, not on volume {volume['name']}")
         replicas = doc["spec"].get("replicas", 1)
-        if name == "health-monitor" and replicas != 1:
-            errors.append(f"{where}: health-monitor must run as one replica")
+        if name == "health-monitor" and replicas != 2:
+            errors.append(f"{where}: health-monitor runs two replicas (one leads, one stands by)")
         elif name != "health-monitor" and replicas < 2:
             errors.append(f"{where}: production runs at least 2 replicas")
 
