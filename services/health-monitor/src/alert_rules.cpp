@@ -9,7 +9,6 @@ namespace cosmic::health {
 namespace {
 
 constexpr const char* kRunbook = "docs/runbook.md#";
-constexpr const char* kServiceReadme = "services/health-monitor/README.md#";
 
 AlertCondition Make(const RuleSettings& settings, std::string name, Severity severity, std::string label,
                     std::string subject, std::string anchor_doc, std::string anchor) {
@@ -39,7 +38,7 @@ void ComponentRules(const std::vector<ServiceView>& services, const RuleSettings
     for (const ServiceView& service : services) {
         if (service.status == ComponentStatus::kDown) {
             AlertCondition c = Make(s, "HealthComponentDown", Severity::kCritical, "component", service.service,
-                                    kServiceReadme, "healthcomponentdown");
+                                    kRunbook, "healthcomponentdown");
             if (service.instances_total == 0) {
                 c.summary = service.service + " has never sent a heartbeat";
                 c.value = 0;
@@ -57,7 +56,7 @@ void ComponentRules(const std::vector<ServiceView>& services, const RuleSettings
         }
         if (service.status == ComponentStatus::kUnhealthy) {
             AlertCondition c = Make(s, "HealthComponentUnhealthy", Severity::kWarning, "component", service.service,
-                                    kServiceReadme, "healthcomponentunhealthy");
+                                    kRunbook, "healthcomponentunhealthy");
             std::string which;
             for (const InstanceView& i : service.instances) {
                 if (i.status == ComponentStatus::kUnhealthy) which += (which.empty() ? "" : ", ") + i.instance;
@@ -155,8 +154,8 @@ void GroupRules(const std::vector<GroupView>& groups, const RuleSettings& s, std
 void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector<AlertCondition>& out) {
     if (cluster.polls == 0) return;
     if (!cluster.metadata_ok) {
-        AlertCondition c = Make(s, "HealthClusterUnreachable", Severity::kCritical, "", "kafka", kServiceReadme,
-                                "healthclusterunreachable");
+        AlertCondition c =
+            Make(s, "HealthClusterUnreachable", Severity::kCritical, "", "kafka", kRunbook, "healthclusterunreachable");
         c.summary = "Kafka cluster metadata cannot be read";
         c.description = cluster.error;
         out.push_back(std::move(c));
@@ -164,7 +163,7 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
     }
     if (cluster.brokers_available < cluster.expected_brokers) {
         AlertCondition c =
-            Make(s, "HealthBrokerMissing", Severity::kCritical, "", "kafka", kServiceReadme, "healthbrokermissing");
+            Make(s, "HealthBrokerMissing", Severity::kCritical, "", "kafka", kRunbook, "healthbrokermissing");
         c.value = static_cast<double>(cluster.expected_brokers - cluster.brokers_available);
         std::string which;
         for (const BrokerView& b : cluster.brokers) {
@@ -181,7 +180,7 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
     }
     for (const TopicHealth& topic : cluster.topics) {
         if (topic.missing) {
-            AlertCondition c = Make(s, "HealthTopicMissing", Severity::kCritical, "topic", topic.topic, kServiceReadme,
+            AlertCondition c = Make(s, "HealthTopicMissing", Severity::kCritical, "topic", topic.topic, kRunbook,
                                     "healthtopicmissing");
             c.summary = topic.topic + " does not exist";
             c.description = "A topic of the topic table is missing: run `cosmicctl topics apply`.";
@@ -189,8 +188,8 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
             continue;
         }
         if (topic.offline > 0) {
-            AlertCondition c = Make(s, "HealthPartitionsOffline", Severity::kCritical, "topic", topic.topic,
-                                    kServiceReadme, "healthpartitionsoffline");
+            AlertCondition c = Make(s, "HealthPartitionsOffline", Severity::kCritical, "topic", topic.topic, kRunbook,
+                                    "healthpartitionsoffline");
             c.value = topic.offline;
             c.summary = fmt::format("{}: {} of {} partitions have no reachable leader", topic.topic, topic.offline,
                                     topic.partitions);
@@ -199,7 +198,7 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
         }
         if (topic.under_replicated > 0) {
             AlertCondition c = Make(s, "HealthPartitionsUnderReplicated", Severity::kWarning, "topic", topic.topic,
-                                    kServiceReadme, "healthpartitionsunderreplicated");
+                                    kRunbook, "healthpartitionsunderreplicated");
             c.value = topic.under_replicated;
             c.summary = fmt::format("{}: {} of {} partitions are under-replicated", topic.topic, topic.under_replicated,
                                     topic.partitions);
@@ -209,8 +208,8 @@ void ClusterRules(const ClusterView& cluster, const RuleSettings& s, std::vector
             out.push_back(std::move(c));
         }
         if (!topic.drift.empty()) {
-            AlertCondition c = Make(s, "HealthTopicDrift", Severity::kWarning, "topic", topic.topic, kServiceReadme,
-                                    "healthtopicdrift");
+            AlertCondition c =
+                Make(s, "HealthTopicDrift", Severity::kWarning, "topic", topic.topic, kRunbook, "healthtopicdrift");
             c.value = static_cast<double>(topic.drift.size());
             c.summary = topic.topic + " differs from the topic table";
             for (const std::string& line : topic.drift) c.description += (c.description.empty() ? "" : "; ") + line;

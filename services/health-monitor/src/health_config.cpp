@@ -136,8 +136,9 @@ void DeclareHealthConfig(service::ConfigSchema& schema) {
     schema.Int("alerts.max_active", 1000, 1, 1'000'000, "Cap on simultaneously firing alerts.");
     schema.StringList("alerts.notify_users", {"admin"},
                       "Users (admins) who get a notifications event for every fired and resolved alert.");
-    schema.String("alerts.runbook_base_url", "",
-                  "Prefix for runbook links (e.g. https://git.example/cosmic/blob/main/); empty = repository paths.");
+    schema.String("alerts.runbook_base_url", "https://github.com/cosmic-horizons/events/blob/main/",
+                  "Prefix of runbook links (the same address the Prometheus rules' runbook_url use); empty = "
+                  "repository paths.");
     schema.String("alerts.external_url", "", "externalURL and generatorURL base in webhook payloads.");
     schema.String("alerts.receiver", "health-monitor", "receiver field of webhook payloads.");
     schema.String("alerts.webhook_url", "", "Alertmanager-format webhook receiver (empty: no webhook).",

@@ -90,7 +90,7 @@ TEST(AlertRulesTest, ComponentDownIsCriticalWithTheComponentLabel) {
     EXPECT_EQ(down->labels.at("component"), "metrics-consumer");
     EXPECT_EQ(down->resource_id, "metrics-consumer");
     EXPECT_DOUBLE_EQ(down->value, 45.0);
-    EXPECT_EQ(down->runbook_url, "https://example.test/services/health-monitor/README.md#healthcomponentdown");
+    EXPECT_EQ(down->runbook_url, "https://example.test/docs/runbook.md#healthcomponentdown");
     EXPECT_EQ(Find(c, "HealthComponentErrorRatioHigh"), nullptr) << "a DOWN service has no ratio to judge";
 }
 
