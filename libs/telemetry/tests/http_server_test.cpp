@@ -11,17 +11,18 @@
 #include <stdexcept>
 #include <string>
 
-#include "http_client.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/raw_socket.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::telemetry {
 namespace {
 
-using testing::HttpCall;
-using testing::HttpCallOptions;
-using testing::HttpResult;
+using cosmic::testing::HttpCall;
+using cosmic::testing::RawSocket;
+using HttpCallOptions = cosmic::testing::HttpRequest;
+using HttpResult = cosmic::testing::HttpResponse;
 using testing::MetricValue;
-using testing::RawSocket;
 
 /// Parses `json` and returns error.code / error.message of an error body.
 std::pair<std::string, std::string> ErrorFields(const std::string& json) {

@@ -3,26 +3,11 @@
 
 #include <prometheus/registry.h>
 
-#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace cosmic::telemetry::testing {
-
-/// Polls `condition` until it holds or `limit` passes; the result says which.
-template <typename Condition>
-bool WaitUntil(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-}
 
 /// The value of a counter/gauge series (histograms: the sample count); nullopt when absent.
 inline std::optional<double> MetricValue(prometheus::Registry& registry, const std::string& name,

@@ -12,16 +12,18 @@
 #include <vector>
 
 #include "cosmic/telemetry/http_server.hpp"
-#include "http_client.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/wait.hpp"
+#include "cosmic/testing/websocket_client.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::telemetry {
 namespace {
 
-using testing::HttpCall;
+using cosmic::testing::HttpCall;
+using cosmic::testing::WaitUntil;
 using testing::MetricValue;
-using testing::WaitUntil;
-using testing::WsClient;
+using WsClient = cosmic::testing::WebSocketClient;
 using ConnectionId = WebSocketEndpoint::ConnectionId;
 
 /// What the endpoint callbacks saw, safe to read from the test thread.
@@ -103,8 +105,8 @@ class WebSocketTest : public ::testing::Test {
 
 TEST_F(WebSocketTest, RoundTripWithHeadersAndQueryOnOpen) {
     WebSocketEndpoint& endpoint = StartServer();
-    WsClient client(port_, "/ws?topic=job%2D1", {"Authorization: Bearer good"});
-    ASSERT_EQ(client.status(), 101) << client.response();
+    WsClient client(port_, "/ws?topic=job%2D1", {.bearer_token = "good"});
+    ASSERT_EQ(client.Status(), 101) << client.Response();
     const ConnectionId id = WaitOpened(1);
     {
         std::lock_guard lock(observed_.mutex);
@@ -143,7 +145,7 @@ TEST_F(WebSocketTest, RoundTripWithHeadersAndQueryOnOpen) {
 TEST_F(WebSocketTest, FragmentedMessagesAreReassembled) {
     StartServer();
     WsClient client(port_, "/ws?token=good");
-    ASSERT_EQ(client.status(), 101);
+    ASSERT_EQ(client.Status(), 101);
     WaitOpened(1);
     ASSERT_TRUE(client.SendFrame(0x1, "hel", false));
     ASSERT_TRUE(client.SendFrame(0x0, "lo ", false));
@@ -156,8 +158,8 @@ TEST_F(WebSocketTest, FragmentedMessagesAreReassembled) {
 TEST_F(WebSocketTest, OnOpenRejectionIsAnHttpErrorAndNoClose) {
     StartServer();
     WsClient client(port_, "/ws?token=bad");
-    EXPECT_EQ(client.status(), 403) << client.response();
-    EXPECT_NE(client.response().find(R"("code":"forbidden")"), std::string::npos);
+    EXPECT_EQ(client.Status(), 403) << client.Response();
+    EXPECT_NE(client.Response().find(R"("code":"forbidden")"), std::string::npos);
     EXPECT_EQ(MetricValue(*registry_, "cosmic_websocket_rejected_total", {{"path", "/ws"}, {"reason", "forbidden"}}),
               1.0);
     // The refused connection never counted as open.
@@ -170,10 +172,10 @@ TEST_F(WebSocketTest, OnOpenRejectionIsAnHttpErrorAndNoClose) {
 TEST_F(WebSocketTest, UnknownPathAndPlainGetAreRefused) {
     StartServer();
     WsClient unknown(port_, "/elsewhere");
-    EXPECT_EQ(unknown.status(), 404) << unknown.response();
+    EXPECT_EQ(unknown.Status(), 404) << unknown.Response();
     WsClient below(port_, "/ws/deeper?token=good");
-    EXPECT_EQ(below.status(), 404) << below.response();
-    const testing::HttpResult plain = HttpCall("http://127.0.0.1:" + std::to_string(port_) + "/ws");
+    EXPECT_EQ(below.Status(), 404) << below.Response();
+    const cosmic::testing::HttpResponse plain = HttpCall("http://127.0.0.1:" + std::to_string(port_) + "/ws");
     EXPECT_EQ(plain.status, 426);
     EXPECT_EQ(plain.Header("Upgrade"), "websocket");
 }
@@ -183,10 +185,10 @@ TEST_F(WebSocketTest, ConnectionLimitRefusesWith503) {
     options.max_websocket_connections = 1;
     StartServer(options);
     WsClient first(port_, "/ws?token=good");
-    ASSERT_EQ(first.status(), 101);
+    ASSERT_EQ(first.Status(), 101);
     WaitOpened(1);
     WsClient second(port_, "/ws?token=good");
-    EXPECT_EQ(second.status(), 503) << second.response();
+    EXPECT_EQ(second.Status(), 503) << second.Response();
     // HTTP keeps working while the WebSocket slots are full.
     EXPECT_EQ(HttpCall("http://127.0.0.1:" + std::to_string(port_) + "/healthz").status, 200);
 }
@@ -197,7 +199,7 @@ TEST_F(WebSocketTest, OversizedAndInvalidMessagesCloseTheConnection) {
     StartServer(options);
     {
         WsClient client(port_, "/ws?token=good");
-        ASSERT_EQ(client.status(), 101);
+        ASSERT_EQ(client.Status(), 101);
         const ConnectionId id = WaitOpened(1);
         ASSERT_TRUE(client.SendText(std::string(2048, 'a')));
         const std::optional<WsClient::Frame> frame = client.ReadUntilClose();
@@ -207,7 +209,7 @@ TEST_F(WebSocketTest, OversizedAndInvalidMessagesCloseTheConnection) {
     }
     {
         WsClient client(port_, "/ws?token=good");
-        ASSERT_EQ(client.status(), 101);
+        ASSERT_EQ(client.Status(), 101);
         const ConnectionId id = WaitOpened(2);
         ASSERT_TRUE(client.SendText("bad \xff utf-8"));
         const std::optional<WsClient::Frame> frame = client.ReadUntilClose();
@@ -222,7 +224,7 @@ TEST_F(WebSocketTest, OversizedAndInvalidMessagesCloseTheConnection) {
 TEST_F(WebSocketTest, ServerCloseSendsQueuedFramesThenClose) {
     WebSocketEndpoint& endpoint = StartServer();
     WsClient client(port_, "/ws?token=good");
-    ASSERT_EQ(client.status(), 101);
+    ASSERT_EQ(client.Status(), 101);
     const ConnectionId id = WaitOpened(1);
     ASSERT_TRUE(endpoint.Send(id, "last words"));
     ASSERT_TRUE(endpoint.Close(id));
@@ -243,11 +245,11 @@ TEST_F(WebSocketTest, SlowClientIsDroppedWithoutBlockingSendOrOthers) {
     WebSocketEndpoint& endpoint = StartServer(options);
 
     // The slow client shrinks its receive window and then never reads.
-    WsClient slow(port_, "/ws?token=good", {}, 4096);
-    ASSERT_EQ(slow.status(), 101);
+    WsClient slow(port_, "/ws?token=good", {.receive_buffer = 4096});
+    ASSERT_EQ(slow.Status(), 101);
     const ConnectionId slow_id = WaitOpened(1);
     WsClient fast(port_, "/ws?token=good");
-    ASSERT_EQ(fast.status(), 101);
+    ASSERT_EQ(fast.Status(), 101);
     const ConnectionId fast_id = WaitOpened(2);
 
     // Every call returns at once; once the socket buffers and the queue are full, Send reports
@@ -286,8 +288,8 @@ TEST_F(WebSocketTest, StopClosesConnectionsWithGoingAway) {
     WebSocketEndpoint& endpoint = StartServer(options);
     WsClient first(port_, "/ws?token=good");
     WsClient second(port_, "/ws?token=good");
-    ASSERT_EQ(first.status(), 101);
-    ASSERT_EQ(second.status(), 101);
+    ASSERT_EQ(first.Status(), 101);
+    ASSERT_EQ(second.Status(), 101);
     WaitOpened(2);
     // The client answers the close handshake on its own thread while Stop() waits for it.
     std::optional<WsClient::Frame> first_close;
@@ -315,7 +317,7 @@ TEST_F(WebSocketTest, ManyClientsConcurrently) {
     for (int c = 0; c < kClients; ++c) {
         threads.emplace_back([&, c] {
             WsClient client(port_, "/ws?token=good");
-            if (client.status() != 101) {
+            if (client.Status() != 101) {
                 return;
             }
             for (int m = 0; m < kMessages; ++m) {

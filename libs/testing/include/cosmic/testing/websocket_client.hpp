@@ -15,8 +15,8 @@
 namespace cosmic::testing {
 
 struct WebSocketOptions {
-    std::string bearer_token;                                 ///< "Authorization: Bearer <token>" when non-empty
-    std::vector<std::string> headers;                         ///< extra "Name: value" lines in the upgrade request
+    std::string bearer_token{};                               ///< "Authorization: Bearer <token>" when non-empty
+    std::vector<std::string> headers{};                       ///< extra "Name: value" lines in the upgrade request
     int receive_buffer = 0;                                   ///< > 0: a small SO_RCVBUF (a slow reader)
     std::chrono::milliseconds timeout = kDefaultReadTimeout;  ///< for the upgrade response
 };
