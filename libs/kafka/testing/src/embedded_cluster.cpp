@@ -438,19 +438,6 @@ std::vector<ConsumedRecord> EmbeddedCluster::ConsumeToEnd(std::string_view topic
     return records;
 }
 
-bool EmbeddedCluster::WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (true) {
-        if (predicate()) {
-            return true;
-        }
-        if (Clock::now() >= deadline) {
-            return predicate();
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-}
-
 std::map<std::int32_t, std::int64_t> EmbeddedCluster::CommittedOffsets(std::string_view group, std::string_view topic,
                                                                        std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;

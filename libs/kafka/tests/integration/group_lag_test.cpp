@@ -11,10 +11,12 @@
 #include <string>
 
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::kafka {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using testing::EmbeddedClusterTest;
 
 class GroupLagTest : public EmbeddedClusterTest {
@@ -127,7 +129,7 @@ TEST_F(GroupLagTest, SeesCommitsOfAnActiveGroupWithoutJoiningIt) {
             rd_kafka_message_destroy(message);
         }
     };
-    ASSERT_TRUE(testing::EmbeddedCluster::WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             poll_once();
             return next[0] == 3 && next[1] == 1;
@@ -142,7 +144,7 @@ TEST_F(GroupLagTest, SeesCommitsOfAnActiveGroupWithoutJoiningIt) {
         rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = offset;
     }
     rd_kafka_resp_err_t commit_error = RD_KAFKA_RESP_ERR_NO_ERROR;
-    const bool committed = testing::EmbeddedCluster::WaitFor(
+    const bool committed = WaitUntil(
         [&] {
             commit_error = rd_kafka_commit(consumer, offsets, 0);
             if (commit_error != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -12,10 +12,12 @@
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/schema/parser.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::kafka {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kHealthTopic = "system-health";
@@ -25,7 +27,7 @@ class HeartbeatTest : public testing::EmbeddedClusterTest {
     /// Heartbeats of `component_id` on system-health, parsed; waits until `count` arrived.
     std::vector<schema::Event> ReadHeartbeats(std::string_view component_id, std::size_t count) {
         std::vector<schema::Event> out;
-        testing::EmbeddedCluster::WaitFor([&] {
+        WaitUntil([&] {
             out.clear();
             for (const testing::ConsumedRecord& record : cluster_.ConsumeToEnd(kHealthTopic)) {
                 schema::Event event;
@@ -130,7 +132,7 @@ TEST_F(HeartbeatTest, UndeliverableHeartbeatCountsAsFailed) {
     Producer producer(client, producer_options, nullptr);
     Heartbeat heartbeat(producer, Options("hb-undeliverable", milliseconds(0)), [] { return HeartbeatSnapshot{}; });
     EXPECT_TRUE(heartbeat.PublishNow());  // queued
-    EXPECT_TRUE(testing::EmbeddedCluster::WaitFor([&] { return heartbeat.Counts().failed == 1; }));
+    EXPECT_TRUE(WaitUntil([&] { return heartbeat.Counts().failed == 1; }));
     EXPECT_EQ(heartbeat.Counts().published, 0u);
 }
 

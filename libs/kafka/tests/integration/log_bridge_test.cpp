@@ -16,10 +16,12 @@
 
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::kafka {
 namespace {
 
+using cosmic::testing::WaitUntil;
 struct CapturedLine {
     spdlog::level::level_enum level;
     std::string text;
@@ -77,7 +79,7 @@ TEST_F(LogBridgeTest, ConnectionFailureIsForwardedWithFacilityClientAndLevel) {
     Producer producer(config, options, nullptr);
 
     CapturedLine found{};
-    const bool forwarded = testing::EmbeddedCluster::WaitFor([&] {
+    const bool forwarded = WaitUntil([&] {
         for (const CapturedLine& line : sink_->Lines()) {
             if (line.text.starts_with("librdkafka fac=") && line.text.find("log-bridge-test") != std::string::npos &&
                 line.text.find("127.0.0.1") != std::string::npos) {

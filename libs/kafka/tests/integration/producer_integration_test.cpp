@@ -17,7 +17,7 @@ namespace cosmic::kafka::test {
 namespace {
 
 class ProducerIntegrationTest : public testing::EmbeddedClusterTest {
-protected:
+  protected:
     std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
 };
 
@@ -144,7 +144,7 @@ TEST_F(ProducerIntegrationTest, FatalIdempotenceErrorIsSurfacedNotSwallowed) {
     } else {
         EXPECT_TRUE(delivered.get_future().get().error) << "a queued record fails once the producer is dead";
     }
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return static_cast<bool>(producer.Fatal()); }));
+    ASSERT_TRUE(WaitUntil([&] { return static_cast<bool>(producer.Fatal()); }));
     EXPECT_TRUE(producer.Fatal().Fatal());
     EXPECT_EQ(producer.Fatal().Code(), RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
     const KafkaError again = producer.Publish(LifecycleEvent("job-2", "c"));

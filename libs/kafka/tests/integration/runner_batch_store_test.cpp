@@ -51,7 +51,7 @@ TEST_F(RunnerBatchStoreTest, ARetryMidBatchCommitsOnlyTheRecordsBeforeIt) {
             return Outcome::kOk;
         });
         runner.Start();
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return failing_attempts.load() >= 3; }));
+        ASSERT_TRUE(WaitUntil([&] { return failing_attempts.load() >= 3; }));
         EXPECT_TRUE(runner.Stop(10s));
     }
     EXPECT_EQ(Markers(handled), (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}))
@@ -68,7 +68,7 @@ TEST_F(RunnerBatchStoreTest, ARetryMidBatchCommitsOnlyTheRecordsBeforeIt) {
         return Outcome::kOk;
     });
     next.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return resumed.Count() >= 5; }));
+    ASSERT_TRUE(WaitUntil([&] { return resumed.Count() >= 5; }));
     EXPECT_TRUE(next.Stop(10s));
     EXPECT_EQ(Markers(resumed), (std::vector<std::string>{"m5", "m6", "m7", "m8", "m9"}));
     ExpectCommittedToEnd(cluster_, "batch-store-retry", kLifecycle, kLifecyclePartitions);
@@ -86,7 +86,7 @@ TEST_F(RunnerBatchStoreTest, ADeadLetterMidBatchIsCommittedOnlyOnceAcknowledged)
     runner.Start();
     const auto dead = cluster_.ConsumeAll(kLifecycleDlq, 1);
     ASSERT_EQ(dead.size(), 1u);
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return handled.Count() == 9; }));
+    ASSERT_TRUE(WaitUntil([&] { return handled.Count() == 9; }));
     EXPECT_TRUE(runner.Stop(10s));
     EXPECT_EQ(*dead.front().key, "job-5");
     EXPECT_EQ(Markers(handled), (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4", "m6", "m7", "m8", "m9"}))

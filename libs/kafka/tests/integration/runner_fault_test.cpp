@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,9 +18,9 @@
 #include <thread>
 
 #include "cosmic/kafka/producer.hpp"
+#include "cosmic/testing/child_process.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 #include "runner_test_support.hpp"
-
-extern char** environ;
 
 namespace cosmic::kafka::test {
 namespace {
@@ -56,7 +54,7 @@ TEST_F(RunnerFaultTest, FailedDeadLetterKeepsTheOffsetAndRetriesUntilTheDlqTakes
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         return MetricValue(*registry_, "cosmic_produce_errors_total", {{"topic", "job-lifecycle.dlq"}}) >= 2;
     })) << "two dead-letter rounds failed";
     // Auto-commit runs every 100 ms and a failed round takes 300 ms: had the offset been stored,
@@ -68,7 +66,7 @@ TEST_F(RunnerFaultTest, FailedDeadLetterKeepsTheOffsetAndRetriesUntilTheDlqTakes
     for (int p = 0; p < kLifecyclePartitions; ++p) {
         cluster_.SetPartitionLeader(kLifecycleDlq, p, 1);
     }
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() == 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Count() == 1; }));
     runner.Stop(10s);
     const auto dead = cluster_.ConsumeToEnd(kLifecycleDlq);
     ASSERT_GE(dead.size(), 1u);
@@ -89,13 +87,12 @@ TEST_F(RunnerFaultTest, BrokersDownAndUpLoseNothing) {
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() >= 100; }));
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Count() >= 100; }));
     for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerDown(broker);
     std::this_thread::sleep_for(1500ms);  // the outage itself, not a synchronisation
     for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerUp(broker);
     for (int i = 100; i < 200; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 17), Marker(i));
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Markers().size() == 200; }, 60s))
-        << recorder.Markers().size();
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Markers().size() == 200; }, 60s)) << recorder.Markers().size();
     EXPECT_TRUE(runner.Stop(10s));
     ExpectCommittedToEnd(cluster_, "outage-group", kLifecycle, kLifecyclePartitions);
 }
@@ -118,11 +115,11 @@ TEST_P(RunnerRebalanceTest, SecondMemberTakesPartitionsAndNothingIsLost) {
     Runner a(options, std::make_shared<prometheus::Registry>());
     a.On("*", handler(seen_a));
     a.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return seen_a.Count() >= 50; }));
+    ASSERT_TRUE(WaitUntil([&] { return seen_a.Count() >= 50; }));
     Runner b(options, std::make_shared<prometheus::Registry>());
     b.On("*", handler(seen_b));
     b.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         const auto pa = a.Assignment();
         const auto pb = b.Assignment();
         return !pa.empty() && !pb.empty() && pa.size() + pb.size() == static_cast<std::size_t>(kLifecyclePartitions);
@@ -133,7 +130,7 @@ TEST_P(RunnerRebalanceTest, SecondMemberTakesPartitionsAndNothingIsLost) {
         EXPECT_EQ(std::count(pa.begin(), pa.end(), partition), 0) << "partition owned twice";
     }
     for (int i = 200; i < 400; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 23), Marker(i));
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         auto all = seen_a.Markers();
         all.merge(seen_b.Markers());
         return all.size() == 400;
@@ -141,14 +138,12 @@ TEST_P(RunnerRebalanceTest, SecondMemberTakesPartitionsAndNothingIsLost) {
     EXPECT_GT(seen_b.Count(), 0u);
     // A rolling restart: b leaves, a takes its partitions back, then a stops too.
     EXPECT_TRUE(b.Stop(10s));
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
-        [&] { return a.Assignment().size() == static_cast<std::size_t>(kLifecyclePartitions); }));
+    ASSERT_TRUE(WaitUntil([&] { return a.Assignment().size() == static_cast<std::size_t>(kLifecyclePartitions); }));
     // Taking the partitions back does not mean a has caught up: in an eager rebalance a's commit
     // on revoke can be refused (the mock's coordinator answers REBALANCE_IN_PROGRESS), so a reads
     // again from the last auto-commit. Stopping it before it re-handled those records would leave
     // them uncommitted, which is at-least-once working as designed, not a loss.
-    EXPECT_TRUE(EmbeddedCluster::WaitFor(
-        [&] { return CommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions); }, 60s))
+    EXPECT_TRUE(WaitUntil([&] { return CommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions); }, 60s))
         << "a never committed the records it read again after the rebalance";
     EXPECT_TRUE(a.Stop(10s));
     ExpectCommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions);
@@ -168,7 +163,7 @@ TEST_F(RunnerFaultTest, StopCommitsLeavesAndTheNextMemberContinuesWhereItStopped
             return Outcome::kOk;
         });
         runner.Start();
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return first.Count() == 60; }));
+        ASSERT_TRUE(WaitUntil([&] { return first.Count() == 60; }));
         EXPECT_TRUE(runner.Stop(5s)) << "stop must finish (commit, leave, flush) within the deadline";
         EXPECT_TRUE(runner.Stop(5s)) << "a second Stop is a no-op";
     }
@@ -182,7 +177,7 @@ TEST_F(RunnerFaultTest, StopCommitsLeavesAndTheNextMemberContinuesWhereItStopped
         return Outcome::kOk;
     });
     next.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return second.Count() >= 10; }));
+    ASSERT_TRUE(WaitUntil([&] { return second.Count() >= 10; }));
     EXPECT_EQ(next.Assignment().size(), static_cast<std::size_t>(kLifecyclePartitions));
     next.Stop(10s);
     std::set<std::string> expected;
@@ -257,38 +252,29 @@ TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAga
     constexpr int kRecords = 400;
     for (int i = 0; i < kRecords; ++i) ProduceEvent(cluster_, "job-" + std::to_string(i % 31), Marker(i));
     const std::string group = "killed-group";
-    char log_template[] = "/tmp/cosmic-runner-child-XXXXXX";
-    const int fd = ::mkstemp(log_template);
-    ASSERT_GE(fd, 0);
-    ::close(fd);
-    const std::string log_path = log_template;
+    const cosmic::testing::TempDir dir("cosmic-runner-child");
+    const std::string log_path = dir.File("handled.log");
 
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    env_strings.push_back(std::string(kChildBootstrap) + "=" + cluster_.Bootstraps());
-    env_strings.push_back(std::string(kChildGroup) + "=" + group);
-    env_strings.push_back(std::string(kChildLog) + "=" + log_path);
-    env_strings.push_back(std::string(kChildSessionMs) + "=" + (cluster_.SupportsFaultInjection() ? "4000" : "6000"));
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::string exe = "/proc/self/exe";
-    std::string filter = "--gtest_filter=RunnerChildProcess.ConsumeUntilKilled";
-    char* argv[] = {exe.data(), filter.data(), nullptr};
-    pid_t child = 0;
-    ASSERT_EQ(::posix_spawn(&child, "/proc/self/exe", nullptr, nullptr, argv, envp.data()), 0);
+    // The child is this test binary running only RunnerChildProcess.ConsumeUntilKilled.
+    cosmic::testing::ProcessOptions process;
+    process.binary = "/proc/self/exe";
+    process.args = {"--gtest_filter=RunnerChildProcess.ConsumeUntilKilled"};
+    process.inherit_environment = true;
+    process.env = {{kChildBootstrap, cluster_.Bootstraps()},
+                   {kChildGroup, group},
+                   {kChildLog, log_path},
+                   {kChildSessionMs, cluster_.SupportsFaultInjection() ? "4000" : "6000"}};
+    process.stdout_path = dir.File("child.out");
+    cosmic::testing::ChildProcess child(process);
 
-    const bool mid_stream = EmbeddedCluster::WaitFor([&] {
+    const bool mid_stream = WaitUntil([&] {
         const auto handled = ReadChildLog(log_path);
         return handled.markers.size() >= kRecords / 3;
     });
-    ::kill(child, SIGKILL);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    ASSERT_TRUE(mid_stream) << "the child never got going";
-    ASSERT_TRUE(WIFSIGNALED(status));
+    const int status = child.Kill();
+    ASSERT_TRUE(mid_stream) << "the child never got going:\n" << cosmic::testing::ReadFile(dir.File("child.out"));
+    ASSERT_EQ(status, 128 + SIGKILL);
     const Handled by_child = ReadChildLog(log_path);
-    ::unlink(log_path.c_str());
     ASSERT_LT(by_child.markers.size(), static_cast<std::size_t>(kRecords)) << "killed too late to prove anything";
     RecordProperty("handled_by_killed_member", static_cast<int>(by_child.markers.size()));
 
@@ -318,7 +304,7 @@ TEST_F(RunnerFaultTest, KilledMemberLosesNothingAndOnlyUncommittedRecordsComeAga
         return Outcome::kOk;
     });
     next.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             std::lock_guard lock(mutex);
             return markers.size() == static_cast<std::size_t>(kRecords);
@@ -369,7 +355,7 @@ TEST_F(RunnerFaultTest, ReadinessDetailNamesTheLastKafkaErrorUntilAssigned) {
     runner.On("*", [](const schema::Event&, const Delivery&) { return Outcome::kOk; });
     runner.Start();
     std::string detail;
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         detail = runner.ReadinessDetail();
         return detail.find("last Kafka error: ") != std::string::npos;
     })) << detail;
@@ -377,7 +363,7 @@ TEST_F(RunnerFaultTest, ReadinessDetailNamesTheLastKafkaErrorUntilAssigned) {
     EXPECT_TRUE(detail.starts_with("waiting for a group assignment; last Kafka error: _")) << detail;
 
     for (int broker = 1; broker <= 3; ++broker) cluster_.SetBrokerUp(broker);
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return runner.Ready(); }, 60s));
+    ASSERT_TRUE(WaitUntil([&] { return runner.Ready(); }, 60s));
     EXPECT_EQ(runner.ReadinessDetail(), "group readiness-group assigned");
     EXPECT_TRUE(runner.Stop(10s));
 }

@@ -16,13 +16,14 @@ namespace cosmic::kafka::test {
 namespace {
 
 class RunnerIntegrationTest : public testing::EmbeddedClusterTest {
-protected:
+  protected:
     std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
 };
 
 TEST_F(RunnerIntegrationTest, DispatchesByEventTypeStoresOffsetsAndCommitsOnStop) {
     for (int i = 0; i < 20; ++i) {
-        ProduceEvent(cluster_, "job-" + std::to_string(i), Marker(i), -1, i % 4 == 0 ? "job.completed" : "job.submitted");
+        ProduceEvent(cluster_, "job-" + std::to_string(i), Marker(i), -1,
+                     i % 4 == 0 ? "job.completed" : "job.submitted");
         ProduceEvent(cluster_, "job-" + std::to_string(i), "q" + std::to_string(i), -1, "job.queued");
     }
     Recorder completed;
@@ -37,9 +38,9 @@ TEST_F(RunnerIntegrationTest, DispatchesByEventTypeStoresOffsetsAndCommitsOnStop
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return completed.Count() + other.Count() == 20; }));
+    ASSERT_TRUE(WaitUntil([&] { return completed.Count() + other.Count() == 20; }));
     // job.queued has no handler: skipped, offsets stored all the same.
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         return MetricValue(*registry_, "cosmic_events_consumed_total",
                            {{"event_type", "job.queued"}, {"outcome", "skipped"}}) == 20;
     }));
@@ -51,9 +52,9 @@ TEST_F(RunnerIntegrationTest, DispatchesByEventTypeStoresOffsetsAndCommitsOnStop
     EXPECT_EQ(completed.Count(), 5u);
     EXPECT_EQ(other.Count(), 15u);
     for (const auto& seen : completed.All()) EXPECT_EQ(seen.event_type, "job.completed");
-    EXPECT_EQ(MetricValue(*registry_, "cosmic_events_consumed_total",
-                          {{"event_type", "job.completed"}, {"outcome", "ok"}}),
-              5);
+    EXPECT_EQ(
+        MetricValue(*registry_, "cosmic_events_consumed_total", {{"event_type", "job.completed"}, {"outcome", "ok"}}),
+        5);
     EXPECT_EQ(MetricValue(*registry_, "cosmic_event_processing_seconds", {{"topic", "job-lifecycle"}}), 20);
     EXPECT_EQ(MetricValue(*registry_, "cosmic_event_age_seconds", {{"topic", "job-lifecycle"}}), 40);
     ExpectCommittedToEnd(cluster_, "dispatch-group", kLifecycle, kLifecyclePartitions);
@@ -81,7 +82,7 @@ TEST_F(RunnerIntegrationTest, HandlesEachKeyInProduceOrderAndPropagatesHeaders) 
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() == kKeys * kPerKey; }));
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Count() == kKeys * kPerKey; }));
     runner.Stop(10s);
     EXPECT_EQ(missing_headers.load(), 0);
     std::map<std::string, std::vector<int>> sequence;
@@ -101,7 +102,8 @@ TEST_F(RunnerIntegrationTest, InvalidRecordsAreDeadLetteredAndThePartitionKeepsF
     malformed.topic = std::string(kLifecycle);
     malformed.key = "job-bad";
     malformed.value = "{not json";
-    malformed.headers = {{"x-origin", "test"}, {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
+    malformed.headers = {{"x-origin", "test"},
+                         {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
     malformed.partition = 0;
     const auto bad1 = cluster_.Produce(malformed);
     testing::ProduceRecord invalid = malformed;
@@ -119,7 +121,7 @@ TEST_F(RunnerIntegrationTest, InvalidRecordsAreDeadLetteredAndThePartitionKeepsF
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() == 3; }));
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Count() == 3; }));
     const auto dead = cluster_.ConsumeAll(kLifecycleDlq, 2);
     ASSERT_EQ(dead.size(), 2u);
     runner.Stop(10s);
@@ -146,9 +148,9 @@ TEST_F(RunnerIntegrationTest, InvalidRecordsAreDeadLetteredAndThePartitionKeepsF
     const auto& second = *by_offset[bad2.offset];
     EXPECT_EQ(second.key, std::nullopt) << "a null key stays null";
     EXPECT_EQ(second.value, invalid.value);
-    EXPECT_EQ(MetricValue(*registry_, "cosmic_events_consumed_total",
-                          {{"event_type", "unknown"}, {"outcome", "invalid"}}),
-              2);
+    EXPECT_EQ(
+        MetricValue(*registry_, "cosmic_events_consumed_total", {{"event_type", "unknown"}, {"outcome", "invalid"}}),
+        2);
     EXPECT_EQ(MetricValue(*registry_, "cosmic_dlq_messages_total", {{"topic", "job-lifecycle"}}), 2);
     ExpectCommittedToEnd(cluster_, "invalid-group", kLifecycle, kLifecyclePartitions);
 }
@@ -175,7 +177,7 @@ TEST_F(RunnerIntegrationTest, InvalidHookCanKeepInvalidRecordsOutOfTheDlq) {
         return Outcome::kOk;
     });
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return recorder.Count() == 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return recorder.Count() == 1; }));
     runner.Stop(10s);
     EXPECT_EQ(invalid.load(), 1);
     EXPECT_FALSE(violation.empty());
@@ -206,12 +208,12 @@ TEST_F(RunnerIntegrationTest, RetryWaitsInPlaceAndBlocksOnlyItsOwnPartition) {
     });
     runner.Start();
     // z goes to another partition only once x is already failing.
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         std::lock_guard lock(mutex);
         return !x_attempts.empty();
     }));
     ProduceEvent(cluster_, "z", "z", 1);
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         std::lock_guard lock(mutex);
         return order.size() == 3;
     }));
@@ -251,7 +253,7 @@ TEST_F(RunnerIntegrationTest, ExhaustedRetriesAndPermanentErrorsAreDeadLettered)
     runner.Start();
     const auto dead = cluster_.ConsumeAll(kLifecycleDlq, 3);
     ASSERT_EQ(dead.size(), 3u);
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         std::lock_guard lock(mutex);
         return calls["fine"] == 1;
     }));
@@ -319,7 +321,7 @@ TEST_F(RunnerIntegrationTest, BatchesStoreAfterOkAndRetryAsAWhole) {
         },
         20, 30ms);
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         std::lock_guard lock(mutex);
         return markers.size() == 60;
     }));
@@ -353,12 +355,13 @@ TEST_F(RunnerIntegrationTest, ReportsConsumerLagFromStatistics) {
     });
     runner.Start();
     const std::map<std::string, std::string> labels{{"topic", "job-lifecycle"}, {"partition", "3"}};
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         const auto lag = runner.Lag();
         return lag.known && lag.total == 20 && MetricValue(*registry_, "cosmic_consumer_lag_messages", labels) == 20;
-    })) << "lag " << runner.Lag().total;
+    })) << "lag "
+        << runner.Lag().total;
     open = true;
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return runner.Lag().total == 0; }));
+    ASSERT_TRUE(WaitUntil([&] { return runner.Lag().total == 0; }));
     runner.Stop(10s);
     EXPECT_EQ(MetricValue(*registry_, "cosmic_consumer_lag_messages", labels), -1)
         << "gauges of partitions no longer owned are removed";

@@ -36,7 +36,7 @@ class RunnerMembershipTest : public testing::EmbeddedClusterTest {
             return Outcome::Ok();
         });
         runner.Start();
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return handled.load() == 10; }));
+        ASSERT_TRUE(WaitUntil([&] { return handled.load() == 10; }));
         EXPECT_TRUE(runner.Ready());
         EXPECT_EQ(runner.Assignment().size(), static_cast<std::size_t>(kLifecyclePartitions));
         EXPECT_TRUE(runner.Stop(10s));
@@ -80,7 +80,7 @@ TEST_F(RunnerMembershipTest, ADynamicMemberLeavesTheGroupOnStop) {
     COSMIC_REQUIRE_FAULT_INJECTION(cluster_);
     WatchLeaveGroup("dynamic-leave-group");
     ConsumeTenAndStop("dynamic-leave-group", "");
-    EXPECT_TRUE(EmbeddedCluster::WaitFor([&] { return UnusedLeaveGroupReplies() == 0; }))
+    EXPECT_TRUE(WaitUntil([&] { return UnusedLeaveGroupReplies() == 0; }))
         << "without an instance id the member leaves on Stop";
 }
 

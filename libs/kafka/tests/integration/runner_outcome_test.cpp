@@ -90,7 +90,7 @@ TEST_F(RunnerOutcomeTest, EveryPathIsCountedAndADeadLetterSaysWhy) {
     expected.failed = 7;         // retry-once 1, exhaust 3, unknown-job, bare-dead-letter, long-reason
     expected.retried = 3;        // retry-once 1, exhaust 2 (the third attempt dead-letters)
     expected.dead_lettered = 5;  // malformed, exhaust, unknown-job, bare-dead-letter, long-reason
-    EXPECT_TRUE(EmbeddedCluster::WaitFor([&] { return runner.Counts() == expected; })) << runner.Counts();
+    EXPECT_TRUE(WaitUntil([&] { return runner.Counts() == expected; })) << runner.Counts();
     const auto dead = cluster_.ConsumeAll(kLifecycleDlq, 5);
     EXPECT_TRUE(runner.Stop(10s));
     EXPECT_EQ(runner.Counts(), expected) << "nothing more happened";
@@ -130,7 +130,7 @@ TEST_F(RunnerOutcomeTest, DeadLetterTopicOffCountsDroppedRecords) {
     expected.invalid = 1;
     expected.failed = 1;
     expected.dead_lettered = 2;  // dropped, not sent
-    EXPECT_TRUE(EmbeddedCluster::WaitFor([&] { return runner.Counts() == expected; })) << runner.Counts();
+    EXPECT_TRUE(WaitUntil([&] { return runner.Counts() == expected; })) << runner.Counts();
     EXPECT_TRUE(runner.Stop(10s));
     EXPECT_TRUE(cluster_.ConsumeToEnd(kLifecycleDlq).empty());
     ExpectCommittedToEnd(cluster_, "outcome-no-dlq-group", kLifecycle, kLifecyclePartitions);
@@ -161,7 +161,7 @@ TEST_F(RunnerOutcomeTest, BatchesCountEveryRecordAndDeadLetterWithTheBatchsReaso
         },
         10, 30ms);
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         const RunnerCounts counts = runner.Counts();
         return counts.handled + counts.dead_lettered == kRecords;
     })) << runner.Counts();

@@ -18,10 +18,12 @@
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/writer.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::kafka::test {
 
 using namespace std::chrono_literals;
+using cosmic::testing::WaitUntil;
 using kafka::testing::EmbeddedCluster;
 
 inline constexpr std::string_view kLifecycle = "job-lifecycle";
@@ -143,8 +145,7 @@ inline double MetricValue(prometheus::Registry& registry, std::string_view name,
 
 /// True when `group` has committed the end of every partition of `topic` that has records: for
 /// waiting until a member has caught up (ExpectCommittedToEnd below asserts the same).
-inline bool CommittedToEnd(EmbeddedCluster& cluster, std::string_view group, std::string_view topic,
-                           int partitions) {
+inline bool CommittedToEnd(EmbeddedCluster& cluster, std::string_view group, std::string_view topic, int partitions) {
     const auto committed = cluster.CommittedOffsets(group, topic);
     for (int p = 0; p < partitions; ++p) {
         const auto [low, high] = cluster.Watermarks(topic, p);

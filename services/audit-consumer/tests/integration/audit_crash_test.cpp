@@ -14,12 +14,14 @@
 
 #include "audit_fixture.hpp"
 #include "cosmic/audit/chain_verifier.hpp"
+#include "cosmic/testing/wait.hpp"
 
 extern char** environ;
 
 namespace cosmic::audit {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using kafka::testing::EmbeddedCluster;
 using std::chrono::seconds;
 using testing::AuditJson;
@@ -107,8 +109,7 @@ TEST_F(AuditCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
         ASSERT_TRUE(first.Running());
         // Kill it as soon as it has written something: offsets are auto-committed every 5 s,
         // so rows it stored are not yet acknowledged to the group.
-        ASSERT_TRUE(
-            EmbeddedCluster::WaitFor([&] { return Query(db, "SELECT COUNT(*) FROM audit_events") > 0; }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([&] { return Query(db, "SELECT COUNT(*) FROM audit_events") > 0; }, seconds(60)));
         first.Kill();
     }
     const std::int64_t after_kill = Query(db, "SELECT COUNT(*) FROM audit_events");
@@ -121,8 +122,8 @@ TEST_F(AuditCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
         const std::string job = "job-" + std::to_string(i % 13);
         cluster_.Produce(kTopic, job, AuditJson(job, "UPDATE", "u2"));
     }
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
-        [&] { return Query(db, "SELECT COUNT(*) FROM audit_events") == kFirst + kSecond; }, seconds(90)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return Query(db, "SELECT COUNT(*) FROM audit_events") == kFirst + kSecond; }, seconds(90)))
         << Query(db, "SELECT COUNT(*) FROM audit_events");
     EXPECT_EQ(second.Terminate(), 0);
 

@@ -13,10 +13,12 @@
 #include "cosmic/audit/sqlite_audit_store.hpp"
 #include "cosmic/audit_consumer/audit_ingest.hpp"
 #include "cosmic/kafka/runner.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::audit {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using kafka::testing::EmbeddedCluster;
 using std::chrono::seconds;
 using testing::AuditJson;
@@ -88,8 +90,7 @@ TEST_F(AuditPipelineTest, StoresValidInvalidAndAlertRecordsAndCommitsAfterwards)
     runner.OnBatch([&](std::span<const kafka::Record> records) { return ingest.HandleBatch(records); }, 40,
                    std::chrono::milliseconds(20));
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return Count(*store) == kValid + 3; }, seconds(60)))
-        << "stored " << Count(*store);
+    ASSERT_TRUE(WaitUntil([&] { return Count(*store) == kValid + 3; }, seconds(60))) << "stored " << Count(*store);
     ASSERT_TRUE(runner.Stop(std::chrono::seconds(10)));
 
     EXPECT_EQ(Count(*store, false), 2);
@@ -146,7 +147,7 @@ TEST_F(AuditPipelineTest, ACrashBetweenBatchCommitAndOffsetCommitLosesAndDuplica
             },
             30, std::chrono::milliseconds(20));
         runner.Start();
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return dead.load(); }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([&] { return dead.load(); }, seconds(60)));
         ASSERT_TRUE(runner.Stop(std::chrono::seconds(10)));
         EXPECT_GT(Count(*store), acknowledged.load());  // written but never acknowledged
     }
@@ -159,9 +160,8 @@ TEST_F(AuditPipelineTest, ACrashBetweenBatchCommitAndOffsetCommitLosesAndDuplica
     runner.OnBatch([&](std::span<const kafka::Record> records) { return ingest.HandleBatch(records); }, 30,
                    std::chrono::milliseconds(20));
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return Count(*store) == kEvents; }, seconds(60)))
-        << "stored " << Count(*store);
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
+    ASSERT_TRUE(WaitUntil([&] { return Count(*store) == kEvents; }, seconds(60))) << "stored " << Count(*store);
+    ASSERT_TRUE(WaitUntil(
         [&] {
             std::int64_t committed = 0;
             for (const auto& [p, o] : cluster_.CommittedOffsets("audit-trail-consumer-group", kTopic)) {
@@ -195,7 +195,7 @@ TEST_F(AuditPipelineTest, AFailingStoreIsRetriedNotDeadLettered) {
         },
         50, std::chrono::milliseconds(20));
     runner.Start();
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return Count(*store) == 20; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return Count(*store) == 20; }, seconds(60)));
     ASSERT_TRUE(runner.Stop(std::chrono::seconds(10)));
     EXPECT_TRUE(cluster_.ConsumeToEnd("audit-trail.dlq").empty());
     EXPECT_TRUE(store->Verify().ok);

@@ -13,10 +13,12 @@
 #include "../unit/http_client.hpp"
 #include "audit_fixture.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::audit {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using kafka::testing::EmbeddedCluster;
 using std::chrono::seconds;
 using testing::AuditJson;
@@ -30,7 +32,7 @@ class AuditServiceTest : public kafka::testing::EmbeddedClusterTest {
         host_ = std::make_unique<service::ServiceHost<AuditService>>("audit-consumer", env);
         thread_ = std::thread([this] { exit_code_ = host_->GetRuntime().Run(); });
         ASSERT_TRUE(host_->GetRuntime().WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
-        ASSERT_TRUE(EmbeddedCluster::WaitFor([this] { return Get("/readyz", "").status == 200; }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([this] { return Get("/readyz", "").status == 200; }, seconds(60)));
     }
 
     void TearDown() override {
@@ -65,7 +67,7 @@ TEST_F(AuditServiceTest, ServesWhatItConsumedToAuditorsOnly) {
                          AuditJson(job, i % 2 ? "STATE_CHANGE" : "CREATE", "u1", R"({"job_id":")" + job + R"("})"));
     }
     cluster_.Produce(kTopic, std::string("x"), R"({"event_id":"broken")");
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] { return EventCount() == 31; }, seconds(60))) << EventCount();
+    ASSERT_TRUE(WaitUntil([&] { return EventCount() == 31; }, seconds(60))) << EventCount();
 
     EXPECT_EQ(EventCount("resource_id=job-2"), 7u);
     EXPECT_EQ(EventCount("valid=false"), 1u);
@@ -108,7 +110,7 @@ TEST_F(AuditServiceTest, RetentionPurgesExpiredEventsAndTheChainStillVerifies) {
     for (int i = 0; i < 4; ++i) cluster_.Produce(kTopic, std::string("job-r"), AuditJson("job-r", "ACCESS", "u1"));
 
     // The retention timer (1 s here) removes the five 91-day-old events, keeps the 89-day-old one.
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             const auto r = Get("/api/v1/audit/compliance-report");
             if (r.status != 200) return false;
@@ -125,7 +127,7 @@ TEST_F(AuditServiceTest, RetentionPurgesExpiredEventsAndTheChainStillVerifies) {
 
 TEST_F(AuditServiceTest, SendsHeartbeatsToSystemHealth) {
     bool seen = false;
-    ASSERT_TRUE(EmbeddedCluster::WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             for (const auto& record : cluster_.ConsumeToEnd("system-health", seconds(5))) {
                 simdjson::dom::element doc;

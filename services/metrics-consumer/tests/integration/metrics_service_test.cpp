@@ -23,11 +23,13 @@
 #include "cosmic/service/config.hpp"
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/wait.hpp"
 #include "test_clients.hpp"
 
 namespace cosmic::metrics {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using kafka::testing::EmbeddedCluster;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -98,8 +100,7 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
         ASSERT_TRUE(runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
         port_ = runtime_->HttpPort();
         // Ready = the consumer has its partitions, so nothing produced from here on is missed.
-        ASSERT_TRUE(
-            EmbeddedCluster::WaitFor([this] { return testing::HttpGet(port_, "/readyz").status == 200; }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([this] { return testing::HttpGet(port_, "/readyz").status == 200; }, seconds(60)));
     }
 
     void TearDown() override {
@@ -120,7 +121,7 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
     /// Polls GET jobs/{id} until the job has `samples` samples; returns the last body.
     std::string WaitForSamples(const std::string& job, std::uint64_t samples) {
         std::string body;
-        EmbeddedCluster::WaitFor([&] {
+        WaitUntil([&] {
             const auto result = testing::HttpGet(port_, "/api/v1/metrics/jobs/" + job, "admin-token");
             if (result.status != 200) return false;
             body = result.body;
@@ -231,7 +232,7 @@ TEST_F(MetricsServiceTest, RedeliveredSampleIsCountedOnce) {
 TEST_F(MetricsServiceTest, HeartbeatReportsLagAndThroughputToSystemHealth) {
     // Heartbeats sent before the group assignment say DEGRADED; wait for one sent after it.
     std::string heartbeat;
-    ASSERT_TRUE(EmbeddedCluster::WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         for (const auto& record : cluster_.ConsumeToEnd("system-health")) {
             if (record.value.find(R"("status":"HEALTHY")") != std::string::npos) {
                 heartbeat = record.value;

@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -111,9 +110,6 @@ class EmbeddedCluster {
     /// Reads everything currently in `topic` (up to each partition's high watermark at the call).
     std::vector<ConsumedRecord> ConsumeToEnd(std::string_view topic,
                                              std::chrono::milliseconds timeout = kDefaultTimeout);
-
-    /// Polls `predicate` until it returns true or the timeout passes; returns its last result.
-    static bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = kDefaultTimeout);
 
     /// Committed offset per partition of `topic` for `group` (-1 where nothing is committed).
     std::map<std::int32_t, std::int64_t> CommittedOffsets(std::string_view group, std::string_view topic,
