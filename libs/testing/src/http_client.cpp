@@ -85,7 +85,7 @@ bool SendsBody(const HttpRequest& request) {
     return !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
 }
 
-/// Runs `request` on `curl` (fresh or reset).
+/// Runs `request` on a fresh `curl` handle.
 HttpResponse Perform(CURL* curl, const std::string& url, const HttpRequest& request) {
     HttpResponse response;
     HeaderList headers;
@@ -184,38 +184,34 @@ HttpResponse HttpCall(const std::string& url, const HttpRequest& request) {
 }
 
 HttpClient::HttpClient(std::string base_url, std::chrono::milliseconds timeout)
-    : base_url_(std::move(base_url)), timeout_(timeout) {
-    GlobalInitOnce();
-    curl_ = curl_easy_init();
-    if (curl_ == nullptr) {
-        throw std::runtime_error("curl_easy_init failed");
-    }
-}
+    : base_url_(std::move(base_url)), timeout_(timeout) {}
 
 HttpClient::HttpClient(int port, std::chrono::milliseconds timeout) : HttpClient(LocalUrl(port), timeout) {}
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
-
-HttpResponse HttpClient::Get(std::string_view path, std::string_view token) {
-    HttpRequest request;
-    request.bearer_token = std::string(token);
-    return Send(path, std::move(request));
+HttpResponse HttpClient::Get(std::string_view path, std::string_view token) const {
+    return Call("GET", path, {}, token);
 }
 
-HttpResponse HttpClient::Post(std::string_view path, std::string_view json, std::string_view token) {
+HttpResponse HttpClient::Post(std::string_view path, std::string_view json, std::string_view token) const {
+    return Call("POST", path, json, token);
+}
+
+HttpResponse HttpClient::Call(std::string_view method, std::string_view path, std::string_view json,
+                              std::string_view token, std::vector<std::string> headers) const {
     HttpRequest request;
-    request.method = "POST";
+    request.method = std::string(method);
     request.body = std::string(json);
-    request.content_type = "application/json";
+    if (!json.empty()) {
+        request.content_type = "application/json";
+    }
     request.bearer_token = std::string(token);
+    request.headers = std::move(headers);
     return Send(path, std::move(request));
 }
 
-HttpResponse HttpClient::Send(std::string_view path, HttpRequest request) {
-    auto* curl = static_cast<CURL*>(curl_);
-    curl_easy_reset(curl);  // keeps the connection cache
+HttpResponse HttpClient::Send(std::string_view path, HttpRequest request) const {
     request.timeout = timeout_;
-    return Perform(curl, base_url_ + std::string(path), request);
+    return HttpCall(base_url_ + std::string(path), request);
 }
 
 }  // namespace cosmic::testing

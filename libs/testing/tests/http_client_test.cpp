@@ -77,9 +77,10 @@ TEST(HttpClientTest, ClientPostsJsonAndAnyMethodWithItsBody) {
     HttpRequest del;
     del.method = "DELETE";
     EXPECT_EQ(client.Send("/y", del).status, 202);
+    EXPECT_EQ(client.Call("PATCH", "/z", R"({"b":2})", "", {"Idempotency-Key: k-1"}).status, 202);
 
     const std::vector<std::string> requests = server.Requests();
-    ASSERT_EQ(requests.size(), 3U);
+    ASSERT_EQ(requests.size(), 4U);
     EXPECT_THAT(requests[0], StartsWith("POST /api/v1/jobs HTTP/1.1\r\n"));
     EXPECT_THAT(requests[0], HasSubstr("Content-Type: application/json\r\n"));
     EXPECT_THAT(requests[0], HasSubstr("Authorization: Bearer tok\r\n"));
@@ -88,6 +89,10 @@ TEST(HttpClientTest, ClientPostsJsonAndAnyMethodWithItsBody) {
     EXPECT_THAT(requests[1], HasSubstr("Content-Length: 0\r\n"));
     EXPECT_THAT(requests[2], StartsWith("DELETE /y HTTP/1.1\r\n"));
     EXPECT_THAT(requests[2], ::testing::Not(HasSubstr("Content-Length")));
+    EXPECT_THAT(requests[3], StartsWith("PATCH /z HTTP/1.1\r\n"));
+    EXPECT_THAT(requests[3], HasSubstr("Idempotency-Key: k-1\r\n"));
+    EXPECT_THAT(requests[3], HasSubstr("Content-Type: application/json\r\n"));
+    EXPECT_THAT(requests[3], ::testing::Not(HasSubstr("Authorization")));
 }
 
 TEST(HttpClientTest, ChunkedBodyIsSentInChunks) {

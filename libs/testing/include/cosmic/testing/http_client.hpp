@@ -49,31 +49,31 @@ std::string UrlEncode(std::string_view value);
 /// One request on a fresh connection.
 HttpResponse HttpCall(const std::string& url, const HttpRequest& request = {});
 
-/// A client for one server that keeps its connection between requests. Not thread-safe: one
-/// per thread.
+/// A client for one server. Each request has its own connection, so a client never holds one
+/// of the server's workers between requests (an in-process server stops without waiting for it).
 class HttpClient {
   public:
     /// `base_url` like "http://127.0.0.1:8080"; `timeout` applies to every request.
     explicit HttpClient(std::string base_url, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// A server on 127.0.0.1:`port`.
     explicit HttpClient(int port, std::chrono::milliseconds timeout = std::chrono::seconds(30));
-    ~HttpClient();
-    HttpClient(const HttpClient&) = delete;
-    HttpClient& operator=(const HttpClient&) = delete;
 
     /// GET `path` (with its query); `token` empty = no Authorization header.
-    HttpResponse Get(std::string_view path, std::string_view token = {});
+    HttpResponse Get(std::string_view path, std::string_view token = {}) const;
     /// POST `json` as application/json.
-    HttpResponse Post(std::string_view path, std::string_view json, std::string_view token = {});
+    HttpResponse Post(std::string_view path, std::string_view json, std::string_view token = {}) const;
+    /// `method` with an optional JSON body (application/json when non-empty), a token and extra
+    /// "Name: value" header lines.
+    HttpResponse Call(std::string_view method, std::string_view path, std::string_view json = {},
+                      std::string_view token = {}, std::vector<std::string> headers = {}) const;
     /// Any request; `request.timeout` is replaced by the client's.
-    HttpResponse Send(std::string_view path, HttpRequest request);
+    HttpResponse Send(std::string_view path, HttpRequest request) const;
 
     const std::string& BaseUrl() const { return base_url_; }
 
   private:
     std::string base_url_;
     std::chrono::milliseconds timeout_;
-    void* curl_;  // CURL*, kept out of the header
 };
 
 }  // namespace cosmic::testing
