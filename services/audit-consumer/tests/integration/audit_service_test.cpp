@@ -10,9 +10,9 @@
 #include <chrono>
 #include <thread>
 
-#include "../unit/http_client.hpp"
 #include "audit_fixture.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/http_client.hpp"
 #include "cosmic/testing/wait.hpp"
 
 namespace cosmic::audit {
@@ -42,8 +42,8 @@ class AuditServiceTest : public kafka::testing::EmbeddedClusterTest {
         host_.reset();
     }
 
-    testing::HttpResult Get(const std::string& path, const std::string& token = "auditor-token") {
-        return testing::HttpGet("http://127.0.0.1:" + std::to_string(host_->GetRuntime().HttpPort()) + path, token);
+    cosmic::testing::HttpResponse Get(const std::string& path, const std::string& token = "auditor-token") {
+        return cosmic::testing::HttpClient(host_->GetRuntime().HttpPort()).Get(path, token);
     }
 
     std::size_t EventCount(const std::string& query = "limit=1000") {

@@ -3,6 +3,7 @@
 
 #include "cosmic/audit_consumer/audit_api.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <simdjson.h>
@@ -11,13 +12,12 @@
 
 #include "cosmic/audit/audit_json.hpp"
 #include "cosmic/telemetry/http_server.hpp"
-#include "http_client.hpp"
+#include "cosmic/testing/http_client.hpp"
 #include "store_fixture.hpp"
 
 namespace cosmic::audit {
 namespace {
 
-using testing::HttpGet;
 using testing::MakeInvalid;
 using testing::MakeRange;
 using testing::MakeRecord;
@@ -52,11 +52,8 @@ class AuditApiTest : public testing::StoreTest {
     }
     void TearDown() override { http_->Stop(); }
 
-    std::string Url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(http_->Port()) + path;
-    }
-    testing::HttpResult Get(const std::string& path, const std::string& token = "auditor-token") {
-        return HttpGet(Url(path), token);
+    cosmic::testing::HttpResponse Get(const std::string& path, const std::string& token = "auditor-token") {
+        return cosmic::testing::HttpClient(http_->Port()).Get(path, token);
     }
 
     std::unique_ptr<AuditApi> api_;
@@ -69,7 +66,7 @@ TEST_F(AuditApiTest, EveryRouteRequiresAnAuditorOrAdmin) {
     for (const std::string path : {"/api/v1/audit", "/api/v1/audit/verify", "/api/v1/audit/compliance-report"}) {
         const auto anonymous = Get(path, "");
         EXPECT_EQ(anonymous.status, 401) << path;
-        EXPECT_NE(anonymous.headers.find("WWW-Authenticate: Bearer"), std::string::npos) << anonymous.headers;
+        EXPECT_THAT(anonymous.Header("WWW-Authenticate"), ::testing::StartsWith("Bearer")) << path;
         EXPECT_EQ(Get(path, "wrong-token").status, 401) << path;
         EXPECT_EQ(Get(path, "user-token").status, 403) << path;
         EXPECT_EQ(Get(path, "auditor-token").status, 200) << path;
