@@ -24,29 +24,23 @@ namespace {
 constexpr const char* kPassThrough[] = {"PATH", "HOME",         "TMPDIR",        "LANG",
                                         "TZ",   "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
 
-class SpawnActions {
+/// Owns one posix_spawn object (file actions or attributes) for the scope of a spawn.
+template <typename T, int (*kInit)(T*), int (*kDestroy)(T*)>
+class SpawnObject {
   public:
-    SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-    ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-    SpawnActions(const SpawnActions&) = delete;
-    SpawnActions& operator=(const SpawnActions&) = delete;
-    posix_spawn_file_actions_t* Get() { return &actions_; }
+    SpawnObject() { kInit(&object_); }
+    ~SpawnObject() { kDestroy(&object_); }
+    SpawnObject(const SpawnObject&) = delete;
+    SpawnObject& operator=(const SpawnObject&) = delete;
+    T* Get() { return &object_; }
 
   private:
-    posix_spawn_file_actions_t actions_;
+    T object_;
 };
 
-class SpawnAttributes {
-  public:
-    SpawnAttributes() { posix_spawnattr_init(&attr_); }
-    ~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
-    SpawnAttributes(const SpawnAttributes&) = delete;
-    SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-    posix_spawnattr_t* Get() { return &attr_; }
-
-  private:
-    posix_spawnattr_t attr_;
-};
+using SpawnActions =
+    SpawnObject<posix_spawn_file_actions_t, posix_spawn_file_actions_init, posix_spawn_file_actions_destroy>;
+using SpawnAttributes = SpawnObject<posix_spawnattr_t, posix_spawnattr_init, posix_spawnattr_destroy>;
 
 int ShellStatus(int wait_status) {
     if (WIFEXITED(wait_status)) {
@@ -100,10 +94,11 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 
 ChildProcess::ChildProcess(ProcessOptions options) : options_(std::move(options)) {
     const std::string binary = options_.binary.string();
+    const std::string in = options_.stdin_path.empty() ? "/dev/null" : options_.stdin_path.string();
     const std::string out = options_.stdout_path.empty() ? "/dev/null" : options_.stdout_path.string();
     const std::string err = options_.stderr_path.string();
     SpawnActions actions;
-    posix_spawn_file_actions_addopen(actions.Get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(actions.Get(), STDIN_FILENO, in.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(actions.Get(), STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (err.empty()) {
         posix_spawn_file_actions_adddup2(actions.Get(), STDOUT_FILENO, STDERR_FILENO);

@@ -48,6 +48,13 @@ TEST(RunCommandTest, OutputGoesToTheNamedFileAppended) {
     EXPECT_EQ(ReadFile(log), "before\none\ntwo\n");
 }
 
+TEST(RunCommandTest, StdinReadsTheNamedFile) {
+    TempDir dir;
+    ProcessOptions options = Shell("tr a-z A-Z");
+    options.stdin_path = dir.Write("in", "shout\n");
+    EXPECT_EQ(RunCommand(options).out, "SHOUT\n");
+}
+
 TEST(RunCommandTest, MissingBinaryThrows) {
     ProcessOptions options;
     options.binary = "/nonexistent/cosmic-binary";

@@ -24,6 +24,8 @@ struct ProcessOptions {
     /// and the sanitizer settings, so a developer's own COSMIC_* or KAFKA_* never leak into a
     /// test. true: the test's whole environment.
     bool inherit_environment = false;
+    /// stdin reads this file; empty = /dev/null.
+    std::filesystem::path stdin_path;
     /// stdout is appended to this file; empty = /dev/null.
     std::filesystem::path stdout_path;
     /// stderr is appended to this file; empty = wherever stdout goes.
