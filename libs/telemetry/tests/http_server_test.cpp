@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "cosmic/testing/child_process.hpp"
 #include "cosmic/testing/http_client.hpp"
 #include "cosmic/testing/raw_socket.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::telemetry {
@@ -354,25 +356,13 @@ TEST_F(HttpServerTest, MetricsPassPromtool) {
     const HttpResult metrics = HttpCall(base_ + "/metrics");
     ASSERT_EQ(metrics.status, 200);
 
-    const auto directory = ::testing::TempDir();
-    const std::string input = directory + "/telemetry_metrics_" + std::to_string(server_->Port()) + ".txt";
-    {
-        std::FILE* file = std::fopen(input.c_str(), "w");
-        ASSERT_NE(file, nullptr);
-        std::fwrite(metrics.body.data(), 1, metrics.body.size(), file);
-        std::fclose(file);
-    }
-    const std::string command = "/usr/bin/promtool check metrics < '" + input + "' 2>&1";
-    std::FILE* pipe = popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string output;
-    char buffer[512];
-    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) {
-        output += buffer;
-    }
-    const int status = pclose(pipe);
-    std::remove(input.c_str());
-    EXPECT_EQ(status, 0) << output;
+    const cosmic::testing::TempDir dir("telemetry-metrics");
+    cosmic::testing::ProcessOptions promtool;
+    promtool.binary = "/usr/bin/promtool";
+    promtool.args = {"check", "metrics"};
+    promtool.stdin_path = dir.Write("metrics.txt", metrics.body);
+    const cosmic::testing::CommandResult checked = cosmic::testing::RunCommand(promtool);
+    EXPECT_EQ(checked.exit_status, 0) << checked.out << checked.err;
 }
 
 TEST_F(HttpServerTest, BindFailureNamesTheAddress) {
