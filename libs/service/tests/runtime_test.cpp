@@ -1,7 +1,6 @@
 #include "cosmic/service/runtime.hpp"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "cosmic/telemetry/http_server.hpp"
+#include "cosmic/testing/http_client.hpp"
 #include "test_util.hpp"
 
 namespace cosmic::service {
@@ -76,29 +76,6 @@ Config TestConfig(const testing::TempDir& dir, const Environment& extra = {}) {
     return Config::Load(schema, "", env);
 }
 
-struct HttpResult {
-    long status = 0;
-    std::string body;
-};
-
-HttpResult HttpGet(int port, const std::string& path) {
-    HttpResult result;
-    CURL* curl = curl_easy_init();
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(
-        curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* out) {
-            static_cast<std::string*>(out)->append(data, size * count);
-            return size * count;
-        });
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-    if (curl_easy_perform(curl) == CURLE_OK) {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-    }
-    curl_easy_cleanup(curl);
-    return result;
-}
-
 std::string ReadFile(const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -124,8 +101,8 @@ TEST(RuntimeTest, StartsInOrderServesHttpAndStopsInReverse) {
     const int port = runtime.HttpPort();
     ASSERT_GT(port, 0);
     EXPECT_EQ(ReadFile(dir.File("port")), std::to_string(port) + "\n");
-    EXPECT_EQ(HttpGet(port, "/api/v1/ping").status, 200);
-    const HttpResult metrics = HttpGet(port, "/metrics");
+    EXPECT_EQ(cosmic::testing::HttpClient(port).Get("/api/v1/ping").status, 200);
+    const cosmic::testing::HttpResponse metrics = cosmic::testing::HttpClient(port).Get("/metrics");
     EXPECT_EQ(metrics.status, 200);
     EXPECT_THAT(metrics.body, HasSubstr("cosmic_build_info{"));
     EXPECT_THAT(metrics.body, HasSubstr(R"(service="runtime-test")"));
@@ -140,7 +117,7 @@ TEST(RuntimeTest, StartsInOrderServesHttpAndStopsInReverse) {
     ASSERT_EQ(consumer.deadlines.size(), 1U);
     EXPECT_GE(consumer.deadlines[0] - requested, std::chrono::milliseconds(10000));
     EXPECT_FALSE(std::filesystem::exists(dir.File("port")));
-    EXPECT_EQ(HttpGet(port, "/healthz").status, 0);  // no longer listening
+    EXPECT_EQ(cosmic::testing::HttpClient(port).Get("/healthz").status, 0);  // no longer listening
 }
 
 TEST(RuntimeTest, FailureMidStartStopsStartedComponentsInReverse) {

@@ -4,25 +4,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <vector>
+
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::service {
 namespace {
 
-/// Polls until `predicate` holds or 30 s passed.
-bool WaitFor(const std::function<bool()>& predicate) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (predicate()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return predicate();
-}
-
+using cosmic::testing::WaitUntil;
 using std::chrono::milliseconds;
 
 TEST(TimersTest, RunsTasksInDueOrderThenInsertionOrder) {
@@ -41,7 +32,7 @@ TEST(TimersTest, RunsTasksInDueOrderThenInsertionOrder) {
     scheduler.At(base, record(2));
     scheduler.At(base + milliseconds(40), record(4));
     scheduler.Start();
-    ASSERT_TRUE(WaitFor([&] {
+    ASSERT_TRUE(WaitUntil([&] {
         std::lock_guard lock(mutex);
         return order.size() == 4;
     }));
@@ -56,7 +47,7 @@ TEST(TimersTest, EveryRepeatsAndAThrowingTaskDoesNotStopTheScheduler) {
     scheduler.Post([] { throw std::runtime_error("task failure"); });
     scheduler.Post([&] { after_throw = true; });
     scheduler.Start();
-    EXPECT_TRUE(WaitFor([&] { return ticks.load() >= 3 && after_throw.load(); }));
+    EXPECT_TRUE(WaitUntil([&] { return ticks.load() >= 3 && after_throw.load(); }));
 }
 
 TEST(TimersTest, StopDropsPendingTasksAndLaterOnesAreIgnored) {
@@ -79,7 +70,7 @@ TEST(TimersTest, KnowsItsOwnThread) {
     std::atomic<int> on_thread{-1};
     scheduler.Post([&] { on_thread = scheduler.OnTimerThread() ? 1 : 0; });
     scheduler.Start();
-    ASSERT_TRUE(WaitFor([&] { return on_thread.load() != -1; }));
+    ASSERT_TRUE(WaitUntil([&] { return on_thread.load() != -1; }));
     EXPECT_EQ(on_thread.load(), 1);
     EXPECT_FALSE(scheduler.OnTimerThread());
 }
@@ -98,7 +89,7 @@ TEST(TimersTest, ARepeatingTaskThatThrowsRunsAgain) {
         throw std::runtime_error("always fails");
     });
     timers.Start();
-    EXPECT_TRUE(WaitFor([&] { return runs.load() >= 3; }));
+    EXPECT_TRUE(WaitUntil([&] { return runs.load() >= 3; }));
 }
 
 TEST(TimersTest, AZeroIntervalDisablesTheTask) {
