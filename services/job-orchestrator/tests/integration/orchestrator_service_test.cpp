@@ -9,20 +9,22 @@
 #include <vector>
 
 #include "cosmic/schema/writer.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/wait.hpp"
 #include "kafka_checks.hpp"
 #include "service_harness.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using std::chrono::seconds;
 using testing::PendingRows;
 using testing::RunningService;
 using testing::ServiceEnv;
 using testing::TempDir;
-using testing::WaitFor;
 
-std::string JobIdOf(const testing::HttpReply& reply) {
+std::string JobIdOf(const cosmic::testing::HttpResponse& reply) {
     simdjson::dom::parser parser;
     std::string_view id;
     if (parser.parse(reply.body).at_key("job_id").get_string().get(id) != simdjson::SUCCESS) {
@@ -52,7 +54,7 @@ TEST_F(OrchestratorServiceTest, EventsWrittenWhileTheRelayWasStoppedArriveExactl
         for (int i = 0; i < kJobs; ++i) {
             ASSERT_EQ(first.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
         }
-        ASSERT_TRUE(WaitFor([&] { return AllFinished(first.Service().Store(), kJobs); }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([&] { return AllFinished(first.Service().Store(), kJobs); }, seconds(60)));
         first.Stop();
         rows = PendingRows(first.Service().Store());
     }
@@ -68,7 +70,7 @@ TEST_F(OrchestratorServiceTest, EventsWrittenWhileTheRelayWasStoppedArriveExactl
     {
         RunningService second(
             ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
-        ASSERT_TRUE(WaitFor([&] { return second.Service().Store().Outbox().pending == 0; }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([&] { return second.Service().Store().Outbox().pending == 0; }, seconds(60)));
     }
     auto landed = testing::Parse(cluster_.ConsumeAll("job-lifecycle", lifecycle));
     auto audits = testing::Parse(cluster_.ConsumeAll("audit-trail", audit));
@@ -101,7 +103,7 @@ TEST_F(OrchestratorServiceTest, SubmitsAreAcceptedWhileKafkaIsDownAndPublishedWh
     }
     EXPECT_EQ(service.Service().Store().Outbox().pending, 40);
     for (int b = 1; b <= 3; ++b) cluster_.SetBrokerUp(b);
-    ASSERT_TRUE(WaitFor([&] { return service.Service().Store().Outbox().pending == 0; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return service.Service().Store().Outbox().pending == 0; }, seconds(60)));
     const auto by_job = testing::LifecycleByJob(testing::Parse(cluster_.ConsumeAll("job-lifecycle", 20)));
     ASSERT_EQ(by_job.size(), ids.size());
     for (const std::string& id : ids) {
@@ -121,8 +123,8 @@ TEST_F(OrchestratorServiceTest, EveryJobsLifecycleEventsArriveInOrderWithItsIds)
         ASSERT_EQ(reply.status, 202);
         correlation[JobIdOf(reply)] = corr;
     }
-    ASSERT_TRUE(WaitFor([&] { return AllFinished(service.Service().Store(), kJobs); }, seconds(60)));
-    ASSERT_TRUE(WaitFor([&] { return service.Service().Store().Outbox().pending == 0; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return AllFinished(service.Service().Store(), kJobs); }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return service.Service().Store().Outbox().pending == 0; }, seconds(60)));
     const auto landed = testing::Parse(cluster_.ConsumeAll("job-lifecycle", kJobs * 4));
     const auto by_job = testing::LifecycleByJob(landed);
     ASSERT_EQ(by_job.size(), static_cast<std::size_t>(kJobs));
@@ -151,11 +153,8 @@ TEST_F(OrchestratorServiceTest, EveryJobsLifecycleEventsArriveInOrderWithItsIds)
 
 TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToTheDlq) {
     RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}}));
-    ASSERT_TRUE(WaitFor(
-        [&] {
-            return testing::Http("GET", "http://127.0.0.1:" + std::to_string(service.Runtime().HttpPort()) + "/readyz")
-                       .status == 200;
-        },
+    ASSERT_TRUE(WaitUntil(
+        [&] { return cosmic::testing::HttpClient(service.Runtime().HttpPort()).Get("/readyz").status == 200; },
         seconds(60)));
     auto command = [&](const std::string& type, const std::string& job, const std::string& payload,
                        const std::string& user = "u7") {
@@ -177,7 +176,7 @@ TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToT
     command("command.report", "no-such-job", R"({"status":"running"})");
 
     JobStore& store = service.Service().Store();
-    ASSERT_TRUE(WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             const auto one = store.Get("cmd-job-1");
             const auto two = store.Get("cmd-job-2");
@@ -199,7 +198,7 @@ TEST_F(OrchestratorServiceTest, JobCommandsGoThroughTheStateMachineAndBadOnesToT
     }
     EXPECT_EQ(keys, (std::set<std::string>{"garbage", "no-such-job"}));
 
-    ASSERT_TRUE(WaitFor([&] { return store.Outbox().pending == 0; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return store.Outbox().pending == 0; }, seconds(60)));
     const auto by_job = testing::LifecycleByJob(testing::Parse(cluster_.ConsumeAll("job-lifecycle", 7)));
     EXPECT_EQ(by_job.at("cmd-job-1"),
               (std::vector<std::string>{"job.submitted", "job.queued", "job.running", "job.completed"}));
@@ -211,7 +210,7 @@ TEST_F(OrchestratorServiceTest, HeartbeatsCarryTheOutboxBacklogAndJobCounts) {
         ServiceEnv(cluster_, dir_, {{"COSMIC_EXECUTOR_ENABLED", "false"}, {"COSMIC_CONSUMER_ENABLED", "false"}}));
     ASSERT_EQ(service.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
     bool seen = false;
-    ASSERT_TRUE(WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
             for (const auto& l : testing::Parse(cluster_.ConsumeToEnd("system-health"))) {
                 if (l.event.component_id == "orch-test" &&
@@ -230,9 +229,9 @@ TEST_F(OrchestratorServiceTest, MetricsEndpointShowsJobsOutboxAndTransitions) {
     RunningService service(ServiceEnv(cluster_, dir_, {{"COSMIC_CONSUMER_ENABLED", "false"}}));
     ASSERT_EQ(service.Call("POST", "/api/v1/jobs", R"({"name":"n","kind":"k"})").status, 202);
     const std::string url = "http://127.0.0.1:" + std::to_string(service.Runtime().HttpPort()) + "/metrics";
-    ASSERT_TRUE(WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
-            const std::string body = testing::Http("GET", url).body;
+            const std::string body = cosmic::testing::HttpCall(url).body;
             return body.find("cosmic_orchestrator_transitions_total{from=\"submitted\",to=\"queued\"} 1") !=
                        std::string::npos &&
                    body.find("cosmic_outbox_published_total") != std::string::npos &&

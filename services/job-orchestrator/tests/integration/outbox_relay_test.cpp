@@ -10,11 +10,13 @@
 
 #include "../unit/test_support.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/testing/wait.hpp"
 #include "kafka_checks.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::MakeSubmit;
@@ -22,7 +24,6 @@ using testing::OpenStore;
 using testing::PendingRows;
 using testing::TempDir;
 using testing::UserContext;
-using testing::WaitFor;
 
 /// A store that forgets to mark rows sent: what a crash between the broker's ack and the
 /// mark-sent commit looks like to the next process.
@@ -107,7 +108,7 @@ TEST_F(OutboxRelayTest, PublishesEveryRowOnceInCommitOrderPerJob) {
     auto producer = MakeProducer();
     OutboxRelay relay(*store_, *producer, RelayOptions{50, 120, milliseconds(100), milliseconds(100)});
     relay.Start();
-    ASSERT_TRUE(WaitFor([&] { return store_->Outbox().pending == 0; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return store_->Outbox().pending == 0; }, seconds(60)));
     relay.Stop(std::chrono::steady_clock::now() + seconds(10));
     EXPECT_EQ(relay.Stats().published, rows.size());
 
@@ -139,10 +140,10 @@ TEST_F(OutboxRelayTest, RowsWrittenWhileKafkaIsDownAreDeliveredWhenItReturns) {
     for (int b = 1; b <= 3; ++b) cluster_.SetBrokerDown(b);
     const auto ids = MakeJobs(10);
     relay.Notify();
-    ASSERT_TRUE(WaitFor([&] { return relay.Stats().in_flight == 80; }));
+    ASSERT_TRUE(WaitUntil([&] { return relay.Stats().in_flight == 80; }));
     EXPECT_EQ(store_->Outbox().pending, 80);
     for (int b = 1; b <= 3; ++b) cluster_.SetBrokerUp(b);
-    ASSERT_TRUE(WaitFor([&] { return store_->Outbox().pending == 0; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return store_->Outbox().pending == 0; }, seconds(60)));
     relay.Stop(std::chrono::steady_clock::now() + seconds(10));
     const auto counts = testing::CountIds(Landed(40, 40));
     EXPECT_EQ(counts.size(), 80u);
@@ -158,10 +159,10 @@ TEST_F(OutboxRelayTest, FailedDeliveriesAreRetriedFromTheOldestPendingRowKeeping
     MakeJobs(15);
     relay.Notify();
     // Every record times out at least once while the brokers are down.
-    ASSERT_TRUE(WaitFor([&] { return relay.Stats().failed >= 40 && relay.Stats().rewinds >= 1; }, seconds(60)));
+    ASSERT_TRUE(WaitUntil([&] { return relay.Stats().failed >= 40 && relay.Stats().rewinds >= 1; }, seconds(60)));
     EXPECT_EQ(store_->Outbox().pending, 120);
     for (int b = 1; b <= 3; ++b) cluster_.SetBrokerUp(b);
-    ASSERT_TRUE(WaitFor([&] { return store_->Outbox().pending == 0; }, seconds(90)));
+    ASSERT_TRUE(WaitUntil([&] { return store_->Outbox().pending == 0; }, seconds(90)));
     relay.Stop(std::chrono::steady_clock::now() + seconds(10));
     const auto landed = Landed(60, 60);
     const auto counts = testing::CountIds(landed);
@@ -184,7 +185,7 @@ TEST_F(OutboxRelayTest, ACrashBeforeMarkSentRepublishesTheSameEventIdsAndLosesNo
         auto producer = MakeProducer();
         OutboxRelay relay(forgetful, *producer, RelayOptions{});
         relay.Start();
-        ASSERT_TRUE(WaitFor([&] { return forgetful.forgotten.load() == rows.size(); }));
+        ASSERT_TRUE(WaitUntil([&] { return forgetful.forgotten.load() == rows.size(); }));
         relay.Stop(std::chrono::steady_clock::now() + seconds(10));
     }
     EXPECT_EQ(store_->Outbox().pending, static_cast<std::int64_t>(rows.size()));
@@ -193,7 +194,7 @@ TEST_F(OutboxRelayTest, ACrashBeforeMarkSentRepublishesTheSameEventIdsAndLosesNo
         auto producer = MakeProducer();
         OutboxRelay relay(*store_, *producer, RelayOptions{});
         relay.Start();
-        ASSERT_TRUE(WaitFor([&] { return store_->Outbox().pending == 0; }));
+        ASSERT_TRUE(WaitUntil([&] { return store_->Outbox().pending == 0; }));
         relay.Stop(std::chrono::steady_clock::now() + seconds(10));
     }
     const auto counts = testing::CountIds(Landed(40, 40));
@@ -211,7 +212,7 @@ TEST_F(OutboxRelayTest, WithKafkaDisabledRowsAreMarkedSentAndCountedAsSkipped) {
     relay.Start();
     MakeJobs(3);
     relay.Notify();
-    ASSERT_TRUE(WaitFor([&] { return store_->Outbox().pending == 0; }));
+    ASSERT_TRUE(WaitUntil([&] { return store_->Outbox().pending == 0; }));
     relay.Stop(std::chrono::steady_clock::now());
     EXPECT_EQ(relay.Stats().skipped, 24u);
     EXPECT_EQ(relay.Stats().published, 0u);

@@ -10,12 +10,13 @@
 #include <string>
 #include <thread>
 
-#include "../unit/http_client.hpp"
 #include "../unit/test_support.hpp"
 #include "cosmic/job_orchestrator/orchestrator_service.hpp"
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/tokens.hpp"
 
 namespace cosmic::orchestrator::testing {
 
@@ -26,10 +27,7 @@ inline constexpr char kAdminToken[] = "admin-token";
 inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cluster, const TempDir& dir,
                                        const service::Environment& extra = {}) {
     const std::string tokens = dir.File("tokens.json");
-    std::ofstream(tokens) << R"({"tokens":[{"sha256":")" << service::Authenticator::HashHex(kUserToken)
-                          << R"(","user_id":"u1","roles":["user"]},{"sha256":")"
-                          << service::Authenticator::HashHex(kAdminToken)
-                          << R"(","user_id":"ops","roles":["admin"]}]})";
+    cosmic::testing::WriteTokensFile(tokens, {{kUserToken, "u1", {"user"}}, {kAdminToken, "ops", {"admin"}}});
     service::Environment env = {{"COSMIC_HTTP_PORT", "0"},
                                 {"COSMIC_HTTP_BIND", "127.0.0.1"},
                                 {"COSMIC_DATA_DIR", dir.File("data")},
@@ -69,7 +67,6 @@ class RunningService {
         if (!runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60))) {
             ADD_FAILURE() << "service did not start";
         }
-        base_ = "http://127.0.0.1:" + std::to_string(runtime_->HttpPort());
     }
     ~RunningService() { Stop(); }
 
@@ -82,10 +79,9 @@ class RunningService {
         return exit_code_;
     }
 
-    HttpReply Call(const std::string& method, const std::string& path, const std::string& body = "",
-                   const std::string& token = kUserToken, std::vector<std::string> headers = {}) {
-        headers.push_back("Authorization: Bearer " + token);
-        return Http(method, base_ + path, body, headers);
+    cosmic::testing::HttpResponse Call(const std::string& method, const std::string& path, const std::string& body = "",
+                                       const std::string& token = kUserToken, std::vector<std::string> headers = {}) {
+        return cosmic::testing::HttpClient(runtime_->HttpPort()).Call(method, path, body, token, std::move(headers));
     }
 
     OrchestratorService& Service() { return host_->Service(); }
@@ -96,7 +92,6 @@ class RunningService {
     service::Runtime* runtime_ = nullptr;
     std::thread thread_;
     int exit_code_ = -1;
-    std::string base_;
 };
 
 }  // namespace cosmic::orchestrator::testing

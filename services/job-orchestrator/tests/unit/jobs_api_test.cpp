@@ -8,17 +8,17 @@
 #include <string>
 
 #include "cosmic/telemetry/http_server.hpp"
-#include "http_client.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/tokens.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
 
-using testing::Http;
-using testing::HttpReply;
 using testing::OpenStore;
 using testing::PendingRows;
 using testing::TempDir;
+using HttpReply = cosmic::testing::HttpResponse;
 
 constexpr char kAlice[] = "alice-token";
 constexpr char kBob[] = "bob-token";
@@ -56,13 +56,8 @@ class JobsApiTest : public ::testing::Test {
   protected:
     JobsApiTest() : store_(OpenStore(dir_)), jobs_(*store_, JobServiceHooks{}), api_(jobs_, JobsApiOptions{2, 3}) {
         const std::string tokens = dir_.File("tokens.json");
-        std::ofstream(tokens) << R"({"tokens":[)"
-                              << R"({"sha256":")" << service::Authenticator::HashHex(kAlice)
-                              << R"(","user_id":"alice","roles":["user"]},)"
-                              << R"({"sha256":")" << service::Authenticator::HashHex(kBob)
-                              << R"(","user_id":"bob","roles":["user"]},)"
-                              << R"({"sha256":")" << service::Authenticator::HashHex(kAdmin)
-                              << R"(","user_id":"root","roles":["admin"]}]})";
+        cosmic::testing::WriteTokensFile(
+            tokens, {{kAlice, "alice", {"user"}}, {kBob, "bob", {"user"}}, {kAdmin, "root", {"admin"}}});
         auto authenticator = std::make_shared<const service::Authenticator>(service::Authenticator::FromFile(tokens));
         telemetry::HttpServerOptions options;
         options.bind_address = "127.0.0.1";
@@ -76,8 +71,7 @@ class JobsApiTest : public ::testing::Test {
 
     HttpReply Call(const std::string& method, const std::string& path, const std::string& token,
                    const std::string& body = "", std::vector<std::string> headers = {}) {
-        if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
-        return Http(method, base_ + path, body, headers);
+        return cosmic::testing::HttpClient(base_).Call(method, path, body, token, std::move(headers));
     }
 
     std::string SubmitAs(const std::string& token, const std::string& name = "render") {

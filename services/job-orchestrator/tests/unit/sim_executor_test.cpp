@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "cosmic/testing/wait.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::orchestrator {
 namespace {
 
+using cosmic::testing::WaitUntil;
 using std::chrono::milliseconds;
 using testing::MakeSubmit;
 using testing::OpenStore;
@@ -19,7 +21,6 @@ using testing::ParseRow;
 using testing::PendingRows;
 using testing::TempDir;
 using testing::UserContext;
-using testing::WaitFor;
 
 SimExecutorOptions FastOptions(std::size_t concurrency, milliseconds duration, double failure_rate = 0) {
     SimExecutorOptions options;
@@ -74,7 +75,7 @@ TEST(SimExecutorTest, RunsEveryQueuedJobToCompletionWithinItsConcurrency) {
     Harness h(dir, FastOptions(3, milliseconds(30)));
     h.executor->Start();
     for (int i = 0; i < 12; ++i) ASSERT_TRUE(h.jobs->Submit(MakeSubmit(), UserContext("u1")));
-    ASSERT_TRUE(WaitFor([&] { return h.Count(JobState::kCompleted) == 12; })) << h.Count(JobState::kCompleted);
+    ASSERT_TRUE(WaitUntil([&] { return h.Count(JobState::kCompleted) == 12; })) << h.Count(JobState::kCompleted);
     EXPECT_LE(h.max_running.load(), 3);
     EXPECT_GE(h.max_running.load(), 2);
     EXPECT_EQ(h.executor->Stats().completed, 12u);
@@ -106,7 +107,7 @@ TEST(SimExecutorTest, FailureRateOneFailsEveryJobWithAnErrorCode) {
     Harness h(dir, FastOptions(4, milliseconds(5), 1.0));
     h.executor->Start();
     for (int i = 0; i < 5; ++i) h.jobs->Submit(MakeSubmit(), UserContext("u1"));
-    ASSERT_TRUE(WaitFor([&] { return h.Count(JobState::kFailed) == 5; }));
+    ASSERT_TRUE(WaitUntil([&] { return h.Count(JobState::kFailed) == 5; }));
     JobQuery query;
     query.state = JobState::kFailed;
     for (const Job& job : h.store->List(query).jobs) {
@@ -120,8 +121,8 @@ TEST(SimExecutorTest, RunningJobsEmitSamplesWhileTheyRun) {
     Harness h(dir, FastOptions(1, milliseconds(300)));
     h.executor->Start();
     const std::string id = h.jobs->Submit(MakeSubmit(), UserContext("u1")).job.job_id;
-    ASSERT_TRUE(WaitFor([&] { return h.executor->Stats().samples >= 3; }));
-    ASSERT_TRUE(WaitFor([&] { return h.Count(JobState::kCompleted) == 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return h.executor->Stats().samples >= 3; }));
+    ASSERT_TRUE(WaitUntil([&] { return h.Count(JobState::kCompleted) == 1; }));
     std::int64_t last_elapsed = -1;
     int samples = 0;
     for (const auto& row : PendingRows(*h.store)) {
@@ -141,10 +142,10 @@ TEST(SimExecutorTest, CancellingARunningJobFreesItsSlot) {
     h.executor->Start();
     const std::string first = h.jobs->Submit(MakeSubmit(), UserContext("u1")).job.job_id;
     const std::string second = h.jobs->Submit(MakeSubmit(), UserContext("u1")).job.job_id;
-    ASSERT_TRUE(WaitFor([&] { return h.store->Get(first)->state == JobState::kRunning; }));
+    ASSERT_TRUE(WaitUntil([&] { return h.store->Get(first)->state == JobState::kRunning; }));
     EXPECT_EQ(h.store->Get(second)->state, JobState::kQueued);
     ASSERT_TRUE(h.jobs->Cancel(first, "stop", UserContext("u1")));
-    EXPECT_TRUE(WaitFor([&] { return h.store->Get(second)->state == JobState::kRunning; }));
+    EXPECT_TRUE(WaitUntil([&] { return h.store->Get(second)->state == JobState::kRunning; }));
     EXPECT_EQ(h.store->Get(first)->state, JobState::kCancelled);
 }
 
@@ -156,7 +157,7 @@ TEST(SimExecutorTest, AfterARestartItAdoptsTheJobsItWasRunning) {
         Harness h(dir, FastOptions(2, milliseconds(60'000)));
         h.executor->Start();
         id = h.jobs->Submit(MakeSubmit(), UserContext("u1")).job.job_id;
-        ASSERT_TRUE(WaitFor([&] { return h.store->Get(id)->state == JobState::kRunning; }));
+        ASSERT_TRUE(WaitUntil([&] { return h.store->Get(id)->state == JobState::kRunning; }));
         h.executor->Stop();
         // A job run by an external executor must not be adopted.
         external = h.jobs->Submit(MakeSubmit(), UserContext("u1")).job.job_id;
@@ -164,7 +165,7 @@ TEST(SimExecutorTest, AfterARestartItAdoptsTheJobsItWasRunning) {
     }
     Harness h(dir, FastOptions(2, milliseconds(50)));
     h.executor->Start();
-    EXPECT_TRUE(WaitFor([&] { return h.store->Get(id)->state == JobState::kCompleted; }));
+    EXPECT_TRUE(WaitUntil([&] { return h.store->Get(id)->state == JobState::kCompleted; }));
     EXPECT_EQ(h.store->Get(external)->state, JobState::kRunning);
 }
 

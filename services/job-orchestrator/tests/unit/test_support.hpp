@@ -5,13 +5,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <chrono>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cosmic/job_orchestrator/job_service.hpp"
@@ -20,29 +17,12 @@
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/parser.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 
 namespace cosmic::orchestrator::testing {
 
-/// A fresh directory under TMPDIR, removed with its content on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "cosmic-orch-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;  // best effort: a leftover temp dir must not fail a test
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string File(const std::string& name) const { return (path_ / name).string(); }
-    const std::filesystem::path& Path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+/// A fresh temporary directory per test.
+using TempDir = cosmic::testing::TempDir;
 
 inline std::unique_ptr<SqliteJobStore> OpenStore(const TempDir& dir, const std::string& name = "orchestrator.db") {
     SqliteStoreOptions options;
@@ -89,17 +69,6 @@ inline schema::Event ParseRow(const OutboxRow& row) {
         ADD_FAILURE() << "row " << row.id << " is not a valid " << row.topic << " event: " << violation->ToString();
     }
     return event;
-}
-
-/// Waits for `predicate` (polling every few ms) until the deadline; returns its last value.
-inline bool WaitFor(const std::function<bool()>& predicate,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (predicate()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return predicate();
 }
 
 }  // namespace cosmic::orchestrator::testing
