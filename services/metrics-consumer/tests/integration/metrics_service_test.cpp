@@ -23,8 +23,9 @@
 #include "cosmic/service/config.hpp"
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/http_client.hpp"
 #include "cosmic/testing/wait.hpp"
-#include "test_clients.hpp"
+#include "cosmic/testing/websocket_client.hpp"
 
 namespace cosmic::metrics {
 namespace {
@@ -100,7 +101,7 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
         ASSERT_TRUE(runtime_->WaitUntilRunning(std::chrono::steady_clock::now() + seconds(30)));
         port_ = runtime_->HttpPort();
         // Ready = the consumer has its partitions, so nothing produced from here on is missed.
-        ASSERT_TRUE(WaitUntil([this] { return testing::HttpGet(port_, "/readyz").status == 200; }, seconds(60)));
+        ASSERT_TRUE(WaitUntil([this] { return Get("/readyz").status == 200; }, seconds(60)));
     }
 
     void TearDown() override {
@@ -118,11 +119,15 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
 
     void Produce(const std::string& job, const std::string& value) { cluster_.Produce(kTopic, job, value); }
 
+    cosmic::testing::HttpResponse Get(const std::string& path, const std::string& token = "") const {
+        return cosmic::testing::HttpClient(port_).Get(path, token);
+    }
+
     /// Polls GET jobs/{id} until the job has `samples` samples; returns the last body.
     std::string WaitForSamples(const std::string& job, std::uint64_t samples) {
         std::string body;
         WaitUntil([&] {
-            const auto result = testing::HttpGet(port_, "/api/v1/metrics/jobs/" + job, "admin-token");
+            const auto result = Get("/api/v1/metrics/jobs/" + job, "admin-token");
             if (result.status != 200) return false;
             body = result.body;
             simdjson::dom::parser parser;
@@ -155,27 +160,27 @@ TEST_F(MetricsServiceTest, SamplesProducedToKafkaAreServedOverHttp) {
     EXPECT_EQ(std::string_view(job["user_id"]), "alice");
 
     // The owner sees it; no token is 401; the summary counts it.
-    EXPECT_EQ(testing::HttpGet(port_, "/api/v1/metrics/jobs/job-http", "alice-token").status, 200);
-    EXPECT_EQ(testing::HttpGet(port_, "/api/v1/metrics/jobs/job-http").status, 401);
-    const auto summary = testing::HttpGet(port_, "/api/v1/metrics/summary?by=cpu&top=5", "admin-token");
+    EXPECT_EQ(Get("/api/v1/metrics/jobs/job-http", "alice-token").status, 200);
+    EXPECT_EQ(Get("/api/v1/metrics/jobs/job-http").status, 401);
+    const auto summary = Get("/api/v1/metrics/summary?by=cpu&top=5", "admin-token");
     ASSERT_EQ(summary.status, 200) << summary.body;
     simdjson::dom::element totals = parser.parse(summary.body);
     EXPECT_EQ(std::uint64_t(totals["jobs_tracked"]), 1u);
     EXPECT_EQ(std::uint64_t(totals["samples_total"]), 3u);
     EXPECT_EQ(std::string_view(totals["top"].at(0)["job_id"]), "job-http");
-    EXPECT_EQ(testing::HttpGet(port_, "/api/v1/metrics/summary?by=disk", "admin-token").status, 400);
+    EXPECT_EQ(Get("/api/v1/metrics/summary?by=disk", "admin-token").status, 400);
 
-    const auto lag = testing::HttpGet(port_, "/api/v1/metrics/lag", "alice-token");
+    const auto lag = Get("/api/v1/metrics/lag", "alice-token");
     ASSERT_EQ(lag.status, 200);
     EXPECT_NE(lag.body.find(R"("group":"metrics-consumer-group")"), std::string::npos);
 
-    const auto metrics = testing::HttpGet(port_, "/metrics");
+    const auto metrics = Get("/metrics");
     EXPECT_NE(metrics.body.find("cosmic_metrics_jobs_evicted_total"), std::string::npos);
     EXPECT_NE(metrics.body.find("cosmic_events_consumed_total"), std::string::npos);
 }
 
 TEST_F(MetricsServiceTest, WebSocketSubscriberReceivesUpdates) {
-    testing::WsClient client(port_, "/ws/metrics?token=alice-token");
+    cosmic::testing::WebSocketClient client(port_, "/ws/metrics?token=alice-token");
     ASSERT_EQ(client.Status(), 101);
     ASSERT_TRUE(client.SendText(R"({"subscribe":"job-ws"})"));
     EXPECT_EQ(client.ReadText(seconds(10)).value_or("<none>"), R"({"type":"subscribed","subscribe":"job-ws"})");
@@ -189,7 +194,7 @@ TEST_F(MetricsServiceTest, WebSocketSubscriberReceivesUpdates) {
     EXPECT_EQ(std::string_view(message["job"]["job_id"]), "job-ws");
     EXPECT_DOUBLE_EQ(double(message["job"]["cpu_percent"]["last"]), 55);
 
-    testing::WsClient stranger(port_, "/ws/metrics?token=nobody");
+    cosmic::testing::WebSocketClient stranger(port_, "/ws/metrics?token=nobody");
     EXPECT_NE(stranger.Status(), 101);
 }
 

@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "cosmic/service/timers.hpp"
+#include "cosmic/testing/wait.hpp"
 #include "test_support.hpp"
 
 namespace cosmic::metrics {
@@ -201,11 +201,10 @@ TEST_F(MetricsStreamTest, FlushesOnTimersDeliverUpdates) {
     timers.Start();
     Add("job-7", "alice");
     std::vector<std::string> frames;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (frames.empty() && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_TRUE(cosmic::testing::WaitUntil([&] {
         frames = endpoint_.Take(7);
-        if (frames.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling, not synchronising
-    }
+        return !frames.empty();
+    }));
     timers.Stop();
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(JobOf(frames[0]), "job-7");
