@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cosmic/audit/sqlite_audit_store.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 
 namespace cosmic::audit::testing {
 
@@ -34,24 +35,8 @@ inline std::string FormatMs(std::int64_t ms) {
     return out;
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "audit-test-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& Path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+/// A fresh temporary directory per test.
+using TempDir = cosmic::testing::TempDir;
 
 inline AuditRecord MakeRecord(std::int32_t partition, std::int64_t offset, std::int64_t occurred_ms,
                               std::string resource_id = "job-1", std::string user_id = "u1",

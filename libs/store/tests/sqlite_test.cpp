@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "temp_dir.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 
 namespace cosmic::store {
 namespace {
@@ -18,7 +18,7 @@ class SqliteTest : public ::testing::Test {
   protected:
     std::string Path() const { return dir_.File("test.db"); }
 
-    testing::TempDir dir_;
+    cosmic::testing::TempDir dir_;
 };
 
 TEST_F(SqliteTest, OpenCreatesTheFileAndWalSticks) {

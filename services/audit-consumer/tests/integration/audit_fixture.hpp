@@ -14,6 +14,8 @@
 #include "cosmic/schema/event.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/service/config.hpp"
+#include "cosmic/testing/temp_dir.hpp"
+#include "cosmic/testing/tokens.hpp"
 
 namespace cosmic::audit::testing {
 
@@ -48,30 +50,14 @@ inline std::string KafkaEnvName(const std::string& property) {
     return name;
 }
 
-class ScratchDir {
-  public:
-    ScratchDir() {
-        char pattern[] = "/tmp/audit-consumer-test-XXXXXX";
-        if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& Path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+/// A fresh temporary directory per test.
+using ScratchDir = cosmic::testing::TempDir;
 
 /// A tokens file with an auditor ("auditor-token") and a plain user ("user-token").
 inline std::string WriteTokens(const std::filesystem::path& dir) {
     const std::string path = (dir / "tokens.json").string();
-    std::ofstream(path) << R"({"tokens":[{"sha256":")" << service::Authenticator::HashHex("auditor-token")
-                        << R"(","user_id":"carol","roles":["auditor"]},{"sha256":")"
-                        << service::Authenticator::HashHex("user-token")
-                        << R"(","user_id":"alice","roles":["user"]}]})";
+    cosmic::testing::WriteTokensFile(path,
+                                     {{"auditor-token", "carol", {"auditor"}}, {"user-token", "alice", {"user"}}});
     return path;
 }
 
