@@ -3,12 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+#include <vector>
 
+#include "cosmicctl_test_support.hpp"
 #include "store_fixture.hpp"
 
 namespace cosmic::cosmicctl {
@@ -21,17 +20,9 @@ struct RunResult {
     std::string output;  ///< stdout and stderr
 };
 
-RunResult RunCosmicctl(const std::string& arguments) {
-    const std::string command = std::string(COSMIC_COSMICCTL_BINARY) + " " + arguments + " 2>&1";
-    RunResult result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return result;
-    std::array<char, 4096> buffer{};
-    while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-        result.output.append(buffer.data(), n);
-    const int raw = pclose(pipe);
-    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return result;
+RunResult RunCosmicctl(std::vector<std::string> args) {
+    const cosmic::testing::CommandResult result = test::RunBinary(std::move(args));
+    return {result.exit_status, result.out + result.err};
 }
 
 class CosmicctlAuditTest : public audit::testing::StoreTest {
@@ -44,10 +35,10 @@ class CosmicctlAuditTest : public audit::testing::StoreTest {
 
 TEST_F(CosmicctlAuditTest, CleanDatabaseVerifiesWithoutAnyKafkaSettings) {
     WriteDatabase();
-    const RunResult text = RunCosmicctl("audit verify --db " + DbPath());
+    const RunResult text = RunCosmicctl({"audit", "verify", "--db", DbPath()});
     EXPECT_EQ(text.status, 0) << text.output;
     EXPECT_THAT(text.output, HasSubstr("OK: 12 rows"));
-    const RunResult json = RunCosmicctl("audit verify --db " + DbPath() + " --json");
+    const RunResult json = RunCosmicctl({"audit", "verify", "--db", DbPath(), "--json"});
     EXPECT_EQ(json.status, 0) << json.output;
     EXPECT_THAT(json.output, HasSubstr("\"ok\":true"));
 }
@@ -58,17 +49,17 @@ TEST_F(CosmicctlAuditTest, TamperedRowFailsAndIsNamed) {
     // An attacker with file access drops the append-only trigger first.
     raw.Exec("DROP TRIGGER audit_events_append_only");
     raw.Exec(R"sql(UPDATE audit_events SET payload = '{"forged":true}' WHERE "offset" = 5)sql");
-    const RunResult result = RunCosmicctl("audit verify --db " + DbPath());
+    const RunResult result = RunCosmicctl({"audit", "verify", "--db", DbPath()});
     EXPECT_EQ(result.status, 1) << result.output;
     EXPECT_THAT(result.output, HasSubstr("TAMPERED"));
     EXPECT_THAT(result.output, HasSubstr("audit-trail/0 offset 5 row"));
 }
 
 TEST_F(CosmicctlAuditTest, MissingDatabaseOrDbOptionIsAUsageError) {
-    const RunResult missing = RunCosmicctl("audit verify --db " + (dir_.Path() / "missing.db").string());
+    const RunResult missing = RunCosmicctl({"audit", "verify", "--db", (dir_.Path() / "missing.db").string()});
     EXPECT_EQ(missing.status, 2) << missing.output;
     EXPECT_THAT(missing.output, HasSubstr("missing.db"));
-    const RunResult no_db = RunCosmicctl("audit verify");
+    const RunResult no_db = RunCosmicctl({"audit", "verify"});
     EXPECT_EQ(no_db.status, 2) << no_db.output;
     EXPECT_THAT(no_db.output, HasSubstr("usage: cosmicctl audit verify --db FILE"));
 }

@@ -1,9 +1,6 @@
 // cosmicctl topics, produce/tail, failures, and the binary itself.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdlib>
 
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmicctl_test_support.hpp"
@@ -102,14 +99,11 @@ TEST(CosmicctlFailureTest, BadUsageExitsTwoWithUsage) {
 }
 
 TEST(CosmicctlBinaryTest, ExitStatusesOfTheProgram) {
-    const std::string binary = COSMIC_COSMICCTL_BINARY;
-    int status = std::system((binary + " --help > /dev/null").c_str());
-    EXPECT_EQ(WEXITSTATUS(status), 0);
-    status = std::system((binary + " nonsense 2> /dev/null").c_str());
-    EXPECT_EQ(WEXITSTATUS(status), 2);
-    status = std::system(
-        ("KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 " + binary + " --timeout 1 lag --group g 2> /dev/null").c_str());
-    EXPECT_EQ(WEXITSTATUS(status), 1);
+    EXPECT_EQ(test::RunBinary({"--help"}).exit_status, 0);
+    EXPECT_EQ(test::RunBinary({"nonsense"}).exit_status, 2);
+    EXPECT_EQ(test::RunBinary({"--timeout", "1", "lag", "--group", "g"}, {{"KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"}})
+                  .exit_status,
+              1);
 }
 
 }  // namespace

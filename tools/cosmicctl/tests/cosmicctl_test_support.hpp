@@ -2,11 +2,13 @@
 // Runs cosmicctl's Main against a test cluster and captures its output.
 
 #include <atomic>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
+#include "cosmic/testing/child_process.hpp"
 
 namespace cosmic::cosmicctl::test {
 
@@ -28,6 +30,17 @@ inline Run Cosmicctl(const std::string& bootstrap, std::vector<std::string> args
     run.out = out.str();
     run.err = err.str();
     return run;
+}
+
+/// Runs the real cosmicctl binary with `args` and only `env` set (a clean environment); its exit
+/// status and output.
+inline cosmic::testing::CommandResult RunBinary(std::vector<std::string> args,
+                                                std::map<std::string, std::string> env = {}) {
+    cosmic::testing::ProcessOptions options;
+    options.binary = COSMIC_COSMICCTL_BINARY;
+    options.args = std::move(args);
+    options.env = std::move(env);
+    return cosmic::testing::RunCommand(std::move(options));
 }
 
 /// The whitespace-separated fields of the output line starting with `first`, or empty.
