@@ -8,7 +8,6 @@
 
 #include "slice.hpp"
 #include "support/json.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {
@@ -18,7 +17,7 @@ constexpr int kJobs = 50;
 /// total_events of the compliance report; -1 when the request failed.
 std::int64_t StoredEvents(ServiceProcess& audit) {
     HttpClient http(audit.BaseUrl());
-    const HttpResult result = http.Get("/api/v1/audit/compliance-report", kAuditorToken);
+    const HttpResponse result = http.Get("/api/v1/audit/compliance-report", kAuditorToken);
     if (result.status != 200) {
         return -1;
     }

@@ -13,7 +13,6 @@
 #include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
 #include "support/topic_reader.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {

@@ -13,7 +13,6 @@
 #include "support/admin_client.hpp"
 #include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {

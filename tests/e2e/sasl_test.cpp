@@ -27,13 +27,9 @@
 #include "cosmic/kafka/auth_hint.hpp"
 #include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
-#include "support/http_client.hpp"
 #include "support/json.hpp"
 #include "support/sasl_node.hpp"
-#include "support/service_process.hpp"
-#include "support/tokens.hpp"
 #include "support/topic_reader.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {
@@ -81,12 +77,8 @@ class SaslSslE2E : public ::testing::Test {
             WriteTokensFile(run_dir / "tokens.json", {{std::string(kUserToken), "sasl-e2e-user", {"user"}},
                                                       {std::string(kAuditorToken), "sasl-e2e-auditor", {"auditor"}}});
         }
-        ServiceOptions options;
-        options.name = name;
-        options.run_dir = run_dir;
-        options.bootstrap = node_.bootstrap;
+        ServiceOptions options = E2eServiceOptions(name, run_dir, node_.bootstrap, node_.Env(mechanism, password));
         options.tokens_file = run_dir / "tokens.json";
-        options.env = node_.Env(mechanism, password);
         if (name == "job-orchestrator") {
             options.env.merge(std::map<std::string, std::string>{{"COSMIC_EXECUTOR_DURATION_DISTRIBUTION", "uniform"},
                                                                  {"COSMIC_EXECUTOR_DURATION_MIN_MS", "100"},
@@ -141,7 +133,7 @@ class SaslSslE2E : public ::testing::Test {
         // The orchestrator's /readyz does not gate on its consumer (the API works without
         // Kafka) but reports whether the job-commands group is assigned.
         HttpClient http(orchestrator->BaseUrl());
-        HttpResult readyz;
+        HttpResponse readyz;
         const auto assigned_start = Clock::now();
         ASSERT_TRUE(WaitUntil(
             [&] {
@@ -154,7 +146,7 @@ class SaslSslE2E : public ::testing::Test {
             << "job-orchestrator's consumer not assigned: " << readyz.Describe();
         RecordTiming(std::string(run_name) + "_orchestrator_assigned", ElapsedMs(assigned_start));
 
-        const HttpResult submitted =
+        const HttpResponse submitted =
             http.Post("/api/v1/jobs", R"({"name":"sasl-e2e","kind":"imaging","parameters":{"index":1},"priority":1})",
                       kUserToken);
         ASSERT_EQ(submitted.status, 202) << submitted.Describe();
@@ -187,7 +179,7 @@ class SaslSslE2E : public ::testing::Test {
         // The job's audit events went orchestrator -> audit-trail -> audit-consumer, both over SASL_SSL.
         start = Clock::now();
         HttpClient audit_http(audit->BaseUrl());
-        HttpResult rows;
+        HttpResponse rows;
         std::size_t state_changes = 0;
         const bool stored = WaitUntil(
             [&] {
@@ -221,7 +213,7 @@ class SaslSslE2E : public ::testing::Test {
         const auto start = Clock::now();
         service.Launch(seconds(60));
         HttpClient http(service.BaseUrl(), seconds(5));
-        HttpResult readyz;
+        HttpResponse readyz;
         bool ever_ready = false;
         std::string line;
         const bool logged = WaitUntil(

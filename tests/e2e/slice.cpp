@@ -10,9 +10,7 @@
 #include "support/e2e_env.hpp"
 #include "support/json.hpp"
 #include "support/metrics_text.hpp"
-#include "support/tokens.hpp"
 #include "support/topic_reader.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {
@@ -108,12 +106,8 @@ VerticalSlice::~VerticalSlice() {
 
 std::unique_ptr<ServiceProcess> VerticalSlice::MakeService(const std::string& name,
                                                            std::map<std::string, std::string> env) {
-    ServiceOptions options;
-    options.name = name;
-    options.run_dir = run_dir_;
-    options.bootstrap = bootstrap_;
+    ServiceOptions options = E2eServiceOptions(name, run_dir_, bootstrap_, env);
     options.tokens_file = run_dir_ / "tokens.json";
-    options.env = std::move(env);
     return std::make_unique<ServiceProcess>(std::move(options));
 }
 
@@ -146,7 +140,7 @@ std::vector<std::string> VerticalSlice::SubmitJobs(int count, std::string_view n
         const std::string body = "{\"name\":\"" + std::string(name_prefix) + "-" + std::to_string(i) +
                                  "\",\"kind\":\"imaging\",\"parameters\":{\"index\":" + std::to_string(i) +
                                  "},\"priority\":" + std::to_string(i % 10) + "}";
-        const HttpResult result = orchestrator_http_->Post("/api/v1/jobs", body, kUserToken);
+        const HttpResponse result = orchestrator_http_->Post("/api/v1/jobs", body, kUserToken);
         if (result.status != 202) {
             ADD_FAILURE() << "POST /api/v1/jobs: " << result.Describe();
             continue;
@@ -164,7 +158,7 @@ std::vector<std::string> VerticalSlice::SubmitJobs(int count, std::string_view n
 }
 
 std::string VerticalSlice::Status(const std::string& job_id) {
-    const HttpResult result = orchestrator_http_->Get("/api/v1/jobs/" + job_id, kUserToken);
+    const HttpResponse result = orchestrator_http_->Get("/api/v1/jobs/" + job_id, kUserToken);
     if (result.status != 200) {
         return {};
     }
@@ -293,7 +287,7 @@ void VerticalSlice::CheckMetrics(const FinalStatus& jobs) {
                 if (matched.count(job_id) != 0 || on_topic[job_id].empty()) {
                     continue;
                 }
-                const HttpResult result = http.Get("/api/v1/metrics/jobs/" + job_id, kUserToken);
+                const HttpResponse result = http.Get("/api/v1/metrics/jobs/" + job_id, kUserToken);
                 if (result.status != 200) {
                     continue;  // not tracked yet
                 }
@@ -365,7 +359,7 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
                 if (matched.count(job_id) != 0) {
                     continue;
                 }
-                const HttpResult result =
+                const HttpResponse result =
                     http.Get("/api/v1/audit?resource_id=" + UrlEncode(job_id) + "&limit=1000", kAuditorToken);
                 if (result.status != 200) {
                     ADD_FAILURE() << "GET /api/v1/audit: " << result.Describe();
@@ -414,19 +408,19 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
 
     std::cout << "[e2e] audit-trail: " << total << " STATE_CHANGE events of " << on_topic.size()
               << " jobs; stored exactly once for " << matched.size() << std::endl;
-    if (const HttpResult metrics = http.Get("/metrics"); metrics.status == 200) {
+    if (const HttpResponse metrics = http.Get("/metrics"); metrics.status == 200) {
         // Informational: how many redelivered rows the store skipped (non-zero after a kill).
         const auto duplicates = MetricValue(metrics.body, R"(cosmic_audit_rows_total{outcome="duplicate"})");
         std::cout << "[e2e] audit-consumer skipped " << duplicates.value_or(-1) << " duplicate rows" << std::endl;
         ::testing::Test::RecordProperty("audit_duplicate_rows", std::to_string(duplicates.value_or(-1)));
     }
 
-    const HttpResult verify = http.Get("/api/v1/audit/verify", kAuditorToken);
+    const HttpResponse verify = http.Get("/api/v1/audit/verify", kAuditorToken);
     ASSERT_EQ(verify.status, 200) << verify.Describe();
     const JsonDoc verified(verify.body);
     EXPECT_EQ(BoolField(verified.Root(), "ok"), std::optional<bool>(true)) << "chain does not verify: " << verify.body;
 
-    const HttpResult report = http.Get("/api/v1/audit/compliance-report", kAuditorToken);
+    const HttpResponse report = http.Get("/api/v1/audit/compliance-report", kAuditorToken);
     ASSERT_EQ(report.status, 200) << report.Describe();
     const JsonDoc report_doc(report.body);
     EXPECT_EQ(BoolField(report_doc.Root(), "chain_verified"), std::optional<bool>(true)) << report.body;

@@ -19,8 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "support/http_client.hpp"
-#include "support/service_process.hpp"
+#include "support/e2e_env.hpp"
 
 namespace cosmic::e2e {
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "slice.hpp"
-#include "support/wait.hpp"
 
 namespace cosmic::e2e {
 namespace {

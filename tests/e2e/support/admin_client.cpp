@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "wait.hpp"
+#include "e2e_env.hpp"
 
 namespace cosmic::e2e {
 namespace {

@@ -59,6 +59,20 @@ std::filesystem::path BinaryPath(std::string_view name) {
     return std::filesystem::path(it->second);
 }
 
+ServiceOptions E2eServiceOptions(const std::string& name, const std::filesystem::path& run_dir,
+                                 const std::string& bootstrap, const std::map<std::string, std::string>& env) {
+    ServiceOptions options;
+    options.name = name;
+    options.binary = BinaryPath(name);
+    options.run_dir = run_dir;
+    options.pid_dir = Cluster().dir / "pids";
+    options.env = {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}, {"COSMIC_INSTANCE_ID", name + "-e2e"}};
+    for (const auto& [variable, value] : env) {
+        options.env[variable] = value;
+    }
+    return options;
+}
+
 std::filesystem::path SourceDir() { return std::filesystem::path(COSMIC_E2E_SOURCE_DIR); }
 
 std::filesystem::path FreshRunDir(std::string_view name) {

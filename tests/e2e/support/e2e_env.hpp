@@ -5,10 +5,27 @@
 /// `$COSMIC_E2E_DIR/mode`; binary paths are compiled in from the CMake targets.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/service_process.hpp"
+#include "cosmic/testing/tokens.hpp"
+#include "cosmic/testing/wait.hpp"
+
 namespace cosmic::e2e {
+
+// The shared test support (libs/testing) the e2e tests drive the services with.
+using cosmic::testing::Clock;
+using cosmic::testing::ElapsedMs;
+using cosmic::testing::HttpClient;
+using cosmic::testing::HttpResponse;
+using cosmic::testing::ServiceOptions;
+using cosmic::testing::ServiceProcess;
+using cosmic::testing::UrlEncode;
+using cosmic::testing::WaitUntil;
+using cosmic::testing::WriteTokensFile;
 
 /// The cluster the tests share.
 struct ClusterInfo {
@@ -28,6 +45,12 @@ const ClusterInfo& Cluster();
 /// Path of a built binary ("job-orchestrator", "metrics-consumer", "audit-consumer", ...);
 /// empty when that target is not part of the build.
 std::filesystem::path BinaryPath(std::string_view name);
+
+/// The options of the built service `name` on `bootstrap` with its log, port file and data in
+/// `run_dir`: instance id "<name>-e2e", the settings in `env` (which win), and registered in
+/// COSMIC_E2E_DIR/pids while it runs so cluster.sh can kill what a crashed test binary left.
+ServiceOptions E2eServiceOptions(const std::string& name, const std::filesystem::path& run_dir,
+                                 const std::string& bootstrap, const std::map<std::string, std::string>& env = {});
 
 /// The repository root (scripts/ live there).
 std::filesystem::path SourceDir();

@@ -6,7 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "wait.hpp"
+#include "e2e_env.hpp"
 
 namespace cosmic::e2e {
 namespace {
