@@ -14,6 +14,7 @@
 #include "cosmic/schema/event.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/service/config.hpp"
+#include "cosmic/testing/kafka_env.hpp"
 #include "cosmic/testing/temp_dir.hpp"
 #include "cosmic/testing/tokens.hpp"
 
@@ -35,21 +36,6 @@ inline std::string AuditJson(const std::string& resource, const std::string& act
            R"(","action":")" + action + R"(","payload":)" + payload + "}";
 }
 
-/// KAFKA_<PROP> for a librdkafka property.
-inline std::string KafkaEnvName(const std::string& property) {
-    std::string name = "KAFKA_";
-    for (const char c : property) {
-        if (c == '.') {
-            name += '_';
-        } else if (c == '_') {
-            name += "__";
-        } else {
-            name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-    }
-    return name;
-}
-
 /// A fresh temporary directory per test.
 using ScratchDir = cosmic::testing::TempDir;
 
@@ -65,7 +51,8 @@ inline std::string WriteTokens(const std::filesystem::path& dir) {
 inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cluster,
                                        const std::filesystem::path& dir) {
     service::Environment env;
-    for (const auto& [property, value] : cluster.ClientConfig().properties) env[KafkaEnvName(property)] = value;
+    for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(cluster.ClientConfig().properties))
+        env[name] = value;
     env["COSMIC_HTTP_PORT"] = "0";
     env["COSMIC_HTTP_BIND"] = "127.0.0.1";
     env["COSMIC_TOKENS_FILE"] = WriteTokens(dir);

@@ -16,6 +16,7 @@
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
 #include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/kafka_env.hpp"
 #include "cosmic/testing/tokens.hpp"
 
 namespace cosmic::orchestrator::testing {
@@ -45,13 +46,8 @@ inline service::Environment ServiceEnv(const kafka::testing::EmbeddedCluster& cl
                                 {"COSMIC_EXECUTOR_CONCURRENCY", "8"},
                                 {"COSMIC_EXECUTOR_FAILURE_RATE", "0.2"},
                                 {"COSMIC_HEARTBEAT_INTERVAL_MS", "200"}};
-    const kafka::ClientConfig client = cluster.ClientConfig();
-    for (const auto& [property, value] : client.properties) {
-        std::string name = "KAFKA_";
-        for (const char c : property)
-            name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(cluster.ClientConfig().properties))
         env[name] = value;
-    }
     env["KAFKA_BOOTSTRAP_SERVERS"] = cluster.Bootstraps();
     for (const auto& [name, value] : extra) env[name] = value;
     return env;

@@ -8,7 +8,6 @@
 #include <simdjson.h>
 #include <stdlib.h>
 
-#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +23,7 @@
 #include "cosmic/service/kit.hpp"
 #include "cosmic/service/runtime.hpp"
 #include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/kafka_env.hpp"
 #include "cosmic/testing/wait.hpp"
 #include "cosmic/testing/websocket_client.hpp"
 
@@ -36,20 +36,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::string_view kTopic = "job-metrics";
-
-std::string EnvName(const std::string& property) {
-    std::string name = "KAFKA_";
-    for (const char c : property) {
-        if (c == '.') {
-            name += '_';
-        } else if (c == '_') {
-            name += "__";
-        } else {
-            name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-    }
-    return name;
-}
 
 /// A job.metrics envelope as raw JSON, the way an outside producer (kcat) would send it; the
 /// measures are JSON text so a test can put anything there.
@@ -84,7 +70,8 @@ class MetricsServiceTest : public kafka::testing::EmbeddedClusterTest {
                               << R"(","user_id":"root","roles":["admin"]}]})";
 
         service::Environment env;
-        for (const auto& [property, value] : cluster_.ClientConfig().properties) env[EnvName(property)] = value;
+        for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(cluster_.ClientConfig().properties))
+            env[name] = value;
         env["COSMIC_HTTP_PORT"] = "0";
         env["COSMIC_HTTP_BIND"] = "127.0.0.1";
         env["COSMIC_TOKENS_FILE"] = tokens;
