@@ -37,11 +37,17 @@ std::string ReadFile(const std::filesystem::path& path) {
 }
 
 void WriteFile(const std::filesystem::path& path, std::string_view content) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    if (!out.flush()) {
-        throw std::runtime_error("cannot write " + path.string());
+    // Write then rename, as a config manager would: a service that re-reads the file never sees
+    // half of it.
+    const std::filesystem::path temp = path.string() + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        if (!out.flush()) {
+            throw std::runtime_error("cannot write " + temp.string());
+        }
     }
+    std::filesystem::rename(temp, path);
 }
 
 }  // namespace cosmic::testing

@@ -16,20 +16,20 @@
 namespace cosmic::testing {
 
 struct ProcessOptions {
-    std::filesystem::path binary;
-    std::vector<std::string> args;  ///< after argv[0]
+    std::filesystem::path binary{};
+    std::vector<std::string> args{};  ///< after argv[0]
     /// Variables on top of the base environment (they win).
-    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> env{};
     /// false: the base is only what a process needs to run at all (PATH, HOME, TMPDIR, LANG, TZ)
     /// and the sanitizer settings, so a developer's own COSMIC_* or KAFKA_* never leak into a
     /// test. true: the test's whole environment.
     bool inherit_environment = false;
     /// stdin reads this file; empty = /dev/null.
-    std::filesystem::path stdin_path;
+    std::filesystem::path stdin_path{};
     /// stdout is appended to this file; empty = /dev/null.
-    std::filesystem::path stdout_path;
+    std::filesystem::path stdout_path{};
     /// stderr is appended to this file; empty = wherever stdout goes.
-    std::filesystem::path stderr_path;
+    std::filesystem::path stderr_path{};
 };
 
 class ChildProcess {

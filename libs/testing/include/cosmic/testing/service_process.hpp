@@ -21,23 +21,23 @@
 namespace cosmic::testing {
 
 struct ServiceOptions {
-    std::string name;  ///< e.g. "audit-consumer": names its log, port file and data directory
-    std::filesystem::path binary;
+    std::string name{};  ///< e.g. "audit-consumer": names its log, port file and data directory
+    std::filesystem::path binary{};
     /// Holds <name>.log, <name>.port, <name>.tokens.json and data/<name>/. Empty: a temporary
     /// directory the fixture owns (removed with it).
-    std::filesystem::path run_dir;
+    std::filesystem::path run_dir{};
     /// Written to <run_dir>/<name>.tokens.json and given as COSMIC_TOKENS_FILE when non-empty.
-    std::vector<TokenSpec> tokens;
+    std::vector<TokenSpec> tokens{};
     /// An existing tokens file to give as COSMIC_TOKENS_FILE instead (when `tokens` is empty).
-    std::filesystem::path tokens_file;
+    std::filesystem::path tokens_file{};
     /// Further variables (KAFKA_*, COSMIC_*); they win over the fixture's own.
-    std::map<std::string, std::string> env;
-    std::vector<std::string> args;  ///< command-line arguments
+    std::map<std::string, std::string> env{};
+    std::vector<std::string> args{};  ///< command-line arguments
     /// Polled until it answers 200 ("/healthz" for a service without a readiness rule).
     std::string ready_path = "/readyz";
     /// When set, a file <pid_dir>/<pid> holding the binary's path records the running child, so
     /// an outside cleanup can kill what a crashed test binary left behind.
-    std::filesystem::path pid_dir;
+    std::filesystem::path pid_dir{};
 };
 
 class ServiceProcess {

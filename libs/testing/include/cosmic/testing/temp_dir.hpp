@@ -29,7 +29,8 @@ class TempDir {
 /// The whole content of `path`; "" when it cannot be read.
 std::string ReadFile(const std::filesystem::path& path);
 
-/// Writes `content` to `path` (replacing it); throws std::runtime_error when it cannot.
+/// Writes `content` to `path` (replacing it at once: written beside it, then renamed); throws
+/// std::runtime_error when it cannot.
 void WriteFile(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace cosmic::testing
