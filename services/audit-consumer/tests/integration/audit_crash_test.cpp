@@ -55,12 +55,10 @@ TEST_F(AuditCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
         cluster_.Produce(kTopic, job, AuditJson(job, "STATE_CHANGE", "u1"));
     }
 
-    cosmic::testing::ServiceOptions options;
-    options.name = "audit-consumer";
-    options.binary = AUDIT_CONSUMER_BIN;
-    options.run_dir = dir.Path();
-    options.env.insert(env.begin(), env.end());
-    cosmic::testing::ServiceProcess audit(options);
+    cosmic::testing::ServiceProcess audit({.name = "audit-consumer",
+                                           .binary = AUDIT_CONSUMER_BIN,
+                                           .run_dir = dir.Path(),
+                                           .env = {env.begin(), env.end()}});
 
     // Kill it as soon as it has written something: offsets are auto-committed every 5 s, so rows
     // it stored are not yet acknowledged to the group.

@@ -13,6 +13,7 @@
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
 #include "cosmic/notification_consumer/notify_config.hpp"
 #include "cosmic/schema/event.hpp"
+#include "cosmic/testing/service_process.hpp"
 #include "notify_test_support.hpp"
 
 namespace cosmic::notification {
@@ -81,18 +82,18 @@ TEST_F(NotificationCrashTest, SigkillMidDeliveryLosesNothingAndRepeatsOnlyTheInF
             "job-lifecycle", job,
             testing::LifecycleJson(id, i % 3 == 0 ? "job.failed" : "job.completed", job, i % 2 ? "u1" : "u2"));
     }
-    {
-        testing::ChildProcess first(NOTIFICATION_CONSUMER_BIN, env);
-        ASSERT_TRUE(first.Running());
-        // Kill it while mail is flowing: well past the start, well before the end.
-        ASSERT_TRUE(testing::WaitUntil([&] { return sink.Count() >= kEvents / 4; }, seconds(90)));
-        first.Kill();
-    }
+    cosmic::testing::ServiceProcess notify({.name = "notification-consumer",
+                                            .binary = NOTIFICATION_CONSUMER_BIN,
+                                            .run_dir = dir.Path(),
+                                            .env = {env.begin(), env.end()}});
+    // Kill it while mail is flowing: well past the start, well before the end.
+    notify.Launch();
+    ASSERT_TRUE(testing::WaitUntil([&] { return sink.Count() >= kEvents / 4; }, seconds(90))) << notify.LogTail();
+    notify.Kill();
     const std::size_t mails_at_kill = sink.Count();
     EXPECT_LT(mails_at_kill, static_cast<std::size_t>(kEvents)) << "the kill came too late to test anything";
 
-    testing::ChildProcess second(NOTIFICATION_CONSUMER_BIN, env);
-    ASSERT_TRUE(second.Running());
+    notify.Launch();
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
             return sink.CountByMessageId().size() == static_cast<std::size_t>(kEvents) &&
@@ -103,7 +104,7 @@ TEST_F(NotificationCrashTest, SigkillMidDeliveryLosesNothingAndRepeatsOnlyTheInF
         << "mails " << sink.CountByMessageId().size() << ", in-app " << Query(db, "SELECT COUNT(*) FROM inapp")
         << ", receipts " << Query(db, "SELECT COUNT(*) FROM deliveries WHERE receipt = 1");
     ASSERT_TRUE(testing::WaitUntil([&] { return receiver.Count() >= static_cast<std::size_t>(kEvents); }));
-    EXPECT_EQ(second.Terminate(), 0);
+    EXPECT_EQ(notify.Stop(), 0) << notify.LogTail();
 
     // Nothing lost: every event has its mail, its webhook and its in-app row.
     std::map<std::string, int> hooks_by_id;

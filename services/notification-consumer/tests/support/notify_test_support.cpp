@@ -1,38 +1,26 @@
 #include "notify_test_support.hpp"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <poll.h>
 #include <prometheus/registry.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <random>
 #include <stdexcept>
 
 #include "cosmic/notification_consumer/webhook_client.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/schema/payloads.hpp"
 #include "cosmic/schema/writer.hpp"
-#include "cosmic/service/auth.hpp"
-
-extern char** environ;
+#include "cosmic/testing/kafka_env.hpp"
+#include "cosmic/testing/tokens.hpp"
 
 namespace cosmic::notification::testing {
 
 namespace {
-
-std::size_t AppendBody(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
 
 bool SendAllFd(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -64,51 +52,11 @@ int ListenLoopback(int port, int& bound_port) {
 
 }  // namespace
 
-bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        if (predicate()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return predicate();
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
-ScratchDir::ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "notify-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
-void WriteFile(const std::filesystem::path& path, std::string_view text) {
-    // Write then rename, as a config manager would: readers never see half a file.
-    const std::filesystem::path temp = path.string() + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        if (!out) throw std::runtime_error("cannot write " + temp.string());
-    }
-    std::filesystem::rename(temp, path);
-}
-
 std::string WriteTokensFile(const std::filesystem::path& dir, const std::vector<TokenEntry>& tokens) {
-    std::string json;
-    schema::JsonWriter w(json);
-    w.BeginObject().Key("tokens").BeginArray();
-    for (const auto& entry : tokens) {
-        w.BeginObject();
-        w.Key("sha256").String(service::Authenticator::HashHex(entry.token));
-        w.Key("user_id").String(entry.user_id);
-        w.Key("roles").BeginArray().String(entry.role).EndArray();
-        w.EndObject();
-    }
-    w.EndArray().EndObject();
+    std::vector<cosmic::testing::TokenSpec> specs;
+    for (const auto& entry : tokens) specs.push_back({entry.token, entry.user_id, {entry.role}});
     const auto path = dir / "tokens.json";
-    WriteFile(path, json);
+    cosmic::testing::WriteTokensFile(path, specs);
     return path.string();
 }
 
@@ -134,57 +82,7 @@ std::string LifecycleJson(std::string_view event_id, std::string_view event_type
 
 void AddKafkaEnv(const std::map<std::string, std::string>& properties,
                  std::map<std::string, std::string, std::less<>>& env) {
-    for (const auto& [property, value] : properties) {
-        std::string name = "KAFKA_";
-        for (const char c : property) {
-            if (c == '.') {
-                name += '_';
-            } else if (c == '_') {
-                name += "__";
-            } else {
-                name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            }
-        }
-        env[name] = value;
-    }
-}
-
-ChildProcess::ChildProcess(const std::string& binary, const std::map<std::string, std::string, std::less<>>& env) {
-    std::vector<std::string> entries;
-    for (char** e = environ; *e != nullptr; ++e) {
-        const std::string_view entry(*e);
-        if (!entry.starts_with("KAFKA_") && !entry.starts_with("COSMIC_")) entries.emplace_back(entry);
-    }
-    for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
-    std::vector<char*> envp;
-    for (auto& entry : entries) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    std::string program = binary;
-    char* argv[] = {program.data(), nullptr};
-    pid_t pid = -1;
-    if (posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, envp.data()) != 0) pid = -1;
-    pid_ = pid;
-}
-
-ChildProcess::~ChildProcess() {
-    if (pid_ > 0) Kill();
-}
-
-void ChildProcess::Kill() {
-    ::kill(pid_, SIGKILL);
-    Wait();
-}
-
-int ChildProcess::Terminate() {
-    ::kill(pid_, SIGTERM);
-    return Wait();
-}
-
-int ChildProcess::Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(properties)) env[name] = value;
 }
 
 int ClosedPort() {
@@ -196,102 +94,7 @@ int ClosedPort() {
 
 HttpResult Http(std::string_view method, int port, const std::string& target, const std::string& token,
                 const std::string& body) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) throw std::runtime_error("curl_easy_init failed");
-    HttpResult result;
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + target;
-    const std::string verb(method);
-    curl_slist* headers = nullptr;
-    if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, verb.c_str());
-    if (verb == "POST") {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-    const CURLcode code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (code != CURLE_OK) throw std::runtime_error(verb + " " + url + ": " + curl_easy_strerror(code));
-    return result;
-}
-
-// --- WebSocket client -------------------------------------------------------------------------
-
-WsClient::WsClient(int port, const std::string& target, const std::string& token) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        ::close(fd_);
-        throw std::runtime_error("connect failed");
-    }
-    std::string request = "GET " + target +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-    if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-    request += "\r\n";
-    if (!SendAll(request)) throw std::runtime_error("cannot send the upgrade request");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    std::string head;
-    while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
-        const auto byte = Read(1, deadline);
-        if (!byte) break;
-        head += *byte;
-    }
-    if (head.size() > 12) status_ = std::stoi(head.substr(9, 3));
-}
-
-WsClient::~WsClient() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
-bool WsClient::SendAll(std::string_view data) { return SendAllFd(fd_, data); }
-
-std::optional<std::string> WsClient::Read(std::size_t n, std::chrono::steady_clock::time_point deadline) {
-    while (pending_.size() < n) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return std::nullopt;
-        pollfd descriptor{fd_, POLLIN, 0};
-        if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-        char buffer[4096];
-        const ssize_t got = ::recv(fd_, buffer, sizeof(buffer), 0);
-        if (got <= 0) return std::nullopt;
-        pending_.append(buffer, static_cast<std::size_t>(got));
-    }
-    std::string out = pending_.substr(0, n);
-    pending_.erase(0, n);
-    return out;
-}
-
-std::optional<std::string> WsClient::ReadText(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        const auto header = Read(2, deadline);
-        if (!header) return std::nullopt;
-        const int opcode = static_cast<unsigned char>((*header)[0]) & 0x0F;
-        std::uint64_t length = static_cast<unsigned char>((*header)[1]) & 0x7FU;
-        if (length == 126 || length == 127) {
-            const auto extended = Read(length == 126 ? 2 : 8, deadline);
-            if (!extended) return std::nullopt;
-            length = 0;
-            for (const char c : *extended) length = (length << 8U) | static_cast<unsigned char>(c);
-        }
-        auto payload = Read(static_cast<std::size_t>(length), deadline);
-        if (!payload) return std::nullopt;
-        if (opcode == 0x1) return payload;
-        if (opcode == 0x8) return std::nullopt;
-    }
+    return cosmic::testing::HttpClient(port, std::chrono::seconds(10)).Call(method, target, body, token);
 }
 
 // --- SMTP sink --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #pragma once
-// Test peers for notification-consumer, in one place until libs/testing replaces them: an HTTP
-// client, a WebSocket client, an SMTP sink (a small in-process SMTP server), a webhook receiver
-// that checks signatures, a scratch directory, file writers and a wait-until helper.
+// Test peers for notification-consumer: an SMTP sink (a small in-process SMTP server), a webhook
+// receiver that checks signatures, job-lifecycle events as JSON, and the names these tests use
+// for libs/testing's HTTP and WebSocket clients, WaitUntil, temporary directory and files.
 
 #include <atomic>
 #include <chrono>
@@ -18,27 +18,18 @@
 #include <vector>
 
 #include "cosmic/telemetry/http_server.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/temp_dir.hpp"
+#include "cosmic/testing/wait.hpp"
+#include "cosmic/testing/websocket_client.hpp"
 
 namespace cosmic::notification::testing {
 
-/// Polls `predicate` every few milliseconds until it is true or `timeout` passes; returns its
-/// last result.
-bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = std::chrono::seconds(30));
-
-/// A temporary directory removed with everything in it.
-class ScratchDir {
-  public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::filesystem::path& Path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
-void WriteFile(const std::filesystem::path& path, std::string_view text);
+using cosmic::testing::WaitUntil;
+using cosmic::testing::WriteFile;
+using ScratchDir = cosmic::testing::TempDir;
+using WsClient = cosmic::testing::WebSocketClient;
+using HttpResult = cosmic::testing::HttpResponse;
 
 struct TokenEntry {
     std::string token;
@@ -57,55 +48,12 @@ std::string LifecycleJson(std::string_view event_id, std::string_view event_type
 void AddKafkaEnv(const std::map<std::string, std::string>& properties,
                  std::map<std::string, std::string, std::less<>>& env);
 
-/// A program run as a child process with `env` (plus the parent's environment minus KAFKA_* and
-/// COSMIC_*); killed with SIGKILL when destroyed still running.
-class ChildProcess {
-  public:
-    ChildProcess(const std::string& binary, const std::map<std::string, std::string, std::less<>>& env);
-    ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-    bool Running() const { return pid_ > 0; }
-    /// SIGKILL and reap.
-    void Kill();
-    /// SIGTERM; returns the exit status (128 + signal when killed by one).
-    int Terminate();
-
-  private:
-    int Wait();
-    int pid_ = -1;
-};
-
 /// A free TCP port on 127.0.0.1 with nothing listening on it (for "server down").
 int ClosedPort();
 
-struct HttpResult {
-    long status = 0;
-    std::string body;
-};
 /// `method` http://127.0.0.1:<port><target> with an optional bearer token and JSON body.
 HttpResult Http(std::string_view method, int port, const std::string& target, const std::string& token = {},
                 const std::string& body = {});
-
-class WsClient {
-  public:
-    /// Connects to 127.0.0.1:port and upgrades `target` (path + optional "?query").
-    WsClient(int port, const std::string& target, const std::string& token = {});
-    ~WsClient();
-    WsClient(const WsClient&) = delete;
-    WsClient& operator=(const WsClient&) = delete;
-    /// HTTP status of the upgrade response (101 when accepted).
-    int Status() const { return status_; }
-    /// The payload of the next text frame; nullopt on close, EOF or timeout.
-    std::optional<std::string> ReadText(std::chrono::milliseconds timeout);
-
-  private:
-    bool SendAll(std::string_view data);
-    std::optional<std::string> Read(std::size_t n, std::chrono::steady_clock::time_point deadline);
-    int fd_ = -1;
-    int status_ = 0;
-    std::string pending_;
-};
 
 /// An SMTP server on 127.0.0.1 (port 0 = any free one) that keeps every mail it accepts.
 class SmtpSink {
