@@ -127,7 +127,9 @@ ChildProcess::ChildProcess(ProcessOptions options) : options_(std::move(options)
     std::vector<char*> argv = Pointers(args);
     std::vector<char*> envp = Pointers(env);
     pid_t pid = -1;
-    if (const int rc = posix_spawn(&pid, binary.c_str(), actions.Get(), attributes.Get(), argv.data(), envp.data());
+    // A bare name is looked up in the test's PATH, as a shell would.
+    const auto spawn = binary.find('/') == std::string::npos ? posix_spawnp : posix_spawn;
+    if (const int rc = spawn(&pid, binary.c_str(), actions.Get(), attributes.Get(), argv.data(), envp.data());
         rc != 0) {
         throw std::runtime_error("cannot start " + binary + ": " + std::strerror(rc));
     }

@@ -55,6 +55,13 @@ TEST(RunCommandTest, StdinReadsTheNamedFile) {
     EXPECT_EQ(RunCommand(options).out, "SHOUT\n");
 }
 
+TEST(RunCommandTest, ABareNameIsFoundOnPath) {
+    ProcessOptions options;
+    options.binary = "sh";
+    options.args = {"-c", "echo found"};
+    EXPECT_EQ(RunCommand(options).out, "found\n");
+}
+
 TEST(RunCommandTest, MissingBinaryThrows) {
     ProcessOptions options;
     options.binary = "/nonexistent/cosmic-binary";

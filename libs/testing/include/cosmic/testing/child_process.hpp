@@ -16,6 +16,7 @@
 namespace cosmic::testing {
 
 struct ProcessOptions {
+    /// A path, or a bare name looked up in the test's PATH ("node", "npm").
     std::filesystem::path binary{};
     std::vector<std::string> args{};  ///< after argv[0]
     /// Variables on top of the base environment (they win).
