@@ -4,15 +4,18 @@
 // <build>/services/health-monitor/artifacts/.
 
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/testing/child_process.hpp"
+#include "cosmic/testing/kafka_env.hpp"
+#include "cosmic/testing/temp_dir.hpp"
 #include "health_test_support.hpp"
 
 namespace cosmic::health {
@@ -21,16 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kPuppeteer = "puppeteer-core@24.43.1";
-
-std::string EnvName(const std::string& property) {
-    std::string name = "KAFKA_";
-    for (const char c : property) {
-        name += c == '.'   ? std::string("_")
-                : c == '_' ? std::string("__")
-                           : std::string(1, static_cast<char>(std::toupper(c)));
-    }
-    return name;
-}
 
 std::string Chromium() {
     if (const char* path = std::getenv("COSMIC_CHROMIUM")) return path;
@@ -50,14 +43,19 @@ TEST_F(StatusPageBrowserTest, RendersTheStateAndShowsAComponentGoingDownLive) {
     fs::create_directories(scratch);
     fs::create_directories(artifacts);
     if (!fs::exists(scratch / "node_modules" / "puppeteer-core" / "package.json")) {
-        const std::string install = "npm install --no-audit --no-fund --silent --prefix '" + scratch.string() + "' " +
-                                    kPuppeteer + " >'" + (scratch / "npm.log").string() + "' 2>&1";
-        ASSERT_EQ(std::system(install.c_str()), 0) << "npm install failed; see " << (scratch / "npm.log");
+        const cosmic::testing::CommandResult install = cosmic::testing::RunCommand(
+            {.binary = "npm",
+             .args = {"install", "--no-audit", "--no-fund", "--silent", "--prefix", scratch.string(), kPuppeteer},
+             .inherit_environment = true,
+             .stdout_path = scratch / "npm.log"},
+            std::chrono::minutes(10));
+        ASSERT_EQ(install.exit_status, 0) << "npm install failed; see " << (scratch / "npm.log");
     }
 
     testing::TempDir dir;
     service::Environment env;
-    for (const auto& [property, value] : cluster_.ClientConfig().properties) env[EnvName(property)] = value;
+    for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(cluster_.ClientConfig().properties))
+        env[name] = value;
     env["COSMIC_HTTP_PORT"] = "0";
     env["COSMIC_HTTP_BIND"] = "127.0.0.1";
     env["COSMIC_TOKENS_FILE"] = testing::WriteTokens(dir.Path());
@@ -84,20 +82,23 @@ TEST_F(StatusPageBrowserTest, RendersTheStateAndShowsAComponentGoingDownLive) {
 
     const std::string url =
         "http://127.0.0.1:" + std::to_string(monitor.Port()) + "/#token=" + std::string(testing::kAdminToken);
-    const std::string command = "node '" + std::string(COSMIC_HEALTH_BROWSER_SCRIPT) + "' '" + scratch.string() +
-                                "' '" + chromium + "' '" + url + "' '" + artifacts.string() + "' 2>&1";
-    FILE* node = ::popen(command.c_str(), "r");
-    ASSERT_NE(node, nullptr);
-    std::string output;
-    char line[4096];
-    while (std::fgets(line, sizeof(line), node) != nullptr) {
-        output += line;
-        if (std::string(line).starts_with("HEALTHY-SEEN")) beating = false;
-    }
-    const int status = ::pclose(node);
+    const fs::path node_log = dir.Path() / "node.log";
+    cosmic::testing::ChildProcess node(
+        {.binary = "node",
+         .args = {COSMIC_HEALTH_BROWSER_SCRIPT, scratch.string(), chromium, url, artifacts.string()},
+         .inherit_environment = true,
+         .stdout_path = node_log});
+    // The heartbeats stop once the page has shown the component HEALTHY.
+    testing::WaitUntil(
+        [&] {
+            return cosmic::testing::ReadFile(node_log).find("HEALTHY-SEEN") != std::string::npos || !node.Running();
+        },
+        std::chrono::minutes(4));
     beating = false;
+    const std::optional<int> status = node.Wait(std::chrono::minutes(4));
     heart.join();
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+    const std::string output = cosmic::testing::ReadFile(node_log);
+    ASSERT_EQ(status, std::optional<int>(0)) << output;
     EXPECT_NE(output.find("DOWN-SEEN"), std::string::npos) << output;
     EXPECT_TRUE(fs::exists(artifacts / "status-page-healthy.png"));
     EXPECT_TRUE(fs::exists(artifacts / "status-page-down.png"));

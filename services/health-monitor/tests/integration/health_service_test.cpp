@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cosmic/kafka/testing/embedded_cluster.hpp"
+#include "cosmic/testing/kafka_env.hpp"
 #include "health_test_support.hpp"
 
 namespace cosmic::health {
@@ -21,20 +22,6 @@ using std::chrono::seconds;
 using testing::HealthInstance;
 using testing::WaitUntil;
 using testing::WebhookReceiver;
-
-std::string EnvName(const std::string& property) {
-    std::string name = "KAFKA_";
-    for (const char c : property) {
-        if (c == '.') {
-            name += '_';
-        } else if (c == '_') {
-            name += "__";
-        } else {
-            name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-    }
-    return name;
-}
 
 /// Records of `topic` whose JSON payload has alertname and state, optionally on one resource.
 std::vector<ConsumedRecord> AlertRecords(EmbeddedCluster& cluster, const std::string& topic,
@@ -75,7 +62,8 @@ class HealthServiceTest : public kafka::testing::EmbeddedClusterTest {
     /// Fast settings for the mock cluster; tests override what they exercise.
     service::Environment Env(const std::string& instance) {
         service::Environment env;
-        for (const auto& [property, value] : cluster_.ClientConfig().properties) env[EnvName(property)] = value;
+        for (const auto& [name, value] : cosmic::testing::KafkaEnvironment(cluster_.ClientConfig().properties))
+            env[name] = value;
         env["COSMIC_HTTP_PORT"] = "0";
         env["COSMIC_HTTP_BIND"] = "127.0.0.1";
         env["COSMIC_TOKENS_FILE"] = tokens_;

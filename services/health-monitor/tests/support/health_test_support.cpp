@@ -1,57 +1,16 @@
 #include "health_test_support.hpp"
 
-#include <curl/curl.h>
 #include <prometheus/registry.h>
 #include <simdjson.h>
-#include <stdlib.h>
 
-#include <fstream>
 #include <stdexcept>
 
 #include "cosmic/schema/event.hpp"
-#include "cosmic/service/auth.hpp"
 #include "cosmic/service/kit.hpp"
 #include "cosmic/telemetry/http_server.hpp"
+#include "cosmic/testing/tokens.hpp"
 
 namespace cosmic::health::testing {
-namespace {
-
-std::size_t Append(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
-
-}  // namespace
-
-HttpResult HttpGet(int port, const std::string& target, const std::string& token) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) throw std::runtime_error("curl_easy_init failed");
-    HttpResult result;
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + target;
-    curl_slist* headers = nullptr;
-    if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Append);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-    const CURLcode code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (code != CURLE_OK) throw std::runtime_error("GET " + url + ": " + curl_easy_strerror(code));
-    return result;
-}
-
-bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        if (predicate()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll period, not synchronisation
-    }
-}
-
 WebhookReceiver::WebhookReceiver(int fail_first)
     : server_(
           std::make_unique<telemetry::HttpServer>(telemetry::HttpServerOptions{.bind_address = "127.0.0.1", .port = 0},
@@ -91,21 +50,9 @@ std::vector<std::string> WebhookReceiver::Matching(const std::string& alertname,
     return out;
 }
 
-TempDir::TempDir() {
-    char pattern[] = "/tmp/health-monitor-test-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
 std::string WriteTokens(const std::filesystem::path& dir) {
     const std::string path = (dir / "tokens.json").string();
-    std::ofstream(path) << R"({"tokens":[{"sha256":")" << service::Authenticator::HashHex(kAdminToken)
-                        << R"(","user_id":"admin","roles":["admin"]}]})";
+    cosmic::testing::WriteTokensFile(path, {{kAdminToken, "admin", {"admin"}}});
     return path;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
-// Test support for health-monitor's integration tests, in one place until the shared
-// libs/testing library replaces it: an HTTP GET client, a wait-until helper, a webhook receiver
-// (the suite's own HTTP server on port 0), a tokens file, raw heartbeats, and one in-process
-// health-monitor (runtime + kit + service) started from an environment.
+// Test support for health-monitor's integration tests: a webhook receiver (the suite's own HTTP
+// server on port 0), a tokens file, raw heartbeats, one in-process health-monitor (runtime + kit +
+// service) started from an environment, and libs/testing's HTTP client and WaitUntil under the
+// names these tests use.
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +18,9 @@
 #include "cosmic/health_monitor/health_service.hpp"
 #include "cosmic/service/config.hpp"
 #include "cosmic/service/runtime.hpp"
+#include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/temp_dir.hpp"
+#include "cosmic/testing/wait.hpp"
 
 namespace cosmic::telemetry {
 class HttpServer;
@@ -25,16 +28,18 @@ class HttpServer;
 
 namespace cosmic::health::testing {
 
-struct HttpResult {
-    long status = 0;
-    std::string body;
-};
+using HttpResult = cosmic::testing::HttpResponse;
 
-/// GET http://127.0.0.1:<port><target>, with a bearer token when given. Throws when no response.
-HttpResult HttpGet(int port, const std::string& target, const std::string& token = {});
+/// GET http://127.0.0.1:<port><target>, with a bearer token when given.
+inline HttpResult HttpGet(int port, const std::string& target, const std::string& token = {}) {
+    return cosmic::testing::HttpClient(port, std::chrono::seconds(10)).Get(target, token);
+}
 
-/// Polls `predicate` until true or `timeout`; returns the last result.
-bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+/// WaitUntil with the minute these tests give a loaded machine.
+inline ::testing::AssertionResult WaitUntil(const std::function<bool()>& predicate,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    return cosmic::testing::WaitUntil(predicate, timeout);
+}
 
 /// Collects POSTed bodies on /hook; the first `fail_first` requests get 503.
 class WebhookReceiver {
@@ -56,15 +61,7 @@ class WebhookReceiver {
 };
 
 /// A temporary directory removed with the object.
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    const std::filesystem::path& Path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using TempDir = cosmic::testing::TempDir;
 
 /// Writes a tokens file with "admin-token" (user admin, role admin); returns its path.
 std::string WriteTokens(const std::filesystem::path& dir);
