@@ -11,6 +11,7 @@
 #include "audit_fixture.hpp"
 #include "cosmic/audit/chain_verifier.hpp"
 #include "cosmic/testing/service_process.hpp"
+#include "cosmic/testing/sqlite_query.hpp"
 #include "cosmic/testing/wait.hpp"
 
 namespace cosmic::audit {
@@ -21,20 +22,7 @@ using std::chrono::seconds;
 using testing::AuditJson;
 using testing::kTopic;
 
-std::int64_t Query(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-            value = sqlite3_column_int64(stmt, 0);
-        }
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return value;
-}
+std::int64_t Query(const std::string& path, const char* sql) { return cosmic::testing::QueryInt64(path, sql); }
 
 class AuditCrashTest : public kafka::testing::EmbeddedClusterTest {};
 

@@ -14,6 +14,7 @@
 #include "cosmic/notification_consumer/notify_config.hpp"
 #include "cosmic/schema/event.hpp"
 #include "cosmic/testing/service_process.hpp"
+#include "cosmic/testing/sqlite_query.hpp"
 #include "notify_test_support.hpp"
 
 namespace cosmic::notification {
@@ -21,20 +22,7 @@ namespace {
 
 using std::chrono::seconds;
 
-std::int64_t Query(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-            value = sqlite3_column_int64(stmt, 0);
-        }
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return value;
-}
+std::int64_t Query(const std::string& path, const char* sql) { return cosmic::testing::QueryInt64(path, sql); }
 
 class NotificationCrashTest : public kafka::testing::EmbeddedClusterTest {};
 
