@@ -204,7 +204,10 @@ void DeliveryEngine::Run(Worker& worker) {
             if (delayed_.empty()) {
                 work_cv_.wait(lock);
             } else {
-                work_cv_.wait_until(lock, delayed_.top().due);
+                // A copy: the wait releases the lock, and another worker's push may move the
+                // queue's storage while this one sleeps.
+                const Clock::time_point due = delayed_.top().due;
+                work_cv_.wait_until(lock, due);
             }
             continue;
         }

@@ -102,12 +102,13 @@ TEST(AlertRulesTest, UnhealthyComponentIsAWarning) {
 }
 
 TEST(AlertRulesTest, ErrorRatioFiresAboveTheThresholdAndHoldsInTheBand) {
-    auto above =
-        Find(Rules({Service(ComponentStatus::kHealthy, 0.06)}, {}, Cluster()), "HealthComponentErrorRatioHigh");
+    // The conditions outlive the pointers Find returns into them.
+    const auto above_conditions = Rules({Service(ComponentStatus::kHealthy, 0.06)}, {}, Cluster());
+    const AlertCondition* above = Find(above_conditions, "HealthComponentErrorRatioHigh");
     ASSERT_NE(above, nullptr);
     EXPECT_TRUE(above->active);
-    auto band =
-        Find(Rules({Service(ComponentStatus::kHealthy, 0.045)}, {}, Cluster()), "HealthComponentErrorRatioHigh");
+    const auto band_conditions = Rules({Service(ComponentStatus::kHealthy, 0.045)}, {}, Cluster());
+    const AlertCondition* band = Find(band_conditions, "HealthComponentErrorRatioHigh");
     ASSERT_NE(band, nullptr) << "0.045 > 0.05 * 0.8";
     EXPECT_FALSE(band->active);
     EXPECT_EQ(Find(Rules({Service(ComponentStatus::kHealthy, 0.04)}, {}, Cluster()), "HealthComponentErrorRatioHigh"),
