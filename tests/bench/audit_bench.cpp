@@ -26,14 +26,14 @@
 #include <thread>
 #include <vector>
 
+#include "cosmic/audit/sqlite_audit_store.hpp"
+#include "cosmic/audit/sqlite_schema.hpp"
 #include "cosmic/audit_consumer/audit_ingest.hpp"
 #include "cosmic/audit_consumer/audit_metrics.hpp"
 #include "cosmic/kafka/mock_cluster.hpp"
 #include "cosmic/kafka/producer.hpp"
 #include "cosmic/kafka/runner.hpp"
 #include "cosmic/schema/event.hpp"
-#include "cosmic/audit/sqlite_audit_store.hpp"
-#include "cosmic/audit/sqlite_schema.hpp"
 
 namespace {
 

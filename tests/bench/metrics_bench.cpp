@@ -55,6 +55,9 @@ using cosmic::metrics::JobAggregator;
 namespace schema = cosmic::schema;
 namespace kafka = cosmic::kafka;
 using cosmic::bench::CpuSeconds;
+using cosmic::bench::Phase;
+using cosmic::bench::RawLoop;
+using cosmic::bench::Set;
 
 constexpr const char* kTopic = "job-metrics";
 
@@ -84,13 +87,6 @@ bool Has(int argc, char** argv, const char* name) {
         if (std::strcmp(argv[i], name) == 0) return true;
     }
     return false;
-}
-
-void Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
-    char error[256];
-    if (rd_kafka_conf_set(conf, name, value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
-        throw std::runtime_error(std::string(name) + ": " + error);
-    }
 }
 
 schema::Event MakeSample(const std::string& job, const std::string& user, int i) {
@@ -142,56 +138,6 @@ std::size_t ProduceRecords(const std::string& bootstrap, long events, long jobs)
     if (rd_kafka_flush(producer, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("flush timed out");
     rd_kafka_destroy(producer);
     return bytes / static_cast<std::size_t>(events);
-}
-
-struct Phase {
-    double wall_s = 0;
-    double cpu_s = 0;
-    long events = 0;
-    double PerSecond() const { return wall_s > 0 ? static_cast<double>(events) / wall_s : 0; }
-    double PerCpuSecond() const { return cpu_s > 0 ? static_cast<double>(events) / cpu_s : 0; }
-};
-
-/// A plain librdkafka consumer in a fresh group; `each` sees every record's value.
-Phase RawLoop(const std::string& bootstrap, const std::string& group, long events,
-              const std::function<void(const rd_kafka_message_t*)>& each) {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    Set(conf, "bootstrap.servers", bootstrap);
-    Set(conf, "group.id", group);
-    Set(conf, "auto.offset.reset", "earliest");
-    Set(conf, "fetch.wait.max.ms", "100");
-    Set(conf, "queued.max.messages.kbytes", "32768");
-    char error[256];
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-    if (consumer == nullptr) throw std::runtime_error(error);
-    rd_kafka_poll_set_consumer(consumer);
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, kTopic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_subscribe(consumer, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-
-    Phase phase;
-    Clock::time_point start;
-    double cpu_start = 0;
-    const auto give_up = Clock::now() + std::chrono::minutes(5);
-    while (phase.events < events && Clock::now() < give_up) {
-        rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);
-        if (message == nullptr) continue;
-        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (phase.events == 0) {
-                start = Clock::now();
-                cpu_start = CpuSeconds();
-            }
-            each(message);
-            ++phase.events;
-        }
-        rd_kafka_message_destroy(message);
-    }
-    phase.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-    phase.cpu_s = CpuSeconds() - cpu_start;
-    rd_kafka_consumer_close(consumer);
-    rd_kafka_destroy(consumer);
-    return phase;
 }
 
 Phase RunnerPipeline(const std::string& bootstrap, const std::string& group, long events, long parse_threads) {
@@ -269,28 +215,29 @@ int Pipeline(int argc, char** argv) {
     for (long round = 0; round < rounds; ++round) {
         const std::string suffix = "-" + std::to_string(round);
         if (wanted(0))
-            best(raw, RawLoop(cluster.Bootstraps(), "bench-raw" + suffix, events, [](const rd_kafka_message_t*) {}));
+            best(raw,
+                 RawLoop(cluster.Bootstraps(), "bench-raw" + suffix, kTopic, events, [](const rd_kafka_message_t*) {}));
 
         schema::Parser parser;
         schema::Event event;
         std::size_t valid = 0;
         if (wanted(1))
-            best(parse_only,
-                 RawLoop(cluster.Bootstraps(), "bench-parse-only" + suffix, events, [&](const rd_kafka_message_t* m) {
-                     const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
-                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) ++valid;
-                 }));
+            best(parse_only, RawLoop(cluster.Bootstraps(), "bench-parse-only" + suffix, kTopic, events,
+                                     [&](const rd_kafka_message_t* m) {
+                                         const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
+                                         if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) ++valid;
+                                     }));
         if (wanted(1) && valid == 0) throw std::runtime_error("no record parsed");
 
         JobAggregator aggregator;
         if (wanted(2))
-            best(parsed,
-                 RawLoop(cluster.Bootstraps(), "bench-parse" + suffix, events, [&](const rd_kafka_message_t* m) {
-                     const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
-                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) {
-                         aggregator.Add(event, cosmic::metrics::CoarseNowMs());
-                     }
-                 }));
+            best(parsed, RawLoop(cluster.Bootstraps(), "bench-parse" + suffix, kTopic, events,
+                                 [&](const rd_kafka_message_t* m) {
+                                     const std::string_view bytes(static_cast<const char*>(m->payload), m->len);
+                                     if (!parser.Parse(schema::TopicId::kJobMetrics, bytes, event)) {
+                                         aggregator.Add(event, cosmic::metrics::CoarseNowMs());
+                                     }
+                                 }));
         if (wanted(3))
             best(pipeline, RunnerPipeline(cluster.Bootstraps(), "bench-pipeline" + suffix, events, parse_threads));
     }

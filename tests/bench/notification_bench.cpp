@@ -46,6 +46,7 @@ namespace schema = cosmic::schema;
 namespace service = cosmic::service;
 namespace notification = cosmic::notification;
 namespace support = cosmic::notification::testing;
+using cosmic::bench::Set;
 
 constexpr const char* kTopic = "job-lifecycle";
 const std::string kSecret = "whsec-bench-0123456789";
@@ -55,13 +56,6 @@ long Flag(int argc, char** argv, const char* name, long fallback) {
         if (std::strcmp(argv[i], name) == 0) return std::atol(argv[i + 1]);
     }
     return fallback;
-}
-
-void Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
-    char error[256];
-    if (rd_kafka_conf_set(conf, name, value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
-        throw std::runtime_error(std::string(name) + ": " + error);
-    }
 }
 
 /// Produces `events` lifecycle events: non-terminal (alternating queued/running) or job.completed.
@@ -95,42 +89,6 @@ std::size_t Produce(const std::string& bootstrap, long events, bool terminal, in
     if (rd_kafka_flush(producer, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("flush timed out");
     rd_kafka_destroy(producer);
     return bytes / static_cast<std::size_t>(events);
-}
-
-double RawLoop(const std::string& bootstrap, const std::string& group, long events) {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    Set(conf, "bootstrap.servers", bootstrap);
-    Set(conf, "group.id", group);
-    Set(conf, "auto.offset.reset", "earliest");
-    Set(conf, "fetch.wait.max.ms", "100");
-    Set(conf, "queued.max.messages.kbytes", "32768");
-    char error[256];
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-    if (consumer == nullptr) throw std::runtime_error(error);
-    rd_kafka_poll_set_consumer(consumer);
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, kTopic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_subscribe(consumer, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    long seen = 0;
-    std::size_t touched = 0;
-    Clock::time_point start;
-    const auto give_up = Clock::now() + std::chrono::minutes(5);
-    while (seen < events && Clock::now() < give_up) {
-        rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);
-        if (message == nullptr) continue;
-        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (seen == 0) start = Clock::now();
-            touched += message->len;  // read the record, as any consumer would
-            ++seen;
-        }
-        rd_kafka_message_destroy(message);
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    rd_kafka_consumer_close(consumer);
-    rd_kafka_destroy(consumer);
-    if (touched == 0 || seen < events) std::fprintf(stderr, "raw loop saw %ld of %ld\n", seen, events);
-    return static_cast<double>(seen) / seconds;
 }
 
 /// The service in-process; `done` says when the run is complete, `started` when it began.
@@ -215,7 +173,12 @@ int main(int argc, char** argv) {
     double best_raw = 0;
     double best_service = 0;
     for (long r = 0; r < rounds; ++r) {
-        best_raw = std::max(best_raw, RawLoop(cluster.Bootstraps(), "raw-" + std::to_string(r), events));
+        std::size_t touched = 0;  // read the record, as any consumer would
+        const cosmic::bench::Phase raw =
+            cosmic::bench::RawLoop(cluster.Bootstraps(), "raw-" + std::to_string(r), kTopic, events,
+                                   [&](const rd_kafka_message_t* m) { touched += m->len; });
+        if (touched == 0 || raw.events < events) std::fprintf(stderr, "raw loop saw %ld of %ld\n", raw.events, events);
+        best_raw = std::max(best_raw, raw.PerSecond());
         best_service =
             std::max(best_service, RunService(
                                        BaseEnv(cluster.Bootstraps(), dir, "skip-" + std::to_string(r)),

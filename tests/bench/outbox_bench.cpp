@@ -32,11 +32,11 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "cosmic/kafka/mock_cluster.hpp"
-#include "cosmic/kafka/producer.hpp"
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/job_orchestrator/outbox_relay.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
+#include "cosmic/kafka/mock_cluster.hpp"
+#include "cosmic/kafka/producer.hpp"
 
 namespace {
 

@@ -58,7 +58,9 @@ Result Measure(const std::string& name, int batches, int batch_size, const std::
         total += ns;
     }
     std::sort(per_batch.begin(), per_batch.end());
-    const auto at = [&](double q) { return per_batch[static_cast<std::size_t>(q * static_cast<double>(per_batch.size() - 1))]; };
+    const auto at = [&](double q) {
+        return per_batch[static_cast<std::size_t>(q * static_cast<double>(per_batch.size() - 1))];
+    };
     return {name, total / (static_cast<double>(batches) * batch_size), at(0.50), at(0.95), at(0.99)};
 }
 
