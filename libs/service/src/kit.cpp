@@ -280,7 +280,7 @@ std::string Kit::CollectHeartbeat(schema::HealthStatus& status) {
     w.Key("dead_lettered").Uint(common.counts.dead_lettered);
     w.Key("processed_per_second").Double(common.processed_per_second);
     status = common.consumer_ready ? schema::HealthStatus::kHealthy : schema::HealthStatus::kDegraded;
-    if (heartbeat_fields_) status = Worse(status, heartbeat_fields_(w));
+    if (heartbeat_fields_) status = Worse(status, heartbeat_fields_(common, w));
     w.EndObject();
     return json;
 }

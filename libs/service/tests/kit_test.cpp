@@ -131,7 +131,7 @@ TEST(KitTest, HeartbeatCarriesTheCommonFieldsThenTheServiceFieldsAndTheWorseStat
     Runtime runtime("kit-test", Load({{"COSMIC_INSTANCE_ID", "kit-test-0"}}));
     Kit kit(runtime);
     kit.Consume({"job-metrics"});
-    kit.Heartbeat([](schema::JsonWriter& fields) {
+    kit.Heartbeat([](const HeartbeatCommon&, schema::JsonWriter& fields) {
         fields.Key("queue_depth").Uint(7);
         return schema::HealthStatus::kDegraded;
     });

@@ -46,7 +46,8 @@ AuditService::AuditService(service::Kit& kit)
               [this] { metrics_.OnCheckpoints(store_.Checkpoint(kit_.NowMs())); });
     kit.Every("retention", settings_.purge_interval, [this] { metrics_.OnPurge(store_.Purge(kit_.NowMs())); });
     kit.Every("verify", settings_.verify_interval, [this] { VerifyNow(); });
-    kit.Heartbeat([this](schema::JsonWriter& fields) { return WriteHeartbeat(fields); });
+    kit.Heartbeat(
+        [this](const service::HeartbeatCommon&, schema::JsonWriter& fields) { return WriteHeartbeat(fields); });
     spdlog::info("audit store {} ready", settings_.store.path);
 }
 

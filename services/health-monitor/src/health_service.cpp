@@ -88,7 +88,7 @@ HealthService::HealthService(service::Kit& kit)
     kit.Add("poll-cancel", nullptr, [this](std::chrono::steady_clock::time_point) { polling_stopped_ = true; });
 
     kit.Every("evaluate", settings_.alerts.evaluate_interval, [this] { Evaluate(); });
-    kit.Heartbeat([this](schema::JsonWriter& w) { return HeartbeatFields(w); });
+    kit.Heartbeat([this](const service::HeartbeatCommon&, schema::JsonWriter& w) { return HeartbeatFields(w); });
 
     // The leadership group: its member owning system-health/0 delivers. It consumes for real
     // (so the group's lag is honest and invalid records are dead-lettered once); heartbeats

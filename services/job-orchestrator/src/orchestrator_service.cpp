@@ -101,7 +101,7 @@ OrchestratorService::OrchestratorService(service::Kit& kit)
     }
     kit.Every("stats", config_.stats_interval, [this] { RefreshStats(); });
     kit.Every("retention", config_.prune_interval, [this] { Prune(); });
-    kit.Heartbeat([this](schema::JsonWriter& fields) {
+    kit.Heartbeat([this](const service::HeartbeatCommon&, schema::JsonWriter& fields) {
         return WriteHeartbeatFields(Numbers(), HeartbeatThresholds{config_.degraded_backlog, config_.degraded_age},
                                     fields);
     });

@@ -80,14 +80,14 @@ MetricsService::MetricsService(service::Kit& kit)
     kit.Every("clear_old_metrics", config_.sweep_interval,
               [this] { aggregator_.ClearOldMetrics(kit_.NowMs(), config_.ttl); });
     kit.Every("websocket-flush", config_.stream.throttle, [this] { stream_.FlushOnce(); });
-    kit.Heartbeat(
-        [this](schema::JsonWriter& fields) { return WriteHeartbeatFields(Numbers(), config_.degraded_lag, fields); });
+    kit.Heartbeat([this](const service::HeartbeatCommon& common, schema::JsonWriter& fields) {
+        return WriteHeartbeatFields(Numbers(common), config_.degraded_lag, fields);
+    });
 }
 
-HeartbeatNumbers MetricsService::Numbers() const {
+HeartbeatNumbers MetricsService::Numbers(const service::HeartbeatCommon& common) const {
     HeartbeatNumbers numbers;
     const AggregatorTotals totals = aggregator_.Totals();
-    const service::HeartbeatCommon common = kit_.Common();
     numbers.lag_known = common.lag_known;
     numbers.consumer_lag = common.consumer_lag;
     numbers.samples_per_second = samples_rate_.PerSecond();

@@ -77,7 +77,8 @@ NotificationService::NotificationService(service::Kit& kit)
                          purged.deliveries);
         }
     });
-    kit.Heartbeat([this](schema::JsonWriter& fields) { return WriteHeartbeat(fields); });
+    kit.Heartbeat(
+        [this](const service::HeartbeatCommon&, schema::JsonWriter& fields) { return WriteHeartbeat(fields); });
     kit.Readiness("users", [this](std::string& detail) {
         const std::string error = directory_.LastError();
         detail = error.empty() ? std::to_string(directory_.Snapshot()->Size()) + " users"

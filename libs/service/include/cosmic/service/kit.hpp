@@ -67,8 +67,9 @@ struct HeartbeatCommon {
 };
 
 /// Writes the service's own fields into the heartbeat's metrics object (already open) and
-/// returns the service's own status; the kit reports the worse of it and its own.
-using HeartbeatFields = std::function<schema::HealthStatus(schema::JsonWriter&)>;
+/// returns the service's own status; the kit reports the worse of it and its own. `common` is
+/// what the kit has just written, for services whose status depends on it (lag, say).
+using HeartbeatFields = std::function<schema::HealthStatus(const HeartbeatCommon& common, schema::JsonWriter&)>;
 
 /// How a consumer's readiness counts in /readyz.
 enum class ConsumerReadiness {

@@ -41,8 +41,8 @@ class MetricsService {
 
     JobAggregator& Aggregator() noexcept { return aggregator_; }
     const MetricsStream& Stream() const noexcept { return stream_; }
-    /// The service's own heartbeat numbers, now.
-    HeartbeatNumbers Numbers() const;
+    /// The service's own heartbeat numbers, now; the lag comes from the kit's `common` numbers.
+    HeartbeatNumbers Numbers(const service::HeartbeatCommon& common) const;
 
   private:
     void OnSecond();
