@@ -1,5 +1,6 @@
 #include "cosmic/testing/service_process.hpp"
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -175,6 +176,12 @@ int ServiceProcess::Kill() {
     Forget();
     return status;
 }
+
+bool ServiceProcess::Pause() { return child_ != nullptr && child_->Signal(SIGSTOP); }
+
+bool ServiceProcess::Resume() { return child_ != nullptr && child_->Signal(SIGCONT); }
+
+int ServiceProcess::Pid() const { return child_ != nullptr ? static_cast<int>(child_->Pid()) : 0; }
 
 void ServiceProcess::Forget() {
     if (!pid_record_.empty()) {

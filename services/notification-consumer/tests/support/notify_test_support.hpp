@@ -19,6 +19,7 @@
 
 #include "cosmic/telemetry/http_server.hpp"
 #include "cosmic/testing/http_client.hpp"
+#include "cosmic/testing/sinks.hpp"
 #include "cosmic/testing/temp_dir.hpp"
 #include "cosmic/testing/wait.hpp"
 #include "cosmic/testing/websocket_client.hpp"
@@ -55,48 +56,8 @@ int ClosedPort();
 HttpResult Http(std::string_view method, int port, const std::string& target, const std::string& token = {},
                 const std::string& body = {});
 
-/// An SMTP server on 127.0.0.1 (port 0 = any free one) that keeps every mail it accepts.
-class SmtpSink {
-  public:
-    struct Mail {
-        std::string from;
-        std::vector<std::string> to;
-        std::string data;  ///< headers + body as received (dot-unstuffed, CRLF)
-        /// A header's value from `data` ("" when absent).
-        std::string Header(std::string_view name) const;
-    };
-    /// What the sink answers to MAIL FROM.
-    enum class Mode { kAccept, kTransientFailure, kPermanentFailure };
-
-    explicit SmtpSink(int port = 0);
-    ~SmtpSink();
-    SmtpSink(const SmtpSink&) = delete;
-    SmtpSink& operator=(const SmtpSink&) = delete;
-
-    int Port() const { return port_; }
-    std::string Url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-    void SetMode(Mode mode) { mode_.store(mode); }
-    std::vector<Mail> Mails() const;
-    std::size_t Count() const;
-    /// Mails by Message-ID.
-    std::map<std::string, int> CountByMessageId() const;
-    std::size_t Connections() const { return connections_.load(); }
-
-  private:
-    void Accept();
-    void Serve(int fd);
-
-    int listen_fd_ = -1;
-    int port_ = 0;
-    std::atomic<bool> stopping_{false};
-    std::atomic<Mode> mode_{Mode::kAccept};
-    std::atomic<std::size_t> connections_{0};
-    std::thread acceptor_;
-    mutable std::mutex mutex_;
-    std::vector<Mail> mails_;
-    std::vector<std::thread> sessions_;
-    std::vector<int> session_fds_;
-};
+/// The SMTP server mails are delivered to (libs/testing).
+using SmtpSink = cosmic::testing::SmtpSink;
 
 /// An HTTP server on port 0 that takes webhook POSTs at /hooks/<user_id>, checks the signature
 /// against the user's secret and keeps what arrived.

@@ -62,6 +62,12 @@ class ServiceProcess {
     int Kill();
     /// True while the child has not exited.
     bool Running();
+    /// SIGSTOP / SIGCONT: a process that hangs (or a paused pod) without exiting. False when it
+    /// is not running.
+    bool Pause();
+    bool Resume();
+    /// The running child's pid (0 when none).
+    int Pid() const;
 
     int Port() const { return port_; }
     /// "http://127.0.0.1:<port>".
