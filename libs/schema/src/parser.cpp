@@ -21,6 +21,9 @@ namespace cosmic::schema {
 
 namespace {
 
+/// Identifiers (ids, names, keys) longer than this are violations.
+constexpr std::size_t kMaxIdentifierBytes = 256;
+
 namespace ondemand = simdjson::ondemand;
 using detail::PayloadKey;
 using detail::ValueKind;
@@ -147,7 +150,22 @@ struct Parser::Impl {
         return parser_detail::JsonViolation(error, field, options.max_depth);
     }
     Violation Fail(std::string_view reason) const { return Violation{std::string(field), std::string(reason)}; }
+    /// job.status.changed -> job.<payload.status>, or the violation that names what is wrong.
+    std::optional<Violation> ResolveStatusChanged(Event& out) const;
 };
+
+std::optional<Violation> Parser::Impl::ResolveStatusChanged(Event& out) const {
+    const TopicSpec& spec = Spec(TopicId::kJobLifecycle);
+    if (facts.Kind(detail::PayloadKey::kStatus) == ValueKind::kString) {
+        std::string type = "job." + facts.status;
+        if (facts.status.size() <= kMaxIdentifierBytes && IsKnownEventType(spec, type)) {
+            out.event_type = std::move(type);
+            return std::nullopt;
+        }
+    }
+    return Violation{"payload.status", std::string(kLegacyStatusChanged) + " needs a status naming one of " +
+                                           Join(spec.event_types)};
+}
 
 // Visits every value below `value` (so the whole document is checked, not skipped), writes it as
 // minified JSON to `out` when given, and reports a scalar's value through `scalar` when given.
@@ -416,7 +434,6 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
     }
     const std::string_view text = scalar.text;
     // Identifiers and names are bounded (DESIGN.md §5); enums and timestamps are checked below.
-    constexpr std::size_t kMaxIdentifierBytes = 256;
     if (text.size() > kMaxIdentifierBytes && top != Top::kEventType && top != Top::kOccurredAt) {
         return Fail("longer than 256 bytes");
     }
@@ -436,11 +453,19 @@ std::optional<Violation> Parser::Impl::ReadField(Top top, ondemand::value value,
             return std::nullopt;
         case Top::kEventType: {
             const TopicSpec& spec = Spec(topic);
-            if (!IsKnownEventType(spec, text)) {
-                return Fail("must be one of " + Join(spec.event_types));
+            if (IsKnownEventType(spec, text)) {
+                out.event_type.assign(text);
+                return std::nullopt;
             }
-            out.event_type.assign(text);
-            return std::nullopt;
+            if (topic == TopicId::kJobMetrics && text == kLegacyMetricsRecorded) {
+                out.event_type.assign("job.metrics");
+                return std::nullopt;
+            }
+            if (topic == TopicId::kJobLifecycle && text == kLegacyStatusChanged) {
+                out.event_type.assign(text);  // resolved from payload.status once the payload is read
+                return std::nullopt;
+            }
+            return Fail("must be one of " + Join(spec.event_types));
         }
         case Top::kOccurredAt: {
             const auto ms = ParseTimestamp(text);
@@ -585,6 +610,11 @@ std::optional<Violation> Parser::Impl::Parse(TopicId topic, std::string_view byt
     if (topic == TopicId::kAuditTrail && out.event_type != AuditEventType(out.action)) {
         return Violation{"event_type", "must be " + std::string(AuditEventType(out.action)) + " for action " +
                                            std::string(ToString(out.action))};
+    }
+    if (out.event_type == kLegacyStatusChanged) {
+        if (auto violation = ResolveStatusChanged(out)) {
+            return violation;
+        }
     }
     if (auto violation = detail::CheckPayload(facts, out)) {
         return violation;

@@ -442,5 +442,55 @@ TEST(ParserValues, ViolationToString) {
     EXPECT_EQ((Violation{"", "empty"}).ToString(), "empty");
 }
 
+// ---- The original stack's event names ---------------------------------------------------------
+
+TEST(ParserLegacyNames, MetricsRecordedIsJobMetrics) {
+    const std::string message =
+        ValidFields(TopicId::kJobMetrics, "job.metrics").Set("event_type", "\"job.metrics_recorded\"").Render();
+    Parser parser;
+    Event event;
+    ASSERT_FALSE(parser.Parse(TopicId::kJobMetrics, message, event));
+    EXPECT_EQ(event.event_type, "job.metrics");
+    // Only on its own topic.
+    EXPECT_EQ(Outcome(TopicId::kJobLifecycle,
+                      ValidFields(TopicId::kJobLifecycle, "job.queued")
+                          .Set("event_type", "\"job.metrics_recorded\"")
+                          .Render())
+                  .substr(0, 11),
+              "event_type:");
+}
+
+TEST(ParserLegacyNames, StatusChangedTakesItsTypeFromThePayloadStatus) {
+    const auto changed = [](std::string_view base_type, std::string_view status) {
+        return ValidFields(TopicId::kJobLifecycle, base_type)
+            .Set("event_type", "\"job.status.changed\"")
+            .SetIn("payload", "status", status)
+            .Render();
+    };
+    Parser parser;
+    Event event;
+    ASSERT_FALSE(parser.Parse(TopicId::kJobLifecycle, changed("job.running", "\"running\""), event));
+    EXPECT_EQ(event.event_type, "job.running");
+    // The resolved type's rules apply: a completion carries its execution time, a failure its error.
+    ASSERT_FALSE(parser.Parse(TopicId::kJobLifecycle, changed("job.completed", "\"completed\""), event));
+    EXPECT_EQ(event.event_type, "job.completed");
+    ASSERT_FALSE(parser.Parse(TopicId::kJobLifecycle, changed("job.failed", "\"failed\""), event));
+    EXPECT_EQ(event.event_type, "job.failed");
+    EXPECT_FALSE(event.error.empty());
+    EXPECT_EQ(Outcome(TopicId::kJobLifecycle, changed("job.running", "\"completed\"")).substr(0, 26),
+              "payload.execution_time_ms:");
+    // Without a usable status it is a violation that names the field.
+    EXPECT_EQ(Outcome(TopicId::kJobLifecycle, changed("job.running", "\"exploded\"")).substr(0, 15),
+              "payload.status:");
+    EXPECT_EQ(Outcome(TopicId::kJobLifecycle, changed("job.running", "42")).substr(0, 15), "payload.status:");
+    EXPECT_EQ(Outcome(TopicId::kJobLifecycle,
+                      ValidFields(TopicId::kJobLifecycle, "job.running")
+                          .Set("event_type", "\"job.status.changed\"")
+                          .RemoveIn("payload", "status")
+                          .Render())
+                  .substr(0, 15),
+              "payload.status:");
+}
+
 }  // namespace
 }  // namespace cosmic::schema

@@ -33,7 +33,8 @@ class ConfigLoader {
         if (!file_path.empty()) {
             ApplyFile(config, file_path);
         }
-        ApplyEnvironment(config, env);
+        const Environment canonical = TranslateLegacyKafkaEnv(config, env);
+        ApplyEnvironment(config, canonical);
         BuildKafka(config);
         return config;
     }
@@ -53,6 +54,64 @@ class ConfigLoader {
             config.kafka_.properties[property] = std::move(value);
             config.kafka_sources_[property] = source;
         }
+    }
+
+    /// The original (NestJS/KafkaJS) stack's Kafka settings, accepted during a migration so its
+    /// deployment files work unchanged: KAFKA_BROKERS, KAFKA_SSL=true|false and lower-case SASL
+    /// mechanisms. Each one used gets a startup warning naming the canonical key; when both
+    /// spellings are set the canonical one wins.
+    static Environment TranslateLegacyKafkaEnv(Config& config, const Environment& env) {
+        Environment out = env;
+        const auto has = [&](std::string_view name) { return env.find(name) != env.end(); };
+        if (const auto brokers = env.find("KAFKA_BROKERS"); brokers != env.end()) {
+            if (has("KAFKA_BOOTSTRAP_SERVERS")) {
+                config.warnings_.push_back("ignoring KAFKA_BROKERS: KAFKA_BOOTSTRAP_SERVERS is set too");
+            } else {
+                config.warnings_.push_back("KAFKA_BROKERS is deprecated: read as KAFKA_BOOTSTRAP_SERVERS "
+                                           "(kafka.bootstrap_servers); set that instead");
+                out["KAFKA_BOOTSTRAP_SERVERS"] = brokers->second;
+            }
+            out.erase("KAFKA_BROKERS");
+        }
+        std::string mechanism;
+        if (const auto found = env.find("KAFKA_SASL_MECHANISM"); found != env.end()) {
+            mechanism = found->second;
+            std::string upper;
+            for (const char c : mechanism) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (upper != mechanism) {
+                config.warnings_.push_back("KAFKA_SASL_MECHANISM=" + mechanism + " read as " + upper +
+                                           " (sasl.mechanism); write it in upper case");
+                out["KAFKA_SASL_MECHANISM"] = upper;
+            }
+        }
+        const auto ssl = env.find("KAFKA_SSL");
+        if (ssl == env.end() && (mechanism.empty() || has("KAFKA_SECURITY_PROTOCOL"))) {
+            return out;
+        }
+        // The original stack used SASL whenever a mechanism was set, over TLS only with KAFKA_SSL.
+        std::string flag = "false";
+        if (ssl != env.end()) {
+            out.erase("KAFKA_SSL");
+            flag.clear();
+            for (const char c : ssl->second) flag += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (flag != "true" && flag != "false" && flag != "1" && flag != "0") {
+            throw ConfigError("KAFKA_SSL", "env KAFKA_SSL",
+                              "must be true or false (better: KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL)");
+        }
+        const bool tls = flag == "true" || flag == "1";
+        const std::string protocol = mechanism.empty() ? (tls ? "SSL" : "PLAINTEXT")
+                                                       : (tls ? "SASL_SSL" : "SASL_PLAINTEXT");
+        if (has("KAFKA_SECURITY_PROTOCOL")) {
+            config.warnings_.push_back("ignoring KAFKA_SSL: KAFKA_SECURITY_PROTOCOL is set too");
+        } else {
+            config.warnings_.push_back(std::string(ssl != env.end() ? "KAFKA_SSL is deprecated: read as "
+                                                                    : "KAFKA_SASL_MECHANISM without a protocol: "
+                                                                      "using ") +
+                                       "KAFKA_SECURITY_PROTOCOL=" + protocol + " (security.protocol); set that instead");
+            out["KAFKA_SECURITY_PROTOCOL"] = protocol;
+        }
+        return out;
     }
 
     static void ApplyEnvironment(Config& config, const Environment& env) {

@@ -151,5 +151,52 @@ TEST(KafkaConfigTest, DisabledKafkaKeepsProperties) {
     EXPECT_THAT(config.Kafka().properties, Contains(Pair("acks", "1")));
 }
 
+// The original (NestJS/KafkaJS) stack's settings work during a migration, each with a warning that
+// names the canonical key.
+TEST(KafkaConfigTest, AcceptsTheOriginalStacksSettingsWithAWarning) {
+    const Config config = Config::Load(Schema(), "",
+                                       {{"KAFKA_BROKERS", "broker-1:9092,broker-2:9092"},
+                                        {"KAFKA_SSL", "true"},
+                                        {"KAFKA_SASL_MECHANISM", "scram-sha-512"},
+                                        {"KAFKA_SASL_USERNAME", "svc"},
+                                        {"KAFKA_SASL_PASSWORD", "s3cret"}});
+    const auto& properties = config.Kafka().properties;
+    EXPECT_THAT(properties, Contains(Pair("bootstrap.servers", "broker-1:9092,broker-2:9092")));
+    EXPECT_THAT(properties, Contains(Pair("security.protocol", "SASL_SSL")));
+    EXPECT_THAT(properties, Contains(Pair("sasl.mechanism", "SCRAM-SHA-512")));
+    EXPECT_THAT(properties, Not(Contains(Key("brokers"))));
+    EXPECT_THAT(properties, Not(Contains(Key("ssl"))));
+    EXPECT_THAT(config.Warnings(), Contains(HasSubstr("KAFKA_BOOTSTRAP_SERVERS")));
+    EXPECT_THAT(config.Warnings(), Contains(HasSubstr("KAFKA_SECURITY_PROTOCOL=SASL_SSL")));
+    EXPECT_THAT(config.Warnings(), Contains(HasSubstr("SCRAM-SHA-512")));
+}
+
+TEST(KafkaConfigTest, OriginalStackSettingsGiveWayToCanonicalOnes) {
+    const Config config = Config::Load(Schema(), "",
+                                       {{"KAFKA_BROKERS", "old:9092"},
+                                        {"KAFKA_BOOTSTRAP_SERVERS", "new:9092"},
+                                        {"KAFKA_SSL", "true"},
+                                        {"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}});
+    EXPECT_THAT(config.Kafka().properties, Contains(Pair("bootstrap.servers", "new:9092")));
+    EXPECT_THAT(config.Kafka().properties, Contains(Pair("security.protocol", "PLAINTEXT")));
+    EXPECT_THAT(config.Warnings(), Contains(HasSubstr("ignoring KAFKA_BROKERS")));
+    EXPECT_THAT(config.Warnings(), Contains(HasSubstr("ignoring KAFKA_SSL")));
+}
+
+TEST(KafkaConfigTest, SaslMechanismWithoutProtocolMeansSaslPlaintextAsBefore) {
+    const Config config = Config::Load(Schema(), "", {{"KAFKA_SASL_MECHANISM", "plain"}});
+    EXPECT_THAT(config.Kafka().properties, Contains(Pair("security.protocol", "SASL_PLAINTEXT")));
+    EXPECT_THAT(config.Kafka().properties, Contains(Pair("sasl.mechanism", "PLAIN")));
+}
+
+TEST(KafkaConfigTest, RejectsAnUnreadableSslFlagNamingIt) {
+    try {
+        Config::Load(Schema(), "", {{"KAFKA_SSL", "yes please"}});
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& error) {
+        EXPECT_THAT(error.what(), HasSubstr("KAFKA_SSL"));
+    }
+}
+
 }  // namespace
 }  // namespace cosmic::service

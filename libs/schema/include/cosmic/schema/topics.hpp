@@ -54,4 +54,11 @@ std::string_view DlqSourceTopic(std::string_view name) noexcept;
 /// True when `event_type` is one of the topic's event types.
 bool IsKnownEventType(const TopicSpec& spec, std::string_view event_type) noexcept;
 
+/// Event names the original (NestJS/KafkaJS) publishers use, accepted on read so both systems can
+/// run side by side during a migration: `job.metrics_recorded` on job-metrics is `job.metrics`;
+/// `job.status.changed` on job-lifecycle is `job.<payload.status>` (the parser resolves it from
+/// the payload and applies that type's rules). Events are always written with this suite's names.
+inline constexpr std::string_view kLegacyMetricsRecorded = "job.metrics_recorded";
+inline constexpr std::string_view kLegacyStatusChanged = "job.status.changed";
+
 }  // namespace cosmic::schema
