@@ -157,6 +157,37 @@ std::string ReportJson(const ComplianceReport& report) {
     w.Key("retention_days").Int(report.retention_days);
     w.Key("retention_compliant").Bool(report.retention_compliant);
     w.Key("overdue_events").Uint(report.overdue_events);
+    // The reporting period and what happened in it.
+    w.Key("period").BeginObject();
+    w.Key("from");
+    if (report.period.from_ms) {
+        WriteTime(w, *report.period.from_ms);
+    } else {
+        w.Null();
+    }
+    w.Key("to");
+    WriteTime(w, report.period.to_ms.value_or(report.generated_at_ms));
+    w.EndObject();
+    w.Key("events_in_period").Uint(report.in_period.events);
+    w.Key("invalid_in_period").Uint(report.in_period.invalid);
+    const auto counts = [&](std::string_view key, const std::map<std::string, std::uint64_t>& by) {
+        w.Key(key).BeginObject();
+        for (const auto& [name, count] : by) w.Key(name).Uint(count);
+        w.EndObject();
+    };
+    counts("by_event_type", report.in_period.by_event_type);
+    counts("by_action", report.in_period.by_action);
+    w.Key("retention").BeginObject();
+    w.Key("days").Int(report.retention_days);
+    w.Key("compliant").Bool(report.retention_compliant);
+    w.Key("overdue_events").Uint(report.overdue_events);
+    w.Key("oldest_event");
+    if (report.oldest_event_ms) {
+        WriteTime(w, *report.oldest_event_ms);
+    } else {
+        w.Null();
+    }
+    w.EndObject();
     w.Key("chain_verified").Bool(report.verify.ok);
     w.Key("verification");
     WriteVerify(w, report.verify);

@@ -2,6 +2,7 @@
 // read-only connection pool.
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "cosmic/audit/sqlite_audit_store.hpp"
@@ -103,6 +104,28 @@ ComplianceReport SqliteAuditStore::Report(std::int64_t now_ms) {
     report.verify = VerifyChains(db, heads);
     snapshot.Commit();
     return report;
+}
+
+PeriodCounts SqliteAuditStore::CountPeriod(const ReportPeriod& period) {
+    auto reader = readers_->Acquire();
+    // Open ends bind the extreme values, so one statement serves every period.
+    Statement& stmt = reader->Cached(
+        "SELECT event_type, action, COUNT(*), COALESCE(SUM(valid = 0), 0) FROM audit_events "
+        "WHERE occurred_at_ms >= ?1 AND occurred_at_ms < ?2 GROUP BY event_type, action");
+    stmt.Bind(1, period.from_ms.value_or(std::numeric_limits<std::int64_t>::min()));
+    stmt.Bind(2, period.to_ms.value_or(std::numeric_limits<std::int64_t>::max()));
+    PeriodCounts counts;
+    while (stmt.Step()) {
+        const std::string event_type = stmt.IsNull(0) ? std::string() : std::string(stmt.Text(0));
+        const std::string action = stmt.IsNull(1) ? std::string() : std::string(stmt.Text(1));
+        const auto rows = static_cast<std::uint64_t>(stmt.Int(2));
+        counts.events += rows;
+        counts.invalid += static_cast<std::uint64_t>(stmt.Int(3));
+        counts.by_event_type[event_type] += rows;
+        counts.by_action[action] += rows;
+    }
+    stmt.Reset();
+    return counts;
 }
 
 }  // namespace cosmic::audit

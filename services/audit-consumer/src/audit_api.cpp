@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,10 +37,8 @@ std::optional<std::int64_t> ParseInt(std::string_view text) {
     return value;
 }
 
-}  // namespace
-
-std::variant<QueryFilter, HttpResponse> ParseQueryFilter(const HttpRequest& request, const QueryLimits& limits) {
-    // Unknown parameters are errors: a misspelt filter must not silently widen an audit query.
+/// Unknown parameters are errors: a misspelt filter must not silently widen an audit query.
+std::optional<HttpResponse> RejectUnknownParameters(const HttpRequest& request, std::span<const std::string_view> known) {
     std::string_view rest = request.query;
     while (!rest.empty()) {
         const std::size_t amp = rest.find('&');
@@ -45,10 +46,31 @@ std::variant<QueryFilter, HttpResponse> ParseQueryFilter(const HttpRequest& requ
         rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
         if (pair.empty()) continue;
         const std::string_view name = pair.substr(0, pair.find('='));
-        bool known = false;
-        for (std::string_view parameter : kParameters) known = known || parameter == name;
-        if (!known) return BadRequest(name.substr(0, 64), "unknown parameter");
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+            return BadRequest(name.substr(0, 64), "unknown parameter");
+        }
     }
+    return std::nullopt;
+}
+
+/// `from` and `to` (RFC 3339; from < to) into the two targets.
+std::optional<HttpResponse> ParsePeriod(const HttpRequest& request, std::optional<std::int64_t>& from_ms,
+                                        std::optional<std::int64_t>& to_ms) {
+    for (auto [name, target] : {std::pair{"from", &from_ms}, std::pair{"to", &to_ms}}) {
+        if (auto value = request.Query(name)) {
+            const auto ms = schema::ParseTimestamp(*value);
+            if (!ms) return BadRequest(name, "expected an RFC 3339 timestamp such as 2026-01-02T03:04:05Z");
+            *target = *ms;
+        }
+    }
+    if (from_ms && to_ms && *from_ms >= *to_ms) return BadRequest("to", "must be later than from");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<QueryFilter, HttpResponse> ParseQueryFilter(const HttpRequest& request, const QueryLimits& limits) {
+    if (auto error = RejectUnknownParameters(request, kParameters)) return std::move(*error);
 
     QueryFilter filter;
     filter.limit = limits.default_limit;
@@ -65,16 +87,7 @@ std::variant<QueryFilter, HttpResponse> ParseQueryFilter(const HttpRequest& requ
         if (!parsed) return BadRequest("action", "must be one of CREATE|UPDATE|DELETE|STATE_CHANGE|ACCESS|ALERT");
         filter.action = std::string(schema::ToString(*parsed));
     }
-    for (auto [name, target] : {std::pair{"from", &filter.from_ms}, std::pair{"to", &filter.to_ms}}) {
-        if (auto value = request.Query(name)) {
-            const auto ms = schema::ParseTimestamp(*value);
-            if (!ms) return BadRequest(name, "expected an RFC 3339 timestamp such as 2026-01-02T03:04:05Z");
-            *target = *ms;
-        }
-    }
-    if (filter.from_ms && filter.to_ms && *filter.from_ms >= *filter.to_ms) {
-        return BadRequest("to", "must be later than from");
-    }
+    if (auto error = ParsePeriod(request, filter.from_ms, filter.to_ms)) return std::move(*error);
     if (auto valid = request.Query("valid")) {
         if (*valid == "true") {
             filter.valid = true;
@@ -138,9 +151,16 @@ HttpResponse AuditApi::Verify(const HttpRequest&) {
     });
 }
 
-HttpResponse AuditApi::ComplianceReport(const HttpRequest&) {
+HttpResponse AuditApi::ComplianceReport(const HttpRequest& request) {
+    // The reporting period: `from` and `to` as in the query API; nothing else is accepted.
+    static constexpr std::array<std::string_view, 2> kReportParameters = {"from", "to"};
+    if (auto error = RejectUnknownParameters(request, kReportParameters)) return std::move(*error);
+    ReportPeriod period;
+    if (auto error = ParsePeriod(request, period.from_ms, period.to_ms)) return std::move(*error);
     return Guarded([&] {
-        const auto report = store_.Report(clock_());
+        auto report = store_.Report(clock_());
+        report.period = period;
+        report.in_period = store_.CountPeriod(period);
         if (on_verify_) on_verify_(report.verify);
         return HttpResponse::Json(200, ReportJson(report));
     });

@@ -198,6 +198,53 @@ TEST_F(AuditApiTest, ComplianceReportHasEveryField) {
     EXPECT_EQ(std::string_view(doc["generated_at"]), testing::FormatMs(kNow));
 }
 
+TEST_F(AuditApiTest, ComplianceReportCountsAReportingPeriodPerEventTypeAndAction) {
+    store_->AppendBatch(MakeRange(0, 0, 6, kNow - 3 * kDayMs));  // STATE_CHANGE, 3 days ago
+    store_->AppendBatch(std::vector<AuditRecord>{MakeRecord(1, 0, kNow - kDayMs, "job-a", "u1", "ALERT"),
+                                                 MakeRecord(1, 1, kNow - kDayMs + 1, "job-a", "u1", "ACCESS"),
+                                                 MakeInvalid(2, 0, kNow - kDayMs, "x", "document: invalid JSON")});
+    const auto whole = Get("/api/v1/audit/compliance-report");
+    ASSERT_EQ(whole.status, 200) << whole.body;
+    simdjson::dom::element doc = json_.parse(whole.body);
+    EXPECT_TRUE(doc["period"]["from"].is_null());
+    EXPECT_EQ(std::string_view(doc["period"]["to"]), testing::FormatMs(kNow));
+    EXPECT_EQ(std::int64_t(doc["events_in_period"]), 9);
+    EXPECT_EQ(std::int64_t(doc["invalid_in_period"]), 1);
+    EXPECT_EQ(std::int64_t(doc["by_action"]["STATE_CHANGE"]), 6);
+    EXPECT_EQ(std::int64_t(doc["by_event_type"]["audit.state_change"]), 6);
+    EXPECT_EQ(std::int64_t(doc["by_event_type"]["audit.alert"]), 1);
+    EXPECT_EQ(std::int64_t(doc["retention"]["days"]), 90);
+    EXPECT_TRUE(bool(doc["retention"]["compliant"]));
+    EXPECT_EQ(std::int64_t(doc["retention"]["overdue_events"]), 0);
+
+    // The last two days only: the alert, the access and the invalid record.
+    const std::string from = testing::FormatMs(kNow - 2 * kDayMs);
+    const auto recent = Get("/api/v1/audit/compliance-report?from=" + from + "&to=" + testing::FormatMs(kNow));
+    ASSERT_EQ(recent.status, 200) << recent.body;
+    doc = json_.parse(recent.body);
+    EXPECT_EQ(std::string_view(doc["period"]["from"]), from);
+    EXPECT_EQ(std::int64_t(doc["events_in_period"]), 3);
+    EXPECT_EQ(std::int64_t(doc["by_action"]["ALERT"]), 1);
+    EXPECT_EQ(std::int64_t(doc["by_action"]["ACCESS"]), 1);
+    EXPECT_TRUE(doc["by_action"]["STATE_CHANGE"].error() == simdjson::NO_SUCH_FIELD);
+    EXPECT_EQ(std::int64_t(doc["total_events"]), 9) << "the store totals stay whole-store";
+
+    // The default implementation (any backend) counts the same as the SQLite override.
+    const PeriodCounts fast = store_->CountPeriod({kNow - 2 * kDayMs, kNow});
+    const PeriodCounts paged = store_->AuditStore::CountPeriod({kNow - 2 * kDayMs, kNow});
+    EXPECT_EQ(fast.events, paged.events);
+    EXPECT_EQ(fast.invalid, paged.invalid);
+    EXPECT_EQ(fast.by_action, paged.by_action);
+    EXPECT_EQ(fast.by_event_type, paged.by_event_type);
+
+    for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+             {"from=soon", "from"}, {"limit=3", "limit"}, {"from=" + testing::FormatMs(kNow) + "&to=" + from, "to"}}) {
+        const auto bad = Get("/api/v1/audit/compliance-report?" + query);
+        EXPECT_EQ(bad.status, 400) << query;
+        EXPECT_TRUE(std::string_view(json_.parse(bad.body)["error"]["message"]).starts_with(field + ":")) << bad.body;
+    }
+}
+
 TEST(AuditJsonTest, Base64MatchesRfc4648Vectors) {
     EXPECT_EQ(Base64(""), "");
     EXPECT_EQ(Base64("f"), "Zg==");

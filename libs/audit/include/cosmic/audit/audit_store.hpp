@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -79,7 +80,24 @@ struct PurgeResult {
     std::uint64_t anchors_written = 0;
 };
 
+/// A compliance report's reporting period: from <= occurred_at < to; an absent end is open.
+struct ReportPeriod {
+    std::optional<std::int64_t> from_ms;
+    std::optional<std::int64_t> to_ms;
+};
+
+/// What the store holds for a period: every row counted once per event type and once per action
+/// (invalid rows under what could be read of them, "" when nothing could).
+struct PeriodCounts {
+    std::uint64_t events = 0;
+    std::uint64_t invalid = 0;
+    std::map<std::string, std::uint64_t> by_event_type;
+    std::map<std::string, std::uint64_t> by_action;
+};
+
 struct ComplianceReport {
+    ReportPeriod period;
+    PeriodCounts in_period;
     std::uint64_t total_events = 0;
     std::uint64_t invalid_events = 0;
     std::uint64_t resources_covered = 0;
@@ -117,6 +135,10 @@ class AuditStore {
     virtual std::size_t Checkpoint(std::int64_t now_ms) = 0;
 
     virtual ComplianceReport Report(std::int64_t now_ms) = 0;
+
+    /// Counts per event type and action in `period`. The default pages through Query (any
+    /// backend, memory bounded by the page size); a store with GROUP BY overrides it.
+    virtual PeriodCounts CountPeriod(const ReportPeriod& period);
 };
 
 }  // namespace cosmic::audit

@@ -62,6 +62,7 @@ class SqliteAuditStore final : public AuditStore {
     PurgeResult Purge(std::int64_t now_ms) override;
     std::size_t Checkpoint(std::int64_t now_ms) override;
     ComplianceReport Report(std::int64_t now_ms) override;
+    PeriodCounts CountPeriod(const ReportPeriod& period) override;
 
     /// The writer's chain head per partition (a copy).
     std::vector<ChainHead> Heads() const;
