@@ -6,7 +6,7 @@
 
 #include <iostream>
 
-#include "slice.hpp"
+#include "stack.hpp"
 #include "support/json.hpp"
 
 namespace cosmic::e2e {
@@ -26,7 +26,7 @@ std::int64_t StoredEvents(ServiceProcess& audit) {
 }
 
 TEST(AuditRestartE2E, EveryStateChangeStoredOnceAcrossAKill) {
-    VerticalSlice slice("audit_restart", ExecutorSettings{.concurrency = 5,
+    Stack slice("audit_restart", ExecutorSettings{.concurrency = 5,
                                                           .duration_min_ms = 500,
                                                           .duration_max_ms = 1500,
                                                           .metrics_interval_ms = 250,
@@ -54,7 +54,7 @@ TEST(AuditRestartE2E, EveryStateChangeStoredOnceAcrossAKill) {
         WaitUntil([&] { return terminal() >= terminal_at_kill + 5 || terminal() == kJobs; }, std::chrono::seconds(60)));
     const auto start = Clock::now();
     ASSERT_NO_THROW(slice.Audit().Start());
-    VerticalSlice::RecordTiming("audit_restart_to_ready", ElapsedMs(start));
+    Stack::RecordTiming("audit_restart_to_ready", ElapsedMs(start));
 
     const FinalStatus jobs = slice.WaitAllTerminal(ids, std::chrono::seconds(120));
     ASSERT_EQ(jobs.size(), ids.size());

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "slice.hpp"
+#include "stack.hpp"
 #include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
 #include "support/topic_reader.hpp"
@@ -22,7 +22,7 @@ constexpr int kKilledNode = 2;
 
 TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
     // Slower jobs, few at a time, so the flow spans the kill, the ~9 s failover and the restart.
-    VerticalSlice slice("broker_kill", ExecutorSettings{.concurrency = 5,
+    Stack slice("broker_kill", ExecutorSettings{.concurrency = 5,
                                                         .duration_min_ms = 1000,
                                                         .duration_max_ms = 3000,
                                                         .metrics_interval_ms = 250,
@@ -37,7 +37,7 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
 
     auto start = Clock::now();
     ASSERT_NO_THROW(brokers.Kill(kKilledNode));
-    VerticalSlice::RecordTiming("kill_broker", ElapsedMs(start));
+    Stack::RecordTiming("kill_broker", ElapsedMs(start));
     const auto killed_at = Clock::now();
 
     // The API keeps accepting while the cluster fails over (transactional outbox).
@@ -62,7 +62,7 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
             std::chrono::seconds(120));
         ASSERT_TRUE(seen) << "no event of a job submitted after the kill reached job-lifecycle";
     }
-    VerticalSlice::RecordTiming("writes_resumed_after_kill", ElapsedMs(killed_at));
+    Stack::RecordTiming("writes_resumed_after_kill", ElapsedMs(killed_at));
     const int unfinished =
         static_cast<int>(ids.size()) - slice.CountInStatus(ids, {"completed", "failed", "cancelled"});
     std::cout << "[e2e] restarting broker " << kKilledNode << " with " << unfinished << " jobs not yet terminal\n";
@@ -70,12 +70,12 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
 
     start = Clock::now();
     ASSERT_NO_THROW(brokers.Restart(kKilledNode));
-    VerticalSlice::RecordTiming("restart_broker", ElapsedMs(start));
+    Stack::RecordTiming("restart_broker", ElapsedMs(start));
 
     start = Clock::now();
     const FinalStatus jobs = slice.WaitAllTerminal(ids, std::chrono::seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
-    VerticalSlice::RecordTiming("all_terminal", ElapsedMs(start));
+    Stack::RecordTiming("all_terminal", ElapsedMs(start));
 
     slice.CheckAll(jobs);
     slice.StopAll();

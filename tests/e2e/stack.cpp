@@ -1,16 +1,21 @@
-#include "slice.hpp"
+#include "stack.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
+#include "support/broker_control.hpp"
 #include "support/e2e_env.hpp"
 #include "support/json.hpp"
 #include "support/metrics_text.hpp"
 #include "support/topic_reader.hpp"
+#include "support/webhook_signature.hpp"
 
 namespace cosmic::e2e {
 namespace {
@@ -68,55 +73,104 @@ struct LifecycleEvent {
 
 }  // namespace
 
-VerticalSlice::VerticalSlice(std::string_view run_name, ExecutorSettings executor)
-    : run_dir_(FreshRunDir(run_name)), bootstrap_(Cluster().bootstrap) {
+Stack::Stack(std::string_view run_name, ExecutorSettings executor)
+    : Stack(run_name, StackOptions{.executor = executor, .notifications = false, .health = false}) {}
+
+Stack::Stack(std::string_view run_name, StackOptions options)
+    : options_(std::move(options)), run_dir_(FreshRunDir(run_name)), bootstrap_(Cluster().bootstrap) {
     WriteTokensFile(run_dir_ / "tokens.json", {{std::string(kUserToken), std::string(kUserId), {"user"}},
-                                               {std::string(kAdminToken), "e2e-admin", {"admin"}},
+                                               {std::string(kOtherUserToken), "e2e-other", {"user"}},
+                                               {std::string(kAdminToken), std::string(kAdminId), {"admin"}},
                                                {std::string(kAuditorToken), "e2e-auditor", {"auditor"}}});
     // A consumer killed with SIGKILL stays in its group until its session times out; 6 s (the
     // broker's minimum) instead of 45 s lets a restarted one get its partitions back quickly.
-    const std::map<std::string, std::string> consumer_env = {{"KAFKA_SESSION_TIMEOUT_MS", "6000"},
-                                                             {"KAFKA_HEARTBEAT_INTERVAL_MS", "1000"}};
-    auto audit_env = consumer_env;
-    audit_env["COSMIC_AUDIT_CHECKPOINT_INTERVAL_MS"] = "2000";  // checkpoints inside the test's window
-    audit_ = MakeService("audit-consumer", audit_env);
-    metrics_ = MakeService("metrics-consumer", consumer_env);
-    auto orchestrator_env = consumer_env;
-    orchestrator_env.merge(std::map<std::string, std::string>{
-        {"COSMIC_EXECUTOR_CONCURRENCY", std::to_string(executor.concurrency)},
-        {"COSMIC_EXECUTOR_DURATION_DISTRIBUTION", "uniform"},
-        {"COSMIC_EXECUTOR_DURATION_MIN_MS", std::to_string(executor.duration_min_ms)},
-        {"COSMIC_EXECUTOR_DURATION_MAX_MS", std::to_string(executor.duration_max_ms)},
-        {"COSMIC_EXECUTOR_METRICS_INTERVAL_MS", std::to_string(executor.metrics_interval_ms)},
-        {"COSMIC_EXECUTOR_FAILURE_RATE", std::to_string(executor.failure_rate)},
-        {"COSMIC_EXECUTOR_POLL_INTERVAL_MS", "100"},
-        {"COSMIC_STORE_SYNCHRONOUS", "normal"},
-        {"COSMIC_HEARTBEAT_INTERVAL_MS", "2000"},
-    });
-    orchestrator_ = MakeService("job-orchestrator", orchestrator_env);
+    // Heartbeats every 2 s let health-monitor judge within the test's window.
+    const std::map<std::string, std::string> common_env = {{"KAFKA_SESSION_TIMEOUT_MS", "6000"},
+                                                           {"KAFKA_HEARTBEAT_INTERVAL_MS", "1000"},
+                                                           {"COSMIC_HEARTBEAT_INTERVAL_MS", "2000"}};
+    const auto with = [&](const std::string& name, std::map<std::string, std::string> env) {
+        env.merge(std::map<std::string, std::string>(common_env));
+        if (const auto extra = options_.env.find(name); extra != options_.env.end()) {
+            for (const auto& [key, value] : extra->second) env[key] = value;
+        }
+        return env;
+    };
+    audit_ = MakeService("audit-consumer", with("audit-consumer", {{"COSMIC_AUDIT_CHECKPOINT_INTERVAL_MS", "2000"}}));
+    metrics_ = MakeService("metrics-consumer", with("metrics-consumer", {}));
+    if (options_.notifications) {
+        smtp_ = std::make_unique<SmtpSink>();
+        hooks_ = std::make_unique<HttpSink>();
+        const std::string users =
+            R"({"users": [{"user_id": ")" + std::string(kUserId) + R"(", "email": "e2e-user@cosmic.test", "webhook_url": ")" +
+            hooks_->Url("/hooks/" + std::string(kUserId)) + R"(", "webhook_secret": ")" + std::string(kWebhookSecret) +
+            R"(", "channels": ["email", "in_app", "webhook"]},
+  {"user_id": ")" + std::string(kAdminId) + R"(", "email": "e2e-admin@cosmic.test", "channels": ["email", "in_app"]}]})";
+        cosmic::testing::WriteFile(run_dir_ / "users.json", users);
+        notifications_ = MakeService("notification-consumer",
+                                     with("notification-consumer", {{"COSMIC_USERS_FILE", (run_dir_ / "users.json").string()},
+                                                                    {"COSMIC_SMTP_URL", smtp_->Url()},
+                                                                    {"COSMIC_SMTP_FROM", "cosmic@cosmic.test"},
+                                                                    {"COSMIC_SMTP_STARTTLS", "off"}}));
+    }
+    if (options_.health) {
+        if (!hooks_) hooks_ = std::make_unique<HttpSink>();
+        health_ = MakeService("health-monitor",
+                              with("health-monitor", {{"COSMIC_ALERT_WEBHOOK_URL", hooks_->Url("/alerts")},
+                                                      {"COSMIC_ALERTS_NOTIFY_USERS", std::string(kAdminId)},
+                                                      {"COSMIC_GROUPS_POLL_INTERVAL_MS", "2000"},
+                                                      {"COSMIC_CLUSTER_POLL_INTERVAL_MS", "2000"},
+                                                      {"COSMIC_CLUSTER_EXPECTED_BROKERS", "3"},
+                                                      {"COSMIC_COMPONENTS_STALE_AFTER_MS", "10000"},
+                                                      {"COSMIC_ALERTS_RESOLVE_AFTER_MS", "4000"},
+                                                      {"COSMIC_LAG_INTERVALS", "5"}}));
+    }
+    const ExecutorSettings& executor = options_.executor;
+    orchestrator_ = MakeService(
+        "job-orchestrator", with("job-orchestrator",
+                                 {{"COSMIC_EXECUTOR_CONCURRENCY", std::to_string(executor.concurrency)},
+                                  {"COSMIC_EXECUTOR_DURATION_DISTRIBUTION", "uniform"},
+                                  {"COSMIC_EXECUTOR_DURATION_MIN_MS", std::to_string(executor.duration_min_ms)},
+                                  {"COSMIC_EXECUTOR_DURATION_MAX_MS", std::to_string(executor.duration_max_ms)},
+                                  {"COSMIC_EXECUTOR_METRICS_INTERVAL_MS", std::to_string(executor.metrics_interval_ms)},
+                                  {"COSMIC_EXECUTOR_FAILURE_RATE", std::to_string(executor.failure_rate)},
+                                  {"COSMIC_EXECUTOR_POLL_INTERVAL_MS", "100"},
+                                  {"COSMIC_STORE_SYNCHRONOUS", "normal"}}));
 }
 
-VerticalSlice::~VerticalSlice() {
-    for (ServiceProcess* service : {orchestrator_.get(), metrics_.get(), audit_.get()}) {
-        if (service != nullptr) {
-            service->Stop();
-        }
+Stack::~Stack() {
+    if (hooks_) {
+        // What arrived on the webhook sink, for the run directory (a failed check's evidence).
+        std::ofstream out(run_dir_ / "webhooks.log");
+        for (const auto& request : hooks_->Requests()) out << request.method << ' ' << request.target << ' ' << request.body << '\n';
+    }
+    const auto services = Services();
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+        (*it)->Resume();  // a paused process would not see SIGTERM
+        (*it)->Stop();
     }
 }
 
-std::unique_ptr<ServiceProcess> VerticalSlice::MakeService(const std::string& name,
-                                                           std::map<std::string, std::string> env) {
+std::vector<ServiceProcess*> Stack::Services() const {
+    std::vector<ServiceProcess*> out;
+    for (ServiceProcess* service :
+         {audit_.get(), metrics_.get(), notifications_.get(), health_.get(), orchestrator_.get()}) {
+        if (service != nullptr) out.push_back(service);
+    }
+    return out;
+}
+
+std::unique_ptr<ServiceProcess> Stack::MakeService(const std::string& name, std::map<std::string, std::string> env) {
     ServiceOptions options = E2eServiceOptions(name, run_dir_, bootstrap_, env);
     options.tokens_file = run_dir_ / "tokens.json";
     return std::make_unique<ServiceProcess>(std::move(options));
 }
 
-void VerticalSlice::RecordTiming(const std::string& what, long long ms) {
+void Stack::RecordTiming(const std::string& what, long long ms) {
     std::cout << "[e2e timing] " << what << ": " << ms << " ms" << std::endl;
     ::testing::Test::RecordProperty(what + "_ms", std::to_string(ms));
 }
 
-void VerticalSlice::ExpectNoUnknownSettings(ServiceProcess& service) {
+void Stack::ExpectNoUnknownSettings(ServiceProcess& service) {
     // A misspelt setting is only a warning to the service; here it would silently test defaults.
     const std::string log = service.LogTail(1 << 20);
     EXPECT_EQ(log.find("unknown environment variable"), std::string::npos)
@@ -124,8 +178,8 @@ void VerticalSlice::ExpectNoUnknownSettings(ServiceProcess& service) {
         << log.substr(0, 4000);
 }
 
-void VerticalSlice::StartAll() {
-    for (ServiceProcess* service : {audit_.get(), metrics_.get(), orchestrator_.get()}) {
+void Stack::StartAll() {
+    for (ServiceProcess* service : Services()) {
         const auto start = Clock::now();
         service->Start();
         RecordTiming("start_" + service->Name(), ElapsedMs(start));
@@ -134,7 +188,25 @@ void VerticalSlice::StartAll() {
     orchestrator_http_ = std::make_unique<HttpClient>(orchestrator_->BaseUrl());
 }
 
-std::vector<std::string> VerticalSlice::SubmitJobs(int count, std::string_view name_prefix) {
+std::string Stack::ProduceEvents(const EventLoad& load) {
+    static int calls = 0;
+    // Unique per call and run: "<pid>x<call>" never prefixes another call's "<pid>x<call>-<i>".
+    const std::string prefix = "e2e" + std::to_string(::getpid()) + "x" + std::to_string(++calls);
+    const std::filesystem::path loadgen = BinaryPath("loadgen");
+    if (loadgen.empty()) {
+        ADD_FAILURE() << "loadgen is not built";
+        return prefix;
+    }
+    const int status = RunCommand({loadgen.string(), "events", "--brokers", bootstrap_, "--topic", load.topic, "--count",
+                                   std::to_string(load.count), "--shape", load.shape, "--jobs", std::to_string(load.jobs),
+                                   "--user", load.user_id, "--rate", std::to_string(load.rate), "--job-prefix", prefix,
+                                   "--backdate-ms", std::to_string(load.backdate_ms)},
+                                  run_dir_ / "loadgen.log");
+    EXPECT_EQ(status, 0) << "loadgen events to " << load.topic << " failed; see " << (run_dir_ / "loadgen.log");
+    return prefix;
+}
+
+std::vector<std::string> Stack::SubmitJobs(int count, std::string_view name_prefix) {
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
         const std::string body = "{\"name\":\"" + std::string(name_prefix) + "-" + std::to_string(i) +
@@ -157,7 +229,7 @@ std::vector<std::string> VerticalSlice::SubmitJobs(int count, std::string_view n
     return ids;
 }
 
-std::string VerticalSlice::Status(const std::string& job_id) {
+std::string Stack::Status(const std::string& job_id) {
     const HttpResponse result = orchestrator_http_->Get("/api/v1/jobs/" + job_id, kUserToken);
     if (result.status != 200) {
         return {};
@@ -166,7 +238,7 @@ std::string VerticalSlice::Status(const std::string& job_id) {
     return StringField(doc.Root(), "status").value_or("");
 }
 
-int VerticalSlice::CountInStatus(const std::vector<std::string>& ids, const std::vector<std::string>& statuses) {
+int Stack::CountInStatus(const std::vector<std::string>& ids, const std::vector<std::string>& statuses) {
     int count = 0;
     for (const auto& id : ids) {
         if (std::find(statuses.begin(), statuses.end(), Status(id)) != statuses.end()) {
@@ -176,7 +248,7 @@ int VerticalSlice::CountInStatus(const std::vector<std::string>& ids, const std:
     return count;
 }
 
-FinalStatus VerticalSlice::WaitAllTerminal(const std::vector<std::string>& ids, milliseconds timeout) {
+FinalStatus Stack::WaitAllTerminal(const std::vector<std::string>& ids, milliseconds timeout) {
     FinalStatus done;
     std::set<std::string> pending(ids.begin(), ids.end());
     WaitUntil(
@@ -199,7 +271,7 @@ FinalStatus VerticalSlice::WaitAllTerminal(const std::vector<std::string>& ids, 
     return done;
 }
 
-void VerticalSlice::CheckLifecycle(const FinalStatus& jobs) {
+void Stack::CheckLifecycle(const FinalStatus& jobs) {
     TopicReader reader(bootstrap_, "job-lifecycle");
     std::map<std::string, std::vector<LifecycleEvent>> per_job;
     std::set<std::string> terminal_seen;
@@ -250,7 +322,12 @@ void VerticalSlice::CheckLifecycle(const FinalStatus& jobs) {
             types.push_back(event.event_type);
         }
         EXPECT_EQ(partitions.size(), 1U) << "job " << job_id << "'s events are spread over partitions";
-        const std::vector<std::string> expected = {"job.submitted", "job.queued", "job.running", "job." + status};
+        std::vector<std::string> expected = {"job.submitted", "job.queued", "job.running", "job." + status};
+        if (status == "cancelled" && types.size() < expected.size()) {
+            // Cancelled before it ran (or before it was queued): the stages it reached, then cancelled.
+            expected.erase(expected.begin() + static_cast<std::ptrdiff_t>(types.size() >= 2 ? types.size() - 1 : 1),
+                           expected.end() - 1);
+        }
         EXPECT_EQ(types, expected) << "job " << job_id << " lifecycle out of order or incomplete";
         lifecycle_events_[job_id] = event_ids.size();
     }
@@ -264,7 +341,7 @@ void VerticalSlice::CheckLifecycle(const FinalStatus& jobs) {
               << partitions_used.size() << " of " << reader.Partitions() << " partitions" << std::endl;
 }
 
-void VerticalSlice::CheckMetrics(const FinalStatus& jobs) {
+void Stack::CheckMetrics(const FinalStatus& jobs) {
     TopicReader reader(bootstrap_, "job-metrics");
     HttpClient http(metrics_->BaseUrl());
     std::map<std::string, std::set<std::string>> on_topic;  // job -> distinct job.metrics event ids
@@ -315,7 +392,7 @@ void VerticalSlice::CheckMetrics(const FinalStatus& jobs) {
                                     << "match job-metrics: " << Sample(mismatched);
 }
 
-void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
+void Stack::CheckAudit(const FinalStatus& jobs) {
     TopicReader reader(bootstrap_, "audit-trail");
     std::map<std::string, std::map<std::string, int>> on_topic;  // job -> STATE_CHANGE event id -> copies
     const auto expected_count = [&](const std::string& job_id) {
@@ -427,15 +504,18 @@ void VerticalSlice::CheckAudit(const FinalStatus& jobs) {
     EXPECT_GE(IntField(report_doc.Root(), "total_events").value_or(0), static_cast<std::int64_t>(total)) << report.body;
 }
 
-void VerticalSlice::StopAll() {
-    for (ServiceProcess* service : {orchestrator_.get(), metrics_.get(), audit_.get()}) {
+void Stack::StopAll() {
+    const auto services = Services();
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+        ServiceProcess* service = *it;
+        service->Resume();
         const auto start = Clock::now();
         EXPECT_EQ(service->Stop(), 0) << service->Name() << " did not stop cleanly on SIGTERM:\n" << service->LogTail();
         RecordTiming("stop_" + service->Name(), ElapsedMs(start));
     }
 }
 
-void VerticalSlice::CheckAll(const FinalStatus& jobs) {
+void Stack::CheckAll(const FinalStatus& jobs) {
     auto start = Clock::now();
     CheckLifecycle(jobs);
     RecordTiming("check_lifecycle", ElapsedMs(start));
@@ -445,6 +525,173 @@ void VerticalSlice::CheckAll(const FinalStatus& jobs) {
     start = Clock::now();
     CheckAudit(jobs);
     RecordTiming("check_audit", ElapsedMs(start));
+    if (notifications_) {
+        start = Clock::now();
+        CheckNotifications(jobs);
+        RecordTiming("check_notifications", ElapsedMs(start));
+    }
+}
+
+void Stack::CheckNotifications(const FinalStatus& jobs) {
+    ASSERT_TRUE(notifications_) << "this stack runs without notification-consumer";
+    // Mail: one per terminal job (a repeat after a crash keeps its Message-ID), its subject naming
+    // the job and its outcome.
+    std::map<std::string, std::map<std::string, std::string>> subjects;  // job -> Message-ID -> subject
+    const auto read_mail = [&] {
+        subjects.clear();
+        for (const auto& mail : smtp_->Mails()) {
+            const std::string subject = mail.Header("Subject");
+            for (const auto& [job_id, status] : jobs) {
+                if (subject.find(job_id) != std::string::npos) subjects[job_id][mail.Header("Message-ID")] = subject;
+            }
+        }
+        return subjects.size() == jobs.size();
+    };
+    // Webhook: one signed delivery per terminal job (a repeat keeps its delivery id).
+    std::map<std::string, std::set<std::string>> deliveries;  // job -> X-Cosmic-Delivery ids
+    std::map<std::string, std::string> outcomes;
+    std::vector<std::string> bad_signatures;
+    const auto read_hooks = [&] {
+        deliveries.clear();
+        bad_signatures.clear();
+        for (const auto& hook : hooks_->RequestsTo("/hooks/" + std::string(kUserId))) {
+            const JsonDoc doc(hook.body);
+            const std::string job_id = StringField(doc.Root(), "job_id").value_or("");
+            if (jobs.count(job_id) == 0) continue;
+            deliveries[job_id].insert(hook.Header("X-Cosmic-Delivery"));
+            outcomes[job_id] = StringField(doc.Root(), "event_type").value_or("");
+            if (!WebhookSignatureValid(kWebhookSecret, hook.Header("X-Cosmic-Timestamp"), hook.body,
+                                       hook.Header("X-Cosmic-Signature"))) {
+                bad_signatures.push_back(job_id);
+            }
+        }
+        return deliveries.size() == jobs.size();
+    };
+    // In-app: one per terminal job in the user's list.
+    HttpClient http(notifications_->BaseUrl());
+    std::map<std::string, int> in_app;
+    const auto read_in_app = [&] {
+        in_app.clear();
+        std::string cursor;
+        do {
+            const HttpResponse page = http.Get(
+                "/api/v1/notifications?limit=100" + (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)), kUserToken);
+            if (page.status != 200) {
+                ADD_FAILURE() << "GET /api/v1/notifications: " << page.Describe();
+                return true;
+            }
+            const JsonDoc doc(page.body);
+            simdjson::dom::array rows;
+            if (doc.Root()["notifications"].get_array().get(rows) != simdjson::SUCCESS) return false;
+            for (simdjson::dom::element row : rows) {
+                const std::string job_id = StringField(row, "job_id").value_or("");
+                if (jobs.count(job_id) != 0) ++in_app[job_id];
+            }
+            cursor = StringField(doc.Root(), "next_cursor").value_or("");
+        } while (!cursor.empty());
+        return in_app.size() == jobs.size();
+    };
+    WaitUntil([&] { return read_mail() && read_hooks() && read_in_app(); }, seconds(90), milliseconds(250));
+
+    std::vector<std::string> wrong;
+    for (const auto& [job_id, status] : jobs) {
+        const auto& mails = subjects[job_id];
+        if (mails.size() != 1 || mails.begin()->second.find(status) == std::string::npos) {
+            wrong.push_back(job_id + ": " + std::to_string(mails.size()) + " mails" +
+                            (mails.empty() ? "" : " (\"" + mails.begin()->second + "\")"));
+        }
+        if (deliveries[job_id].size() != 1 || outcomes[job_id] != "job." + status) {
+            wrong.push_back(job_id + ": " + std::to_string(deliveries[job_id].size()) + " webhook deliveries (" +
+                            outcomes[job_id] + ")");
+        }
+        if (in_app[job_id] != 1) {
+            wrong.push_back(job_id + ": " + std::to_string(in_app[job_id]) + " in-app notifications");
+        }
+    }
+    EXPECT_TRUE(wrong.empty()) << wrong.size() << " deliveries differ from one per channel and job: " << Sample(wrong);
+    EXPECT_TRUE(bad_signatures.empty()) << "webhooks with a bad signature: " << Sample(bad_signatures);
+    std::cout << "[e2e] notifications: " << smtp_->Count() << " mails, "
+              << hooks_->RequestsTo("/hooks/").size() << " webhooks, " << in_app.size()
+              << " jobs in the in-app list" << std::endl;
+}
+
+std::string Stack::CheckHealth(const std::vector<std::string>& accepted) {
+    if (!health_) {
+        ADD_FAILURE() << "this stack runs without health-monitor";
+        return {};
+    }
+    HttpClient http(health_->BaseUrl());
+    std::string body;
+    std::string why = "no answer";
+    const bool ok = WaitUntil(
+        [&] {
+            const HttpResponse result = http.Get("/api/v1/health", kAdminToken);
+            if (result.status != 200) {
+                why = result.Describe();
+                return false;
+            }
+            body = result.body;
+            const JsonDoc doc(body);
+            const std::string status = StringField(doc.Root(), "status").value_or("");
+            std::set<std::string> heard;
+            simdjson::dom::array components;
+            if (doc.Root()["components"].get_array().get(components) == simdjson::SUCCESS) {
+                for (simdjson::dom::element component : components) {
+                    const std::string state = StringField(component, "status").value_or("");
+                    if (state != "DOWN") heard.insert(StringField(component, "component").value_or(""));
+                }
+            }
+            for (ServiceProcess* service : Services()) {
+                if (heard.count(service->Name()) == 0) {
+                    why = service->Name() + " is not heard of (or DOWN)";
+                    return false;
+                }
+            }
+            why = "status " + status;
+            return std::find(accepted.begin(), accepted.end(), status) != accepted.end();
+        },
+        seconds(60), milliseconds(500));
+    EXPECT_TRUE(ok) << "health-monitor: " << why << "\n" << body.substr(0, 3000);
+    return body;
+}
+
+std::vector<std::pair<std::string, std::string>> Stack::AlertPosts() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!hooks_) return out;
+    for (const auto& post : hooks_->RequestsTo("/alerts")) {
+        try {
+            const JsonDoc doc(post.body);
+            simdjson::dom::array alerts;
+            if (doc.Root()["alerts"].get_array().get(alerts) != simdjson::SUCCESS) continue;
+            for (simdjson::dom::element alert : alerts) {
+                simdjson::dom::element labels;
+                if (alert["labels"].get(labels) != simdjson::SUCCESS) continue;
+                out.emplace_back(StringField(labels, "alertname").value_or(""),
+                                 StringField(alert, "status").value_or(""));
+            }
+        } catch (const std::runtime_error&) {
+            ADD_FAILURE() << "an alert post that is not JSON: " << post.body.substr(0, 300);
+        }
+    }
+    return out;
+}
+
+bool Stack::WaitForAlert(std::string_view name, std::string_view status, milliseconds timeout, std::size_t after) {
+    return WaitUntil(
+        [&] {
+            const auto posts = AlertPosts();
+            return std::any_of(posts.begin() + static_cast<std::ptrdiff_t>(std::min(after, posts.size())), posts.end(),
+                               [&](const auto& post) { return post.first == name && post.second == status; });
+        },
+        timeout, milliseconds(250));
+}
+
+std::string Stack::LastAlertStatus(std::string_view name) const {
+    std::string last;
+    for (const auto& [alert, status] : AlertPosts()) {
+        if (alert == name) last = status;
+    }
+    return last;
 }
 
 }  // namespace cosmic::e2e

@@ -4,26 +4,26 @@
 
 #include <gtest/gtest.h>
 
-#include "slice.hpp"
+#include "stack.hpp"
 
 namespace cosmic::e2e {
 namespace {
 
 constexpr int kJobs = 50;
 
-TEST(VerticalSliceE2E, JobsFlowThroughEveryService) {
-    VerticalSlice slice("vertical_slice", ExecutorSettings{});
+TEST(StackE2E, JobsFlowThroughEveryService) {
+    Stack slice("vertical_slice", ExecutorSettings{});
     ASSERT_NO_THROW(slice.StartAll());
 
     auto start = Clock::now();
     const auto ids = slice.SubmitJobs(kJobs, "slice");
     ASSERT_EQ(ids.size(), static_cast<std::size_t>(kJobs));
-    VerticalSlice::RecordTiming("submit", ElapsedMs(start));
+    Stack::RecordTiming("submit", ElapsedMs(start));
 
     start = Clock::now();
     const FinalStatus jobs = slice.WaitAllTerminal(ids, std::chrono::seconds(120));
     ASSERT_EQ(jobs.size(), ids.size());
-    VerticalSlice::RecordTiming("all_terminal", ElapsedMs(start));
+    Stack::RecordTiming("all_terminal", ElapsedMs(start));
 
     slice.CheckAll(jobs);
     slice.StopAll();

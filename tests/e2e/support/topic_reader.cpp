@@ -127,6 +127,18 @@ bool TopicReader::PollUntil(const std::function<bool(const std::vector<TopicReco
                 if (message->payload != nullptr) {
                     record.value.assign(static_cast<const char*>(message->payload), message->len);
                 }
+                rd_kafka_headers_t* headers = nullptr;
+                if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    const char* name = nullptr;
+                    const void* value = nullptr;
+                    std::size_t size = 0;
+                    for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                                            RD_KAFKA_RESP_ERR_NO_ERROR;
+                         ++i) {
+                        record.headers[name] = value != nullptr ? std::string(static_cast<const char*>(value), size)
+                                                                : std::string();
+                    }
+                }
                 fresh = true;
             }
             // Errors (a broker down, partition EOF) are transient here; librdkafka recovers.

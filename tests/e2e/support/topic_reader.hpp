@@ -19,6 +19,12 @@ struct TopicRecord {
     std::int64_t offset = -1;
     std::optional<std::string> key;
     std::string value;
+    std::map<std::string, std::string> headers;  ///< last value per name
+    /// A header's value ("" when absent).
+    std::string Header(const std::string& name) const {
+        const auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    }
 };
 
 class TopicReader {
