@@ -95,9 +95,12 @@ Stack::Stack(std::string_view run_name, StackOptions options)
         }
         return env;
     };
-    audit_ = MakeService("audit-consumer", with("audit-consumer", {{"COSMIC_AUDIT_CHECKPOINT_INTERVAL_MS", "2000"}}));
-    metrics_ = MakeService("metrics-consumer", with("metrics-consumer", {}));
-    if (options_.notifications) {
+    const auto wanted = [&](const std::string& name) { return options_.only.empty() || options_.only.count(name) != 0; };
+    if (wanted("audit-consumer")) {
+        audit_ = MakeService("audit-consumer", with("audit-consumer", {{"COSMIC_AUDIT_CHECKPOINT_INTERVAL_MS", "2000"}}));
+    }
+    if (wanted("metrics-consumer")) metrics_ = MakeService("metrics-consumer", with("metrics-consumer", {}));
+    if (options_.notifications && wanted("notification-consumer")) {
         smtp_ = std::make_unique<SmtpSink>();
         hooks_ = std::make_unique<HttpSink>();
         const std::string users =
@@ -112,7 +115,7 @@ Stack::Stack(std::string_view run_name, StackOptions options)
                                                                     {"COSMIC_SMTP_FROM", "cosmic@cosmic.test"},
                                                                     {"COSMIC_SMTP_STARTTLS", "off"}}));
     }
-    if (options_.health) {
+    if (options_.health && wanted("health-monitor")) {
         if (!hooks_) hooks_ = std::make_unique<HttpSink>();
         health_ = MakeService("health-monitor",
                               with("health-monitor", {{"COSMIC_ALERT_WEBHOOK_URL", hooks_->Url("/alerts")},
@@ -124,6 +127,7 @@ Stack::Stack(std::string_view run_name, StackOptions options)
                                                       {"COSMIC_ALERTS_RESOLVE_AFTER_MS", "4000"},
                                                       {"COSMIC_LAG_INTERVALS", "5"}}));
     }
+    if (!wanted("job-orchestrator")) return;
     const ExecutorSettings& executor = options_.executor;
     orchestrator_ = MakeService(
         "job-orchestrator", with("job-orchestrator",
@@ -185,7 +189,7 @@ void Stack::StartAll() {
         RecordTiming("start_" + service->Name(), ElapsedMs(start));
         ExpectNoUnknownSettings(*service);
     }
-    orchestrator_http_ = std::make_unique<HttpClient>(orchestrator_->BaseUrl());
+    if (orchestrator_) orchestrator_http_ = std::make_unique<HttpClient>(orchestrator_->BaseUrl());
 }
 
 std::string Stack::ProduceEvents(const EventLoad& load) {
@@ -200,7 +204,8 @@ std::string Stack::ProduceEvents(const EventLoad& load) {
     const int status = RunCommand({loadgen.string(), "events", "--brokers", bootstrap_, "--topic", load.topic, "--count",
                                    std::to_string(load.count), "--shape", load.shape, "--jobs", std::to_string(load.jobs),
                                    "--user", load.user_id, "--rate", std::to_string(load.rate), "--job-prefix", prefix,
-                                   "--backdate-ms", std::to_string(load.backdate_ms)},
+                                   "--backdate-ms", std::to_string(load.backdate_ms), "--failure-percent",
+                                   std::to_string(load.failure_percent)},
                                   run_dir_ / "loadgen.log");
     EXPECT_EQ(status, 0) << "loadgen events to " << load.topic << " failed; see " << (run_dir_ / "loadgen.log");
     return prefix;

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ struct StackOptions {
     bool health = true;
     /// Extra settings per service name; they win over the stack's.
     std::map<std::string, std::map<std::string, std::string>> env{};
+    /// When not empty, only these services run (e.g. {"audit-consumer"}); the accessors of the
+    /// others must not be used.
+    std::set<std::string> only{};
 };
 
 /// Events `loadgen events` produces straight to a topic (tools/loadgen).
@@ -71,6 +75,7 @@ struct EventLoad {
     std::string user_id = std::string(kUserId);
     int rate = 0;  ///< events/s; 0 = as fast as possible
     long long backdate_ms = 0;
+    int failure_percent = 10;  ///< job-lifecycle: jobs that end failed
 };
 
 /// job_id -> final status ("completed", "failed", "cancelled").

@@ -71,6 +71,9 @@ ServiceOptions E2eServiceOptions(const std::string& name, const std::filesystem:
     for (const auto& [variable, value] : env) {
         options.env[variable] = value;
     }
+    if (env.count("KAFKA_BROKERS") != 0) {
+        options.env.erase("KAFKA_BOOTSTRAP_SERVERS");  // a test of the original stack's variable
+    }
     return options;
 }
 

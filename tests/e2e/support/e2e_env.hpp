@@ -47,7 +47,8 @@ const ClusterInfo& Cluster();
 std::filesystem::path BinaryPath(std::string_view name);
 
 /// The options of the built service `name` on `bootstrap` with its log, port file and data in
-/// `run_dir`: instance id "<name>-e2e", the settings in `env` (which win), and registered in
+/// `run_dir`: instance id "<name>-e2e", the settings in `env` (which win; a KAFKA_BROKERS there
+/// replaces KAFKA_BOOTSTRAP_SERVERS), and registered in
 /// COSMIC_E2E_DIR/pids while it runs so cluster.sh can kill what a crashed test binary left.
 ServiceOptions E2eServiceOptions(const std::string& name, const std::filesystem::path& run_dir,
                                  const std::string& bootstrap, const std::map<std::string, std::string>& env = {});
