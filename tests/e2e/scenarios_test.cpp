@@ -214,7 +214,7 @@ TEST_F(Scenarios, S03_FailurePathAndErrorRatioAlert) {
     S().CheckNotifications(jobs);
     bool error_in_mail = false;
     for (const auto& mail : S().Mail().Mails()) {
-        if (mail.Header("Subject").find(failed_job) != std::string::npos) {
+        if (mail.Header("Subject").find("(" + failed_job + ")") != std::string::npos) {
             error_in_mail = mail.data.find("detector overheated") != std::string::npos;
         }
     }

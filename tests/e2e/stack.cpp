@@ -547,7 +547,10 @@ void Stack::CheckNotifications(const FinalStatus& jobs) {
         for (const auto& mail : smtp_->Mails()) {
             const std::string subject = mail.Header("Subject");
             for (const auto& [job_id, status] : jobs) {
-                if (subject.find(job_id) != std::string::npos) subjects[job_id][mail.Header("Message-ID")] = subject;
+                // "Job <name> (<job id>) <outcome>": the id in parentheses, so job-1 is not job-12.
+                if (subject.find("(" + job_id + ")") != std::string::npos) {
+                    subjects[job_id][mail.Header("Message-ID")] = subject;
+                }
             }
         }
         return subjects.size() == jobs.size();
