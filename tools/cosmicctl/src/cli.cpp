@@ -12,8 +12,10 @@ namespace {
 
 const std::set<std::string> kValued = {"--bootstrap", "--timeout", "--replication", "--min-insync",
                                        "--group",     "--topic",   "--limit",       "--offset",
-                                       "--since",     "--key",     "--header",      "--partition"};
-const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq"};
+                                       "--since",     "--key",     "--header",      "--partition",
+                                       "--to"};
+const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq",
+                                      "--execute"};
 const std::set<std::string> kGlobal = {"--bootstrap", "--timeout", "--help"};
 
 struct Command {
@@ -32,6 +34,9 @@ const std::vector<Command>& Commands() {
         {"dlq", "replay", {"--limit", "--partition", "--offset", "--since"}, &DlqReplay},
         {"produce", "", {"--key", "--header", "--partition"}, &Produce},
         {"tail", "", {"--from-beginning", "--limit", "--partition", "--headers"}, &Tail},
+        {"groups", "list", {}, &GroupsList},
+        {"groups", "describe", {}, &GroupsDescribe},
+        {"offsets", "reset", {"--group", "--to", "--topic", "--execute"}, &OffsetsReset},
     };
     return commands;
 }
@@ -56,6 +61,16 @@ std::string Usage() {
            "      one record per stdin line\n"
            "  tail TOPIC [--from-beginning] [--limit N] [--partition P] [--headers]\n"
            "      print records as they arrive (Ctrl-C stops)\n"
+           "  groups list\n"
+           "      every consumer group with its state, protocol and member count\n"
+           "  groups describe GROUP\n"
+           "      state, members (client id, host, assignment), and per partition the committed\n"
+           "      offset, high watermark, lag and owning member\n"
+           "  offsets reset --group G --to earliest|latest|datetime=RFC3339|offset=N\n"
+           "                [--topic T[:P,...]]... [--execute]\n"
+           "      move the group's committed offsets (default: every topic it has committed on);\n"
+           "      a dry run that prints the plan unless --execute; refused while the group has\n"
+           "      active members. An offset past either end of a partition moves to that end.\n"
            "  audit verify --db FILE [--json]\n"
            "      recompute an audit-consumer database's hash chains and checkpoints offline (no\n"
            "      Kafka); exit 1 names the first tampered row of each failing partition\n"
