@@ -9,6 +9,7 @@
 
 #include "src/cli.hpp"
 #include "src/environment.hpp"
+#include "src/progress.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -22,5 +23,7 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, OnStop);
     std::signal(SIGTERM, OnStop);
     return cosmic::cosmicctl::Main(std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
-                                   {std::cin, std::cout, std::cerr}, g_stop);
+                                   {std::cin, std::cout, std::cerr, cosmic::cosmicctl::IsTerminal(1),
+                                    cosmic::cosmicctl::IsTerminal(2)},
+                                   g_stop);
 }

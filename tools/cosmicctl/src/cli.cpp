@@ -56,7 +56,7 @@ std::string Usage() {
            "      dead letters with their origin, error class, message, attempts and time\n"
            "  dlq replay TOPIC.dlq [--limit N] [--partition P] [--offset O | --since RFC3339]\n"
            "      re-publish dead letters to their original topic (key, value, original headers,\n"
-           "      plus dlq.replayed_from and dlq.replay_count)\n"
+           "      plus dlq.replayed_from and dlq.replay_count); progress on stderr\n"
            "  produce TOPIC [--key K] [--header NAME=VALUE]... [--partition P]\n"
            "      one record per stdin line\n"
            "  tail TOPIC [--from-beginning] [--limit N] [--partition P] [--headers]\n"
