@@ -21,8 +21,8 @@ namespace {
 using std::chrono::seconds;
 
 constexpr int kPartitions = 3;
-constexpr std::int64_t kOld = 1700000000000;          // 2023-11-14T22:13:20Z
-constexpr std::int64_t kNew = kOld + 3600 * 1000;      // 2023-11-14T23:13:20Z
+constexpr std::int64_t kOld = 1700000000000;       // 2023-11-14T22:13:20Z
+constexpr std::int64_t kNew = kOld + 3600 * 1000;  // 2023-11-14T23:13:20Z
 constexpr const char* kNewText = "2023-11-14T23:13:20Z";
 
 using Handle = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)>;
@@ -44,8 +44,8 @@ Handle NewClient(rd_kafka_type_t type, const std::map<std::string, std::string>&
 std::pair<int, std::string> Cosmicctl(const std::filesystem::path& dir, std::vector<std::string> args) {
     static int run = 0;
     const auto log = dir / ("cosmicctl-" + std::to_string(++run) + ".log");
-    std::vector<std::string> argv = {BinaryPath("cosmicctl").string(), "--bootstrap", Cluster().bootstrap,
-                                     "--timeout", "30"};
+    std::vector<std::string> argv = {BinaryPath("cosmicctl").string(), "--bootstrap", Cluster().bootstrap, "--timeout",
+                                     "30"};
     argv.insert(argv.end(), args.begin(), args.end());
     const int status = RunCommand(argv, log);
     std::ifstream in(log);
@@ -84,12 +84,12 @@ TEST(CosmicctlGroupsE2E, ListDescribeAndResetOnlyWhenInactive) {
         for (int partition = 0; partition < kPartitions; ++partition) {
             for (int i = 0; i < 10; ++i) {
                 const std::string value = "v" + std::to_string(i);
-                ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                                            RD_KAFKA_V_PARTITION(partition),
-                                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                            RD_KAFKA_V_TIMESTAMP(i < 5 ? kOld : kNew), RD_KAFKA_V_END),
-                          RD_KAFKA_RESP_ERR_NO_ERROR);
+                ASSERT_EQ(
+                    rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                                      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_TIMESTAMP(i < 5 ? kOld : kNew), RD_KAFKA_V_END),
+                    RD_KAFKA_RESP_ERR_NO_ERROR);
             }
         }
         ASSERT_EQ(rd_kafka_flush(producer.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -183,8 +183,8 @@ TEST(CosmicctlGroupsE2E, ListDescribeAndResetOnlyWhenInactive) {
     EXPECT_EQ(Row(out, "TOTAL"), (std::vector<std::string>{"TOTAL", "0"})) << out;
 
     // --execute: each partition's first record at kNew is offset 5.
-    std::tie(status, out) = Cosmicctl(dir, {"offsets", "reset", "--group", group, "--to",
-                                            std::string("datetime=") + kNewText, "--execute"});
+    std::tie(status, out) = Cosmicctl(
+        dir, {"offsets", "reset", "--group", group, "--to", std::string("datetime=") + kNewText, "--execute"});
     ASSERT_EQ(status, 0) << out;
     EXPECT_NE(out.find("committed 3 offset(s)"), std::string::npos) << out;
     std::tie(status, out) = Cosmicctl(dir, {"lag", "--group", group, "--topic", topic});
@@ -196,8 +196,8 @@ TEST(CosmicctlGroupsE2E, ListDescribeAndResetOnlyWhenInactive) {
     }
 
     // One partition to an explicit offset.
-    std::tie(status, out) = Cosmicctl(dir, {"offsets", "reset", "--group", group, "--to", "offset=2", "--topic",
-                                            topic + ":2", "--execute"});
+    std::tie(status, out) = Cosmicctl(
+        dir, {"offsets", "reset", "--group", group, "--to", "offset=2", "--topic", topic + ":2", "--execute"});
     ASSERT_EQ(status, 0) << out;
     std::tie(status, out) = Cosmicctl(dir, {"lag", "--group", group, "--topic", topic});
     EXPECT_EQ(Row(out, topic, "2"), (std::vector<std::string>{topic, "2", "2", "10", "8"})) << out;

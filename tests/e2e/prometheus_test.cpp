@@ -97,9 +97,9 @@ class PrometheusE2E : public ::testing::Test {
         run_dir_ = FreshRunDir("prometheus");
         WriteTokensFile(run_dir_ / "tokens.json", {{"prometheus-e2e-admin", "admin", {"admin"}}});
         for (const auto& [name, port] : kServices) {
-            ServiceOptions options = E2eServiceOptions(name, run_dir_, Cluster().bootstrap,
-                                                       {{"COSMIC_HEARTBEAT_INTERVAL_MS", "1000"},
-                                                        {"COSMIC_LOG_LEVEL", "warn"}});
+            ServiceOptions options =
+                E2eServiceOptions(name, run_dir_, Cluster().bootstrap,
+                                  {{"COSMIC_HEARTBEAT_INTERVAL_MS", "1000"}, {"COSMIC_LOG_LEVEL", "warn"}});
             options.tokens_file = run_dir_ / "tokens.json";
             services_.push_back(std::make_unique<ServiceProcess>(std::move(options)));
         }
@@ -132,8 +132,7 @@ class PrometheusE2E : public ::testing::Test {
         options.binary = kPrometheus;
         options.args = {"--config.file=" + (run_dir_ / "prometheus.yml").string(),
                         "--storage.tsdb.path=" + (run_dir_ / "tsdb").string(),
-                        "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                        "--log.level=warn"};
+                        "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};
         options.stdout_path = run_dir_ / "prometheus.log";
         prometheus_ = std::make_unique<cosmic::testing::ChildProcess>(std::move(options));
         http_ = std::make_unique<HttpClient>(port_, seconds(10));
@@ -176,7 +175,8 @@ TEST_F(PrometheusE2E, ScrapesEveryServiceAndFiresADeadLetterAlert) {
     }
     // The rules file loaded (every group of rules.yml).
     const auto rules = http_->Get("/api/v1/rules");
-    EXPECT_NE(rules.body.find("\"name\":\"CosmicDeadLettersGrowing\""), std::string::npos) << rules.body.substr(0, 2000);
+    EXPECT_NE(rules.body.find("\"name\":\"CosmicDeadLettersGrowing\""), std::string::npos)
+        << rules.body.substr(0, 2000);
 
     // Throughput: heartbeats consumed by health-monitor; lag: the consumers' own gauges and
     // health-monitor's per-group evaluation.
@@ -185,8 +185,8 @@ TEST_F(PrometheusE2E, ScrapesEveryServiceAndFiresADeadLetterAlert) {
         seconds(60)))
         << Query("cosmic_events_consumed_total");
     EXPECT_TRUE(WaitUntil([&] { return HasSeries("cosmic_consumer_lag_messages"); }, seconds(60)));
-    EXPECT_TRUE(WaitUntil([&] { return HasSeries("cosmic_consumergroup_lag{consumergroup=\"job-orchestrator-group\"}"); },
-                          seconds(90)))
+    EXPECT_TRUE(WaitUntil(
+        [&] { return HasSeries("cosmic_consumergroup_lag{consumergroup=\"job-orchestrator-group\"}"); }, seconds(90)))
         << Query("cosmic_consumergroup_lag");
 
     // Dead letters: malformed commands are dead-lettered by job-orchestrator. A counter that first

@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cosmicctl"));
     std::signal(SIGINT, OnStop);
     std::signal(SIGTERM, OnStop);
-    return cosmic::cosmicctl::Main(std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
-                                   {std::cin, std::cout, std::cerr, cosmic::cosmicctl::IsTerminal(1),
-                                    cosmic::cosmicctl::IsTerminal(2)},
-                                   g_stop);
+    return cosmic::cosmicctl::Main(
+        std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
+        {std::cin, std::cout, std::cerr, cosmic::cosmicctl::IsTerminal(1), cosmic::cosmicctl::IsTerminal(2)}, g_stop);
 }

@@ -10,12 +10,10 @@
 namespace cosmic::cosmicctl {
 namespace {
 
-const std::set<std::string> kValued = {"--bootstrap", "--timeout", "--replication", "--min-insync",
-                                       "--group",     "--topic",   "--limit",       "--offset",
-                                       "--since",     "--key",     "--header",      "--partition",
-                                       "--to"};
-const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq",
-                                      "--execute"};
+const std::set<std::string> kValued = {"--bootstrap", "--timeout",   "--replication", "--min-insync", "--group",
+                                       "--topic",     "--limit",     "--offset",      "--since",      "--key",
+                                       "--header",    "--partition", "--to"};
+const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq", "--execute"};
 const std::set<std::string> kGlobal = {"--bootstrap", "--timeout", "--help"};
 
 struct Command {

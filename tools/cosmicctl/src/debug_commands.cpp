@@ -2,13 +2,12 @@
 
 #include <istream>
 #include <mutex>
+#include <optional>
 #include <ostream>
 
-#include <optional>
-
 #include "commands.hpp"
-#include "progress.hpp"
 #include "cosmic/kafka/producer.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 #include "topic_reader.hpp"
 
@@ -113,7 +112,8 @@ int Tail(const Context& context, const Args& args) {
     // terminal would be mixed with the bar, so there is none then.
     std::optional<Progress> progress;
     if (limit && !context.io.out_terminal) {
-        progress.emplace(context.io.err, "tail " + topic, *limit, Progress::Options{.terminal = context.io.err_terminal});
+        progress.emplace(context.io.err, "tail " + topic, *limit,
+                         Progress::Options{.terminal = context.io.err_terminal});
     }
     reader.Follow(topic, starts, context.stop, [&](ReadRecord&& record) {
         context.io.out << record.partition << '/' << record.offset << "  key=" << (record.key ? *record.key : "(null)")

@@ -68,8 +68,7 @@ int GroupsList(const Context& context, const Args& args) {
     const auto groups = client.List();
     TextTable table({"GROUP", "STATE", "PROTOCOL", "MEMBERS"});
     for (const auto& group : groups) {
-        table.Add({group.group, group.state,
-                   group.protocol_type + (group.protocol.empty() ? "" : "/" + group.protocol),
+        table.Add({group.group, group.state, group.protocol_type + (group.protocol.empty() ? "" : "/" + group.protocol),
                    std::to_string(group.members.size())});
     }
     table.Print(context.io.out);
@@ -167,10 +166,12 @@ int OffsetsReset(const Context& context, const Args& args) {
     }
 
     std::vector<std::string> topics;
+    topics.reserve(selections.size());
     for (const auto& selection : selections) topics.push_back(selection.topic);
     kafka::GroupLag lag = ReadLag(context, *group, topics, selections.empty());
     if (lag.partitions.empty()) {
-        throw CommandError("group '" + *group + "' has no committed offsets on any topic; name the topics with --topic");
+        throw CommandError("group '" + *group +
+                           "' has no committed offsets on any topic; name the topics with --topic");
     }
     std::vector<PartitionState> states;
     for (const auto& selection : selections) {
@@ -195,6 +196,7 @@ int OffsetsReset(const Context& context, const Args& args) {
     std::map<TopicPartition, std::int64_t> by_time;
     if (target.kind == ResetTarget::Kind::kDatetime) {
         std::vector<TopicPartition> partitions;
+        partitions.reserve(states.size());
         for (const auto& state : states) partitions.push_back(state.tp);
         by_time = client.OffsetsForTime(partitions, target.value);
     }
@@ -204,8 +206,8 @@ int OffsetsReset(const Context& context, const Args& args) {
     std::map<TopicPartition, std::int64_t> offsets;
     for (std::size_t i = 0; i < plan.size(); ++i) {
         table.Add({plan[i].tp.topic, std::to_string(plan[i].tp.partition), Offset(plan[i].current),
-                   std::to_string(plan[i].target) + (plan[i].clamped ? " (clamped)" : ""), std::to_string(states[i].low),
-                   std::to_string(states[i].high)});
+                   std::to_string(plan[i].target) + (plan[i].clamped ? " (clamped)" : ""),
+                   std::to_string(states[i].low), std::to_string(states[i].high)});
         offsets[plan[i].tp] = plan[i].target;
     }
     table.Print(context.io.out);

@@ -127,8 +127,10 @@ std::vector<GroupInfo> GroupClient::ListGroups(const char* group) {
         out.protocol = in.protocol ? in.protocol : "";
         for (int m = 0; m < in.member_cnt; ++m) {
             const rd_kafka_group_member_info& member = in.members[m];
-            GroupMember mine{member.member_id ? member.member_id : "", member.client_id ? member.client_id : "",
-                             member.client_host ? member.client_host : "", {}};
+            GroupMember mine{member.member_id ? member.member_id : "",
+                             member.client_id ? member.client_id : "",
+                             member.client_host ? member.client_host : "",
+                             {}};
             if (out.protocol_type == "consumer") {
                 const auto parsed = ParseConsumerAssignment(
                     std::string_view(static_cast<const char*>(member.member_assignment),
@@ -206,8 +208,8 @@ void CommitGroupOffsets(const kafka::ClientConfig& config, const std::string& gr
     for (int i = 0; i < list->cnt; ++i) {
         if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             throw GroupError(list->elems[i].err, "cannot commit " + std::string(list->elems[i].topic) + "/" +
-                                                     std::to_string(list->elems[i].partition) + " for group '" +
-                                                     group + "': " + rd_kafka_err2str(list->elems[i].err));
+                                                     std::to_string(list->elems[i].partition) + " for group '" + group +
+                                                     "': " + rd_kafka_err2str(list->elems[i].err));
         }
     }
 }

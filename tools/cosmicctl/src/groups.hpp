@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "cosmic/kafka/client_config.hpp"
@@ -20,7 +21,10 @@ namespace cosmic::cosmicctl {
 struct TopicPartition {
     std::string topic;
     std::int32_t partition = 0;
-    auto operator<=>(const TopicPartition&) const = default;
+    bool operator==(const TopicPartition&) const = default;
+    bool operator<(const TopicPartition& other) const {
+        return std::tie(topic, partition) < std::tie(other.topic, other.partition);
+    }
 };
 
 struct GroupMember {

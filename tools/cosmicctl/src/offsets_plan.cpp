@@ -66,8 +66,12 @@ std::vector<PlannedReset> PlanReset(const std::vector<PartitionState>& partition
     for (const auto& p : partitions) {
         PlannedReset step{p.tp, p.committed, 0, false};
         switch (target.kind) {
-            case ResetTarget::Kind::kEarliest: step.target = p.low; break;
-            case ResetTarget::Kind::kLatest: step.target = p.high; break;
+            case ResetTarget::Kind::kEarliest:
+                step.target = p.low;
+                break;
+            case ResetTarget::Kind::kLatest:
+                step.target = p.high;
+                break;
             case ResetTarget::Kind::kDatetime: {
                 const auto it = by_time.find(p.tp);
                 step.target = it == by_time.end() ? p.high : it->second;

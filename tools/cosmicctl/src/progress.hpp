@@ -17,7 +17,7 @@ class Progress {
     using Clock = std::chrono::steady_clock;
 
     struct Options {
-        bool terminal = false;                               ///< redraw a bar in place
+        bool terminal = false;                                ///< redraw a bar in place
         std::chrono::milliseconds redraw_interval{100};       ///< terminal: at most this often
         std::chrono::milliseconds line_interval{5000};        ///< otherwise: one line this often
         std::function<Clock::time_point()> now = Clock::now;  ///< tests drive time

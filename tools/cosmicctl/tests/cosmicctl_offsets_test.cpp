@@ -46,14 +46,14 @@ TEST_F(CosmicctlOffsetsTest, DryRunPrintsThePlanAndCommitsNothing) {
 }
 
 TEST_F(CosmicctlOffsetsTest, ExecuteCommitsEarliestAndLatest) {
-    auto run = Cosmicctl(cluster_.Bootstraps(),
-                         {"offsets", "reset", "--group", group_, "--to", "earliest", "--execute"});
+    auto run =
+        Cosmicctl(cluster_.Bootstraps(), {"offsets", "reset", "--group", group_, "--to", "earliest", "--execute"});
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.out.find("committed 2 offset(s)"), std::string::npos) << run.out;
     EXPECT_EQ(Committed(), (std::map<std::int32_t, std::int64_t>{{0, 0}, {1, 0}}));
 
-    run = Cosmicctl(cluster_.Bootstraps(), {"offsets", "reset", "--group", group_, "--to", "latest", "--topic",
-                                            topic_, "--execute"});
+    run = Cosmicctl(cluster_.Bootstraps(),
+                    {"offsets", "reset", "--group", group_, "--to", "latest", "--topic", topic_, "--execute"});
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_EQ(Committed(), (std::map<std::int32_t, std::int64_t>{{0, 10}, {1, 4}}));
 }
@@ -70,9 +70,8 @@ TEST_F(CosmicctlOffsetsTest, ExplicitPartitionsAndOffsetsClampedToThePartition) 
 TEST_F(CosmicctlOffsetsTest, RefusedWhileTheGroupHasAnActiveMember) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     char error[512];
-    for (const auto& [name, value] : std::map<std::string, std::string>{{"bootstrap.servers", cluster_.Bootstraps()},
-                                                                        {"group.id", group_},
-                                                                        {"enable.auto.commit", "false"}}) {
+    for (const auto& [name, value] : std::map<std::string, std::string>{
+             {"bootstrap.servers", cluster_.Bootstraps()}, {"group.id", group_}, {"enable.auto.commit", "false"}}) {
         ASSERT_EQ(rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)), RD_KAFKA_CONF_OK);
     }
     std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> consumer(
@@ -100,8 +99,8 @@ TEST_F(CosmicctlOffsetsTest, RefusedWhileTheGroupHasAnActiveMember) {
         std::chrono::seconds(30)))
         << "the consumer never got an assignment";
 
-    const auto run = Cosmicctl(cluster_.Bootstraps(),
-                               {"offsets", "reset", "--group", group_, "--to", "earliest", "--execute"});
+    const auto run =
+        Cosmicctl(cluster_.Bootstraps(), {"offsets", "reset", "--group", group_, "--to", "earliest", "--execute"});
     EXPECT_EQ(run.status, 1) << run.out << run.err;
     EXPECT_NE(run.err.find("refused"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("active member"), std::string::npos) << run.err;
