@@ -134,6 +134,7 @@ def check_k8s(path, production):
     for name in SERVICES:
         if name not in deployments:
             errors.append(f"no Deployment for {name}")
+    errors += check_broker_metrics(docs)
     if production:
         for doc in docs:
             if doc["kind"] == "ScaledObject":
@@ -153,6 +154,31 @@ def check_k8s(path, production):
                      "TriggerAuthentication", "NetworkPolicy", "PodMonitor"):
             if not any(d["kind"] == kind for d in docs):
                 errors.append(f"production has no {kind}")
+    return errors
+
+
+def check_broker_metrics(docs):
+    """Kafka brokers export metrics: the apache/kafka Deployment loads the JMX exporter agent and
+    is annotated for scraping; a Strimzi Kafka has metricsConfig and a PodMonitor scrapes it."""
+    errors = []
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            spec = pod_spec(doc)
+            for container in spec.get("containers", []):
+                if not container.get("image", "").startswith("apache/kafka:"):
+                    continue
+                env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
+                annotations = doc["spec"]["template"]["metadata"].get("annotations", {})
+                if "-javaagent:" not in env.get("KAFKA_OPTS", "") or annotations.get("prometheus.io/port") != "9404":
+                    errors.append(f"Deployment/{doc['metadata']['name']}: the broker must load the JMX exporter "
+                                  "agent on 9404 (KAFKA_OPTS) and be annotated prometheus.io/port=9404")
+        if doc["kind"] == "Kafka":
+            metrics = doc["spec"]["kafka"].get("metricsConfig", {})
+            if metrics.get("type") != "jmxPrometheusExporter":
+                errors.append(f"Kafka/{doc['metadata']['name']}: no jmxPrometheusExporter metricsConfig")
+            if not any(d["kind"] == "PodMonitor" and d["spec"]["selector"].get("matchLabels", {}).get("strimzi.io/kind")
+                       == "Kafka" for d in docs):
+                errors.append(f"Kafka/{doc['metadata']['name']}: no PodMonitor scrapes its brokers")
     return errors
 
 

@@ -180,8 +180,11 @@ check "every service named in Dockerfile, compose, k8s, prometheus.yml exists in
 check "images pinned to exact versions; compose Prometheus/Alertmanager = promtool/amtool versions" \
     "$python" tests/deploy/check_manifests.py images deploy/Dockerfile "$work/compose.yml" \
     "$work/base.yaml" "$work/local.yaml" "$work/production.yaml"
-same_metrics_config() { cmp deploy/kafka/kafka-metrics.yml k8s/overlays/production/kafka-metrics.yml; }
-check "Kafka broker metrics rules are the same in compose and the production overlay" same_metrics_config
+same_metrics_config() {
+    cmp deploy/kafka/kafka-metrics.yml k8s/overlays/production/kafka-metrics.yml &&
+        cmp deploy/kafka/kafka-metrics.yml k8s/overlays/local/kafka-metrics.yml
+}
+check "Kafka broker metrics rules are the same in compose and both overlays" same_metrics_config
 same_demo_files() {
     cmp deploy/config/tokens.json k8s/overlays/local/tokens.json &&
         cmp deploy/config/users.json k8s/overlays/local/users.json
