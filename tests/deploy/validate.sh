@@ -152,7 +152,7 @@ check "compose topic-init applies the topic table" topic_table check-compose "$w
 check "KEDA triggers name table topics, replicas <= partitions" topic_table check-keda "$work/production.yaml"
 rendered_topics_match() { topic_table strimzi | diff -u k8s/overlays/production/kafka-topics.yaml -; }
 check "committed kafka-topics.yaml is the rendered table" rendered_topics_match
-check "KafkaUsers: one SCRAM user per service, ACLs exactly its topics and group" \
+check "KafkaUsers: one SCRAM user per service (ACLs exactly its topics and group) and the operators'" \
     topic_table check-users "$work/production.yaml"
 rendered_users_match() { topic_table users | diff -u k8s/overlays/production/kafka-users.yaml -; }
 check "committed kafka-users.yaml is the rendered access table" rendered_users_match
