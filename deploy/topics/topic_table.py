@@ -15,6 +15,7 @@ parse that finds nothing fails loudly instead of checking against an empty table
     topic_table.py check-users FILE              # KafkaUsers == the access table, nothing more
     topic_table.py check-access FILE             # Deployments, KEDA triggers use each service's own user
     topic_table.py check-code --build-dir DIR    # consumer groups (--help defaults) and topics in code
+    topic_table.py check-groups FILE...          # health-monitor watches exactly the services' groups
 
 The access table (ACCESS below, DESIGN.md §1) says which topics each service reads and writes
 and which consumer group it joins; the KafkaUsers, KEDA triggers and Deployments are checked
@@ -467,6 +468,31 @@ def check_access(table, path):
     return errors
 
 
+def check_monitored_groups(paths):
+    """health-monitor watches exactly the services' groups (COSMIC_MONITORED_GROUPS) in compose and
+    every kustomize render."""
+    errors = []
+    want = sorted(a.group for a in ACCESS.values())
+    for path in paths:
+        docs = load_documents(path)
+        found = []
+        for doc in docs:
+            if "services" in doc:  # docker-compose config
+                env = doc["services"].get("health-monitor", {}).get("environment", {})
+                found.append(env.get("COSMIC_MONITORED_GROUPS"))
+            elif doc.get("kind") == "Deployment" and doc["metadata"]["name"] == "health-monitor":
+                for container in doc["spec"]["template"]["spec"]["containers"]:
+                    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+                    found.append(env.get("COSMIC_MONITORED_GROUPS"))
+        if not found:
+            errors.append(f"{path}: no health-monitor")
+        for value in found:
+            have = sorted(g.strip() for g in str(value or "").split(",") if g.strip())
+            if have != want:
+                errors.append(f"{path}: health-monitor COSMIC_MONITORED_GROUPS {have}, the services' groups are {want}")
+    return errors
+
+
 TOPIC_IDS = re.compile(r"TopicId::k(\w+)")
 TOPIC_LITERAL = re.compile(r'"([a-z]+(?:-[a-z]+)+)"')
 
@@ -509,8 +535,9 @@ def main():
     parser.add_argument("--source-dir", default=str(REPO))
     parser.add_argument("--build-dir")
     parser.add_argument("command", choices=["show", "strimzi", "users", "check-strimzi", "check-compose",
-                                            "check-keda", "check-users", "check-access", "check-code"])
-    parser.add_argument("file", nargs="?")
+                                            "check-keda", "check-users", "check-access", "check-code",
+                                            "check-groups"])
+    parser.add_argument("file", nargs="*")
     args = parser.parse_args()
     table = load_table(args)
     if args.command == "show":
@@ -530,13 +557,18 @@ def main():
         for error in errors:
             print(error, file=sys.stderr)
         return 1 if errors else 0
-    if not args.file:
+    if args.command == "check-groups":
+        errors = check_monitored_groups(args.file)
+        for error in errors:
+            print(error, file=sys.stderr)
+        return 1 if errors else 0
+    if len(args.file) != 1:
         parser.error(f"{args.command} needs a FILE")
     check = {"check-strimzi": check_strimzi, "check-compose": check_compose, "check-keda": check_keda,
              "check-users": check_users, "check-access": check_access}[args.command]
-    errors = check(table, args.file)
+    errors = check(table, args.file[0])
     for error in errors:
-        print(f"{args.file}: {error}", file=sys.stderr)
+        print(f"{args.file[0]}: {error}", file=sys.stderr)
     return 1 if errors else 0
 
 

@@ -158,6 +158,8 @@ rendered_users_match() { topic_table users | diff -u k8s/overlays/production/kaf
 check "committed kafka-users.yaml is the rendered access table" rendered_users_match
 check "production: services and KEDA triggers use their own user over SASL_SSL, CA from a Secret" \
     topic_table check-access "$work/production.yaml"
+check "health-monitor watches exactly the services' consumer groups (compose, every render)" \
+    topic_table check-groups "$work/compose.yml" "$work/base.yaml" "$work/local.yaml" "$work/production.yaml"
 if [[ -n "$build_dir" ]]; then
     check "access table vs the services: group defaults (--help) and topics in their sources" \
         topic_table --build-dir "$build_dir" check-code
