@@ -418,8 +418,8 @@ def image_programs(dockerfile):
 
 
 def check_inventory(repo, compose_path, prometheus_path, renders):
-    """Every service the Dockerfile, compose, the k8s renders and the Prometheus config name exists
-    in services/, and every service in services/ is in each of them."""
+    """Every service the Dockerfile, compose, the k8s renders, the Prometheus config and the alert
+    rules name exists in services/, and every service in services/ is in each of them."""
     repo = pathlib.Path(repo)
     tree = {d.name for d in (repo / "services").iterdir() if (d / "CMakeLists.txt").is_file()}
     tools = {d.name for d in (repo / "tools").iterdir() if (d / "CMakeLists.txt").is_file()}
@@ -462,6 +462,17 @@ def check_inventory(repo, compose_path, prometheus_path, renders):
                         errors.append(f"prometheus.yml job {job['job_name']} scrapes {host}, which runs {ours[host]}")
     for name in sorted(tree - jobs):
         errors.append(f"prometheus.yml scrapes no {name}")
+    # The rules name services by job: each name must be a service (a renamed service would
+    # otherwise silently drop out of CosmicServiceDown).
+    rules_text = (repo / "deploy/prometheus/rules.yml").read_text(encoding="utf-8")
+    named = set()
+    for match in re.finditer(r'job(=~?)"([^"$]*)"', rules_text):
+        named |= set(match.group(2).split("|")) if match.group(1) == "=~" else {match.group(2)}
+    for name in sorted(named - tree):
+        errors.append(f"deploy/prometheus/rules.yml names job {name!r}, which is not in services/")
+    down = re.search(r'up\{job=~"([^"]*)"\}', rules_text)
+    if not down or set(down.group(1).split("|")) != tree:
+        errors.append("deploy/prometheus/rules.yml: CosmicServiceDown's up{job=~...} must list every service")
     for render in renders:
         with open(render, encoding="utf-8") as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
