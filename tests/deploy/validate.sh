@@ -6,10 +6,12 @@
 #
 #   tests/deploy/validate.sh [--build-dir DIR]
 #
-# --build-dir (or COSMIC_BUILD_DIR): a CMake build directory. When given, the topic table is read
-# from its tests/e2e/e2e_topic_table (if built) instead of parsing topics.cpp, and every service
-# binary found under services/ is started once with its k8s --config file (Kafka disabled, port 0)
-# to prove the file is accepted and /healthz answers.
+# --build-dir (or COSMIC_BUILD_DIR): a CMake build directory with the service binaries. The topic
+# table is read from its tests/e2e/e2e_topic_table (if built) as well as parsed from topics.cpp,
+# each service's consumer group default is read from its --help, and every service binary is
+# started once with its k8s --config file (Kafka disabled, port 0) to prove the file is accepted
+# and /healthz answers. Without it, or with a binary missing, those checks FAIL: nothing is
+# skipped, and a missing tool is a failure that says how to install it.
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -48,13 +50,29 @@ check() {
     fi
 }
 
-missing=()
-for tool in docker-compose kubectl yamllint promtool shellcheck "$python"; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
+# Every tool is required; a missing one fails the run with how to get it.
+install_hint() {
+    case "$1" in
+        kubectl) echo "kubectl (with its built-in kustomize) is not a Debian 12 package and Debian's" \
+            "kubernetes-client conflicts with the machine's: install it from the Kubernetes apt" \
+            "repository (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/, pkgs.k8s.io)" ;;
+        docker-compose) echo "sudo apt-get install docker-compose (or scripts/install-deps)" ;;
+        promtool) echo "sudo apt-get install prometheus (or scripts/install-deps)" ;;
+        amtool) echo "sudo apt-get install prometheus-alertmanager (or scripts/install-deps)" ;;
+        "$python") echo "sudo apt-get install python3-yaml (or scripts/install-deps)" ;;
+        *) echo "sudo apt-get install $1 (or scripts/install-deps)" ;;
+    esac
+}
+missing=0
+for tool in docker-compose kubectl yamllint promtool amtool shellcheck curl "$python"; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "FAIL  $tool not found: $(install_hint "$tool")"
+        missing=$((missing + 1))
+    fi
 done
-if ((${#missing[@]})); then
-    echo "validate.sh: missing ${missing[*]} (scripts/install-deps installs them)" >&2
-    exit 2
+if ((missing)); then
+    echo "0 passed, $missing failed (tools missing; nothing else was checked)"
+    exit 1
 fi
 
 table_args=()
@@ -67,8 +85,25 @@ topic_table() { "$python" deploy/topics/topic_table.py "${table_args[@]}" "$@"; 
 check "shellcheck tests/deploy/validate.sh" shellcheck "${BASH_SOURCE[0]}"
 check "yamllint deploy/ k8s/ docker-compose.yml" \
     yamllint -c tests/deploy/yamllint.yml -f parsable --strict deploy k8s docker-compose.yml tests/deploy/yamllint.yml
-check "docker-compose config" docker-compose -f docker-compose.yml config -q
-docker-compose -f docker-compose.yml config >"$work/compose.yml" 2>/dev/null
+# The passwords compose requires from the environment (no defaults), as placeholders.
+compose() {
+    POSTGRES_PASSWORD=validate COSMIC_DB_PASSWORD=validate GRAFANA_ADMIN_PASSWORD=validate \
+        docker-compose -f docker-compose.yml "$@"
+}
+check "docker-compose config" compose config -q
+compose config >"$work/compose.yml" 2>/dev/null
+refuses_without_passwords() {
+    local var
+    for var in POSTGRES_PASSWORD COSMIC_DB_PASSWORD GRAFANA_ADMIN_PASSWORD; do
+        if env -u "$var" POSTGRES_PASSWORD=v COSMIC_DB_PASSWORD=v GRAFANA_ADMIN_PASSWORD=v \
+            bash -c "unset $var; docker-compose -f docker-compose.yml config -q" 2>/dev/null; then
+            echo "docker-compose config succeeds without $var: it must have no default"
+            return 1
+        fi
+    done
+}
+check "compose has no default passwords (POSTGRES_PASSWORD, COSMIC_DB_PASSWORD, GRAFANA_ADMIN_PASSWORD)" \
+    refuses_without_passwords
 
 # kustomize_to DIR OUT: the rendered manifests, kept for the checks below.
 kustomize_to() { kubectl kustomize "$1" >"$2"; }
@@ -101,12 +136,8 @@ rendered_rule_matches() {
 }
 check "PrometheusRule is rendered from rules.yml (deploy/prometheus/render-prometheusrule)" rendered_rule_matches
 
-if command -v amtool >/dev/null; then
-    check "amtool check-config deploy/alertmanager/alertmanager.yml" \
-        amtool check-config deploy/alertmanager/alertmanager.yml
-else
-    echo "skip  amtool check-config (amtool not installed: Debian package prometheus-alertmanager)"
-fi
+check "amtool check-config deploy/alertmanager/alertmanager.yml" \
+    amtool check-config deploy/alertmanager/alertmanager.yml
 
 grafana() {
     "$python" tests/deploy/check_manifests.py grafana deploy/grafana/dashboards/cosmic-events.json \
@@ -121,6 +152,20 @@ check "compose topic-init applies the topic table" topic_table check-compose "$w
 check "KEDA triggers name table topics, replicas <= partitions" topic_table check-keda "$work/production.yaml"
 rendered_topics_match() { topic_table strimzi | diff -u k8s/overlays/production/kafka-topics.yaml -; }
 check "committed kafka-topics.yaml is the rendered table" rendered_topics_match
+check "KafkaUsers: one SCRAM user per service (ACLs exactly its topics and group) and the operators'" \
+    topic_table check-users "$work/production.yaml"
+rendered_users_match() { topic_table users | diff -u k8s/overlays/production/kafka-users.yaml -; }
+check "committed kafka-users.yaml is the rendered access table" rendered_users_match
+check "production: services and KEDA triggers use their own user over SASL_SSL, CA from a Secret" \
+    topic_table check-access "$work/production.yaml"
+check "health-monitor watches exactly the services' consumer groups (compose, every render)" \
+    topic_table check-groups "$work/compose.yml" "$work/base.yaml" "$work/local.yaml" "$work/production.yaml"
+if [[ -n "$build_dir" ]]; then
+    check "access table vs the services: group defaults (--help) and topics in their sources" \
+        topic_table --build-dir "$build_dir" check-code
+else
+    check "access table vs the services (needs --build-dir with the service binaries)" false
+fi
 
 # --- workloads --------------------------------------------------------------------------------
 check "k8s base: service links off, probes, grace period, security, Service + PDB" \
@@ -131,6 +176,17 @@ check "k8s production overlay: same, plus replicas, no PVCs, KEDA, ServiceMonito
     "$python" tests/deploy/check_manifests.py k8s "$work/production.yaml" --production
 check "compose: readiness health checks, stop grace, topic-init order, Prometheus targets" \
     "$python" tests/deploy/check_manifests.py compose "$work/compose.yml" deploy/prometheus/prometheus.yml
+check "every service named in Dockerfile, compose, k8s, prometheus.yml exists in services/ (and back)" \
+    "$python" tests/deploy/check_manifests.py inventory "$repo" "$work/compose.yml" \
+    deploy/prometheus/prometheus.yml "$work/base.yaml" "$work/local.yaml" "$work/production.yaml"
+check "images pinned to exact versions; compose Prometheus/Alertmanager = promtool/amtool versions" \
+    "$python" tests/deploy/check_manifests.py images deploy/Dockerfile "$work/compose.yml" \
+    "$work/base.yaml" "$work/local.yaml" "$work/production.yaml"
+same_metrics_config() {
+    cmp deploy/kafka/kafka-metrics.yml k8s/overlays/production/kafka-metrics.yml &&
+        cmp deploy/kafka/kafka-metrics.yml k8s/overlays/local/kafka-metrics.yml
+}
+check "Kafka broker metrics rules are the same in compose and both overlays" same_metrics_config
 same_demo_files() {
     cmp deploy/config/tokens.json k8s/overlays/local/tokens.json &&
         cmp deploy/config/users.json k8s/overlays/local/users.json
@@ -187,11 +243,11 @@ if [[ -n "$build_dir" ]]; then
         if [[ -x "$binary" ]]; then
             check "$name starts with k8s/base/$name/config.json" start_with_config "$name" "$binary"
         else
-            echo "skip  $name --config check (not built in $build_dir)"
+            check "$name starts with k8s/base/$name/config.json (no binary at $binary: build it)" false
         fi
     done
 else
-    echo "skip  --config checks against the binaries (no --build-dir)"
+    check "the services start with their k8s --config files (needs --build-dir)" false
 fi
 
 echo "$passed passed, $failed failed"

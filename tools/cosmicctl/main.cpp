@@ -9,6 +9,7 @@
 
 #include "src/cli.hpp"
 #include "src/environment.hpp"
+#include "src/progress.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cosmicctl"));
     std::signal(SIGINT, OnStop);
     std::signal(SIGTERM, OnStop);
-    return cosmic::cosmicctl::Main(std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
-                                   {std::cin, std::cout, std::cerr}, g_stop);
+    return cosmic::cosmicctl::Main(
+        std::vector<std::string>(argv + 1, argv + argc), cosmic::cosmicctl::Environment(),
+        {std::cin, std::cout, std::cerr, cosmic::cosmicctl::IsTerminal(1), cosmic::cosmicctl::IsTerminal(2)}, g_stop);
 }

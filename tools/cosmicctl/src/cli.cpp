@@ -10,10 +10,10 @@
 namespace cosmic::cosmicctl {
 namespace {
 
-const std::set<std::string> kValued = {"--bootstrap", "--timeout", "--replication", "--min-insync",
-                                       "--group",     "--topic",   "--limit",       "--offset",
-                                       "--since",     "--key",     "--header",      "--partition"};
-const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq"};
+const std::set<std::string> kValued = {"--bootstrap", "--timeout",   "--replication", "--min-insync", "--group",
+                                       "--topic",     "--limit",     "--offset",      "--since",      "--key",
+                                       "--header",    "--partition", "--to"};
+const std::set<std::string> kFlags = {"--dry-run", "--from-beginning", "--help", "--headers", "--no-dlq", "--execute"};
 const std::set<std::string> kGlobal = {"--bootstrap", "--timeout", "--help"};
 
 struct Command {
@@ -32,6 +32,9 @@ const std::vector<Command>& Commands() {
         {"dlq", "replay", {"--limit", "--partition", "--offset", "--since"}, &DlqReplay},
         {"produce", "", {"--key", "--header", "--partition"}, &Produce},
         {"tail", "", {"--from-beginning", "--limit", "--partition", "--headers"}, &Tail},
+        {"groups", "list", {}, &GroupsList},
+        {"groups", "describe", {}, &GroupsDescribe},
+        {"offsets", "reset", {"--group", "--to", "--topic", "--execute"}, &OffsetsReset},
     };
     return commands;
 }
@@ -51,11 +54,21 @@ std::string Usage() {
            "      dead letters with their origin, error class, message, attempts and time\n"
            "  dlq replay TOPIC.dlq [--limit N] [--partition P] [--offset O | --since RFC3339]\n"
            "      re-publish dead letters to their original topic (key, value, original headers,\n"
-           "      plus dlq.replayed_from and dlq.replay_count)\n"
+           "      plus dlq.replayed_from and dlq.replay_count); progress on stderr\n"
            "  produce TOPIC [--key K] [--header NAME=VALUE]... [--partition P]\n"
            "      one record per stdin line\n"
            "  tail TOPIC [--from-beginning] [--limit N] [--partition P] [--headers]\n"
            "      print records as they arrive (Ctrl-C stops)\n"
+           "  groups list\n"
+           "      every consumer group with its state, protocol and member count\n"
+           "  groups describe GROUP\n"
+           "      state, members (client id, host, assignment), and per partition the committed\n"
+           "      offset, high watermark, lag and owning member\n"
+           "  offsets reset --group G --to earliest|latest|datetime=RFC3339|offset=N\n"
+           "                [--topic T[:P,...]]... [--execute]\n"
+           "      move the group's committed offsets (default: every topic it has committed on);\n"
+           "      a dry run that prints the plan unless --execute; refused while the group has\n"
+           "      active members. An offset past either end of a partition moves to that end.\n"
            "  audit verify --db FILE [--json]\n"
            "      recompute an audit-consumer database's hash chains and checkpoints offline (no\n"
            "      Kafka); exit 1 names the first tampered row of each failing partition\n"

@@ -13,6 +13,8 @@ struct Io {
     std::istream& in;
     std::ostream& out;
     std::ostream& err;
+    bool out_terminal = false;  ///< stdout is a terminal
+    bool err_terminal = false;  ///< stderr is a terminal: progress is a bar redrawn in place
 };
 
 /// Runs one command line (without argv[0]). Returns the exit status: 0 success, 1 failure

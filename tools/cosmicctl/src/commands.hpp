@@ -24,5 +24,8 @@ int DlqList(const Context& context, const Args& args);
 int DlqReplay(const Context& context, const Args& args);
 int Produce(const Context& context, const Args& args);
 int Tail(const Context& context, const Args& args);
+int GroupsList(const Context& context, const Args& args);
+int GroupsDescribe(const Context& context, const Args& args);
+int OffsetsReset(const Context& context, const Args& args);
 
 }  // namespace cosmic::cosmicctl

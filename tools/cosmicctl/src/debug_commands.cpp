@@ -2,10 +2,12 @@
 
 #include <istream>
 #include <mutex>
+#include <optional>
 #include <ostream>
 
 #include "commands.hpp"
 #include "cosmic/kafka/producer.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 #include "topic_reader.hpp"
 
@@ -106,6 +108,13 @@ int Tail(const Context& context, const Args& args) {
         }
     }
     long long printed = 0;
+    // A large bounded tail redirected to a file shows its progress on stderr; records on a
+    // terminal would be mixed with the bar, so there is none then.
+    std::optional<Progress> progress;
+    if (limit && !context.io.out_terminal) {
+        progress.emplace(context.io.err, "tail " + topic, *limit,
+                         Progress::Options{.terminal = context.io.err_terminal});
+    }
     reader.Follow(topic, starts, context.stop, [&](ReadRecord&& record) {
         context.io.out << record.partition << '/' << record.offset << "  key=" << (record.key ? *record.key : "(null)")
                        << "  " << record.value << '\n';
@@ -115,8 +124,11 @@ int Tail(const Context& context, const Args& args) {
             }
         }
         context.io.out.flush();
-        return !limit || ++printed < *limit;
+        ++printed;
+        if (progress) progress->Update(printed);
+        return !limit || printed < *limit;
     });
+    if (progress) progress->Finish(printed);
     return 0;
 }
 

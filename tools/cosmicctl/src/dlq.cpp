@@ -108,7 +108,8 @@ std::vector<DlqEntry> ReadDlq(TopicReader& reader, const std::string& dlq_topic,
 }
 
 ReplayResult ReplayDlq(const kafka::ClientConfig& config, TopicReader& reader, const std::string& dlq_topic,
-                       const DlqSelection& selection, std::chrono::milliseconds timeout) {
+                       const DlqSelection& selection, std::chrono::milliseconds timeout,
+                       const ReplayProgress& progress) {
     const std::vector<DlqEntry> entries = ReadDlq(reader, dlq_topic, selection);
     const auto topics = reader.Topics();
     ReplayResult result;
@@ -162,6 +163,7 @@ ReplayResult ReplayDlq(const kafka::ClientConfig& config, TopicReader& reader, c
             std::lock_guard lock(mutex);
             failures.push_back(where + ": " + queued.ToString());
         }
+        if (progress) progress(i + 1, entries.size());
     }
     // Close fails whatever the flush could not deliver, so every record is counted either way.
     producer.Flush(timeout);

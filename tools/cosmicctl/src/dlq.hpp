@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,8 +59,11 @@ struct ReplayResult {
 
 /// Re-publishes the selected records to their original topics with the idempotent producer,
 /// keyed as before (a null key goes back to its original partition). Waits for every delivery;
-/// CommandError if any fails.
+/// CommandError if any fails. `progress` (optional) is told (records handled, records selected)
+/// as the records are sent.
+using ReplayProgress = std::function<void(std::size_t done, std::size_t total)>;
 ReplayResult ReplayDlq(const kafka::ClientConfig& config, TopicReader& reader, const std::string& dlq_topic,
-                       const DlqSelection& selection, std::chrono::milliseconds timeout);
+                       const DlqSelection& selection, std::chrono::milliseconds timeout,
+                       const ReplayProgress& progress = {});
 
 }  // namespace cosmic::cosmicctl

@@ -1,10 +1,12 @@
 // cosmicctl dlq list | replay
 
+#include <optional>
 #include <ostream>
 
 #include "commands.hpp"
 #include "cosmic/schema/event.hpp"
 #include "dlq.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 
 namespace cosmic::cosmicctl {
@@ -71,7 +73,16 @@ int DlqReplay(const Context& context, const Args& args) {
     const std::string topic = DlqTopicArgument(args, "replay");
     const DlqSelection selection = SelectionFrom(args);
     TopicReader reader(context.config, context.timeout);
-    const ReplayResult result = ReplayDlq(context.config, reader, topic, selection, context.timeout);
+    std::optional<Progress> progress;
+    const ReplayResult result =
+        ReplayDlq(context.config, reader, topic, selection, context.timeout, [&](std::size_t done, std::size_t total) {
+            if (!progress) {
+                progress.emplace(context.io.err, "dlq replay " + topic, static_cast<std::int64_t>(total),
+                                 Progress::Options{.terminal = context.io.err_terminal});
+            }
+            progress->Update(static_cast<std::int64_t>(done));
+        });
+    if (progress) progress->Finish(static_cast<std::int64_t>(result.replayed + result.skipped.size()));
     for (const auto& line : result.skipped) {
         context.io.err << "skipped " << line << '\n';
     }
