@@ -3,6 +3,8 @@
 #include <chrono>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "cosmic/testing/child_process.hpp"
 
@@ -24,6 +26,13 @@ BrokerControl::BrokerControl(const ClusterInfo& cluster, std::filesystem::path l
     : cluster_(cluster), log_(std::move(log)) {}
 
 BrokerControl::~BrokerControl() {
+    for (const int node : std::set<int>(paused_)) {
+        try {
+            Resume(node);
+        } catch (const std::exception& error) {
+            std::cerr << "e2e: could not resume broker " << node << ": " << error.what() << std::endl;
+        }
+    }
     for (const int node : std::set<int>(down_)) {
         try {
             Restart(node);
@@ -50,6 +59,42 @@ void BrokerControl::Restart(int node) {
         PostControl("/brokers/" + std::to_string(node) + "/up");
     }
     down_.erase(node);
+}
+
+void BrokerControl::RestartAll() {
+    const std::set<int> nodes = down_;
+    if (!cluster_.real) {
+        for (const int node : nodes) Restart(node);
+        return;
+    }
+    std::vector<std::thread> restarts;
+    std::vector<std::string> errors(4);
+    for (const int node : nodes) {
+        restarts.emplace_back([&, node] {
+            try {
+                RunScript("restart", node);
+            } catch (const std::exception& error) {
+                errors.at(static_cast<std::size_t>(node)) = error.what();
+            }
+        });
+    }
+    for (auto& restart : restarts) restart.join();
+    for (const auto& error : errors) {
+        if (!error.empty()) throw std::runtime_error(error);
+    }
+    down_.clear();
+}
+
+void BrokerControl::Pause(int node) {
+    if (!cluster_.real) throw std::runtime_error("e2e: the dev-broker cannot pause one broker");
+    paused_.insert(node);
+    RunScript("pause", node);
+}
+
+void BrokerControl::Resume(int node) {
+    if (!cluster_.real) throw std::runtime_error("e2e: the dev-broker cannot pause one broker");
+    RunScript("resume", node);
+    paused_.erase(node);
 }
 
 void BrokerControl::RunScript(const std::string& command, int node) {

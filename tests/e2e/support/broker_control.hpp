@@ -33,6 +33,12 @@ class BrokerControl {
     void Kill(int node);
     /// Start node `node` again and wait until it is back in the cluster (mock: broker up).
     void Restart(int node);
+    /// Every node taken down, started again at once (a KRaft quorum needs two of three nodes, so
+    /// after a full outage they cannot come back one after the other). Throws on failure.
+    void RestartAll();
+    /// SIGSTOP / SIGCONT one node (real cluster only: a hung broker that keeps its sockets open).
+    void Pause(int node);
+    void Resume(int node);
 
   private:
     void RunScript(const std::string& command, int node);
@@ -41,6 +47,7 @@ class BrokerControl {
     ClusterInfo cluster_;
     std::filesystem::path log_;
     std::set<int> down_;
+    std::set<int> paused_;
 };
 
 }  // namespace cosmic::e2e
