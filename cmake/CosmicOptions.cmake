@@ -9,5 +9,12 @@ if(COSMIC_SANITIZE)
                                                     -fno-sanitize-recover=undefined)
     target_link_options(cosmic_options INTERFACE -fsanitize=address,undefined)
 endif()
+# libFuzzer builds (preset `fuzz`, clang): every project object instrumented for coverage and
+# checked by ASan + UBSan; tests/fuzz links the fuzzing engine into its targets.
+if(COSMIC_FUZZ)
+    target_compile_options(cosmic_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                    -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(cosmic_options INTERFACE -fsanitize=address,undefined)
+endif()
 # The version and commit are compiled into one file (libs/service/src/version.cpp), so a new
 # commit recompiles that file only and every other object stays in the compiler cache.

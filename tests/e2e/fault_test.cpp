@@ -51,6 +51,14 @@ std::pair<std::int64_t, std::int64_t> AuditRows(ServiceProcess& audit, const std
     return {cosmic::testing::QueryInt64(db, ("SELECT COUNT(*)" + where).c_str()), distinct};
 }
 
+/// Waits until `events` distinct events of "<prefix>-*" are stored (or `timeout` passes), then
+/// reads rows and distinct ids once more: every event is in, so rows − distinct are duplicates.
+std::pair<std::int64_t, std::int64_t> WaitAuditStored(ServiceProcess& audit, const std::string& prefix,
+                                                      std::int64_t events, milliseconds timeout = seconds(120)) {
+    WaitUntil([&] { return AuditRows(audit, prefix).second >= events; }, timeout, milliseconds(250));
+    return AuditRows(audit, prefix);
+}
+
 bool ChainVerifies(ServiceProcess& audit) {
     const HttpResponse verify = HttpClient(audit.BaseUrl()).Get("/api/v1/audit/verify", kAuditorToken);
     return verify.status == 200 && BoolField(JsonDoc(verify.body).Root(), "ok") == std::optional<bool>(true);
@@ -105,16 +113,9 @@ void AuditCrashLoop(const std::string& name, int events, int kills, bool new_ins
     producer.join();
     ASSERT_FALSE(prefix.empty());
 
-    std::pair<std::int64_t, std::int64_t> rows;
-    const bool complete = WaitUntil(
-        [&] {
-            rows = AuditRows(*audit, prefix);
-            return rows.second >= events;
-        },
-        seconds(180), milliseconds(250));
+    const auto rows = WaitAuditStored(*audit, prefix, events, seconds(180));
     const long long recovery = ElapsedMs(last_restart);
-    rows = AuditRows(*audit, prefix);
-    EXPECT_TRUE(complete) << "stored " << rows.second << " of " << events << " distinct events";
+    EXPECT_EQ(rows.second, events) << "distinct events stored";
     EXPECT_EQ(rows.first, rows.second) << "some events stored more than once";
     EXPECT_TRUE(ChainVerifies(*audit));
     ReportLine(name, std::to_string(events) + " audit events at 8k/s",
@@ -173,14 +174,8 @@ TEST(FaultE2E, GracefulShutdownUnderLoadReprocessesNothing) {
     lifecycle_load.join();
     metrics_load.join();
 
-    std::pair<std::int64_t, std::int64_t> rows;
-    EXPECT_TRUE(WaitUntil(
-        [&] {
-            rows = AuditRows(stack.Audit(), audit_prefix);
-            return rows.second >= 20'000;
-        },
-        seconds(120)));
-    rows = AuditRows(stack.Audit(), audit_prefix);
+    const auto rows = WaitAuditStored(stack.Audit(), audit_prefix, 20'000);
+    EXPECT_EQ(rows.second, 20'000);
     EXPECT_EQ(rows.first, rows.second);
     const std::string audit_metrics = HttpClient(stack.Audit().BaseUrl()).Get("/metrics").body;
     EXPECT_EQ(MetricValue(audit_metrics, R"(cosmic_audit_rows_total{outcome="duplicate"})").value_or(0), 0)
@@ -379,14 +374,8 @@ TEST(FaultE2E, SingleBrokerLossAndAHungBrokerLoseNothing) {
     const FinalStatus jobs = stack.WaitAllTerminal(ids, seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
     stack.CheckAll(jobs);
-    std::pair<std::int64_t, std::int64_t> rows;
-    EXPECT_TRUE(WaitUntil(
-        [&] {
-            rows = AuditRows(stack.Audit(), audit_prefix);
-            return rows.second >= 20'000;
-        },
-        seconds(120)));
-    rows = AuditRows(stack.Audit(), audit_prefix);
+    const auto rows = WaitAuditStored(stack.Audit(), audit_prefix, 20'000);
+    EXPECT_EQ(rows.second, 20'000);
     EXPECT_EQ(rows.first, rows.second);
     ReportLine("fault_one_broker", std::to_string(ids.size()) + " jobs + 20k audit events at 2k/s",
                "kill -9 broker 1 + restart, SIGSTOP broker 2 for 12 s", 20'000 - rows.second, rows.first - rows.second,

@@ -72,7 +72,9 @@ void BrokerControl::RestartAll() {
     for (const int node : nodes) {
         restarts.emplace_back([&, node] {
             try {
-                RunScript("restart", node);
+                // Every node recovers its logs and the quorum at once on two cores: more than one
+                // node's restart needs.
+                RunScript("restart", node, {"--timeout", "240"});
             } catch (const std::exception& error) {
                 errors.at(static_cast<std::size_t>(node)) = error.what();
             }
@@ -97,9 +99,12 @@ void BrokerControl::Resume(int node) {
     paused_.erase(node);
 }
 
-void BrokerControl::RunScript(const std::string& command, int node) {
+void BrokerControl::RunScript(const std::string& command, int node, const std::vector<std::string>& extra) {
     const std::string script = (SourceDir() / "scripts" / "kafka").string();
-    const int status = RunCommand({script, command, "--dir", cluster_.kafka_dir.string(), std::to_string(node)}, log_);
+    std::vector<std::string> argv = {script, command, "--dir", cluster_.kafka_dir.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(std::to_string(node));
+    const int status = RunCommand(argv, log_);
     if (status != 0) {
         throw std::runtime_error("e2e: scripts/kafka " + command + " " + std::to_string(node) + " exited with " +
                                  std::to_string(status) + " (see " + log_.string() + ")");

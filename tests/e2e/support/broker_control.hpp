@@ -41,7 +41,7 @@ class BrokerControl {
     void Resume(int node);
 
   private:
-    void RunScript(const std::string& command, int node);
+    void RunScript(const std::string& command, int node, const std::vector<std::string>& extra = {});
     void PostControl(const std::string& path);
 
     ClusterInfo cluster_;

@@ -1,0 +1,20 @@
+// libFuzzer: the audit API's query string (filters, period, cursor, limit) through the HTTP
+// request's URL decoding. Any query must give a filter or a 400 naming the parameter.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "cosmic/audit_consumer/audit_api.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    cosmic::telemetry::HttpRequest request;
+    request.method = "GET";
+    request.path = "/api/v1/audit";
+    request.query.assign(reinterpret_cast<const char*>(data), size);
+    const auto parsed = cosmic::audit::ParseQueryFilter(request, cosmic::audit::QueryLimits{100, 1000});
+    if (const auto* response = std::get_if<cosmic::telemetry::HttpResponse>(&parsed)) {
+        if (response->status != 400) __builtin_trap();  // a bad query is a 400, nothing else
+    }
+    return 0;
+}
