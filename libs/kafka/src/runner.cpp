@@ -32,12 +32,19 @@ void Runner::Impl::NoteError(int err, const char* reason) {
     last_error = LastError{std::move(text), Clock::now()};
 }
 
+void Runner::Impl::OnFatal(rd_kafka_t* rk) {
+    if (fatal_reported.exchange(true)) return;
+    const std::string reason = "kafka consumer " + name + " fatal error: " + KafkaError::FatalOf(rk).ToString();
+    spdlog::critical("{}; stopping", reason);
+    RequestStop(Clock::now() + options.shutdown_deadline);
+    if (options.on_fatal) options.on_fatal(reason);
+}
+
 void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* impl = static_cast<Runner::Impl*>(opaque);
     impl->NoteError(err, reason);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", impl->name, KafkaError::FatalOf(rk).ToString());
-        impl->RequestStop(Clock::now() + impl->options.shutdown_deadline);
+        impl->OnFatal(rk);
         return;
     }
     // Bad credentials or an untrusted certificate: an error naming the settings to check.

@@ -72,6 +72,7 @@ struct Runner::Impl {
     std::atomic<bool> started{false};
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> ready{false};
+    std::atomic<bool> fatal_reported{false};  ///< OnFatal ran (librdkafka raises it on several paths)
     std::mutex deadline_mutex;
     Clock::time_point stop_deadline{};  ///< under deadline_mutex; set together with stop_requested
     bool clean_stop = true;             ///< written by the consumer thread, read after join
@@ -118,6 +119,8 @@ struct Runner::Impl {
     static int StatsTrampoline(rd_kafka_t* rk, char* json, size_t length, void* opaque);
     static void ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     void NoteError(int err, const char* reason);
+    /// A fatal consumer error: log it, stop the runner and tell options.on_fatal, once.
+    void OnFatal(rd_kafka_t* rk);
     void Start();
     bool Stop(std::chrono::milliseconds deadline);
     /// The first request wins: later ones neither move the deadline nor wake anyone.

@@ -172,8 +172,7 @@ void Runner::Impl::OnConsumerError(const rd_kafka_message_t& message) {
         return;
     }
     if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
-        spdlog::critical("kafka consumer {} fatal error: {}; stopping", name, KafkaError::FatalOf(consumer).ToString());
-        RequestStop(Clock::now() + options.shutdown_deadline);
+        OnFatal(consumer);
         return;
     }
     std::uint64_t suppressed = 0;

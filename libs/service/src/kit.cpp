@@ -147,6 +147,10 @@ kafka::Runner& Kit::Consume(std::vector<std::string> topics, ConsumeOptions opti
     runner_options.retry.max_attempts = retry_max_attempts_;
     runner_options.shutdown_deadline = GetConfig().GetDuration("shutdown.deadline_ms");
     runner_options.dlq_producer.client_id = ClientId() + "-dlq";
+    // A consumer that cannot go on stops the service with a failure exit code: a supervisor
+    // restarts it (and it rejoins under the same static identity) instead of a process that
+    // stays up consuming nothing.
+    runner_options.on_fatal = [this](const std::string& reason) { runtime_.Fail(reason); };
     if (options.tune) options.tune(runner_options);
     if (!runner_options.group_instance_id.empty() && consumer_entries_.size() > 0) {
         // Two members of one process must not share a static identity.

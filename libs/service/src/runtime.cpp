@@ -141,6 +141,17 @@ void Runtime::RequestStop() {
     changed_.notify_all();
 }
 
+void Runtime::Fail(const std::string& reason) {
+    {
+        std::lock_guard lock(mutex_);
+        if (failure_.empty()) failure_ = reason;
+        stop_requested_ = true;
+    }
+    spdlog::critical("{}: {}; stopping with exit code {} so the supervisor restarts it", service_, reason,
+                     kExitFailure);
+    changed_.notify_all();
+}
+
 bool Runtime::WaitUntilRunning(Clock::time_point deadline) {
     std::unique_lock lock(mutex_);
     changed_.wait_until(lock, deadline, [this] { return running_ || finished_; });
@@ -252,6 +263,11 @@ int Runtime::Run() {
     }
     changed_.notify_all();
     spdlog::info("stopped {} in {} ms", service_, MillisSince(stop_started));
+    std::lock_guard lock(mutex_);
+    if (!failure_.empty()) {
+        spdlog::error("{} stopped because {}", service_, failure_);
+        return kExitFailure;
+    }
     return clean ? kExitOk : kExitFailure;
 }
 

@@ -52,6 +52,10 @@ struct RunnerOptions {
     /// within session.timeout.ms gets its partitions back without a rebalance; empty joins
     /// dynamically. Set it only from an identity that is stable across restarts (a pod name).
     std::string group_instance_id;
+    /// Called once (from a librdkafka or the runner's thread) when the consumer hits a fatal
+    /// error (e.g. FENCED_INSTANCE_ID: another member took this static identity) and the runner
+    /// stops; the argument says why. The service kit stops the process with a failure exit code.
+    std::function<void(const std::string&)> on_fatal;
     RetryPolicy retry;
     /// Stop() without an explicit deadline, and the destructor, use this.
     std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};

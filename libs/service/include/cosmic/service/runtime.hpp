@@ -87,6 +87,11 @@ class Runtime {
     /// Asks Run() to stop as if SIGTERM arrived. Thread-safe. Called before or during startup,
     /// Run() starts no further components, stops the started ones and returns kExitOk.
     void RequestStop();
+    /// A part of the service cannot go on (e.g. a Kafka consumer's fatal error): logs `reason`,
+    /// stops the service as RequestStop does and makes Run() return kExitFailure, so the
+    /// supervisor (Kubernetes, systemd) restarts it instead of leaving a process that looks alive
+    /// but consumes nothing. Thread-safe.
+    void Fail(const std::string& reason);
 
     /// Waits until HTTP is serving (true) or Run() has finished or the deadline passed (false).
     bool WaitUntilRunning(std::chrono::steady_clock::time_point deadline);
@@ -115,6 +120,7 @@ class Runtime {
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     bool stop_requested_ = false;
+    std::string failure_;  ///< set by Fail(): Run() returns kExitFailure
     bool running_ = false;
     bool finished_ = false;
     bool ran_ = false;
