@@ -235,7 +235,9 @@ void Transaction::Commit() {
 
 // --- Pool ---------------------------------------------------------------------------------------
 
-Pool::Pool(PoolOptions options) : options_(std::move(options)) { options_.size = std::max<std::size_t>(1, options_.size); }
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {
+    options_.size = std::max<std::size_t>(1, options_.size);
+}
 
 Pool::~Pool() = default;
 
@@ -268,8 +270,8 @@ Pool::Lease Pool::Acquire() {
         }
         if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
             open_ >= options_.size) {
-            throw PgError("postgres: no free connection in the pool of " + std::to_string(options_.size) +
-                              " within " + std::to_string(options_.acquire_timeout.count()) + " ms",
+            throw PgError("postgres: no free connection in the pool of " + std::to_string(options_.size) + " within " +
+                              std::to_string(options_.acquire_timeout.count()) + " ms",
                           "53300", false);
         }
     }

@@ -111,8 +111,8 @@ PostgresServer::PostgresServer(PostgresOptions options)
     log_ = dir_.Path() / "server.log";
     if (RunningAsRoot()) ChownTree(dir_.Path());
     const CommandResult init =
-        RunCommand(AsServerUser(bin_dir_ / "initdb", {"-D", data_dir_.string(), "-U", "postgres", "-A", "trust",
-                                                      "-E", "UTF8", "--locale=C", "--no-sync"}));
+        RunCommand(AsServerUser(bin_dir_ / "initdb", {"-D", data_dir_.string(), "-U", "postgres", "-A", "trust", "-E",
+                                                      "UTF8", "--locale=C", "--no-sync"}));
     if (init.exit_status != 0) throw std::runtime_error("postgres test server: initdb failed, " + Describe(init));
     for (int attempt = 1;; ++attempt) {
         try {
@@ -120,8 +120,8 @@ PostgresServer::PostgresServer(PostgresOptions options)
             return;
         } catch (const std::runtime_error&) {
             // Another process may have taken the port between the probe and the start.
-            const bool collision = Log().find("could not bind") != std::string::npos ||
-                                   Log().find("already in use") != std::string::npos;
+            const bool collision =
+                Log().find("could not bind") != std::string::npos || Log().find("already in use") != std::string::npos;
             if (!collision || attempt == kStartAttempts) throw;
         }
     }
@@ -141,8 +141,9 @@ void PostgresServer::StartOnPort(int port) {
                            " -c unix_socket_directories=" + dir_.Path().string() +
                            " -c max_connections=" + std::to_string(options_.max_connections);
     if (!options_.durable) settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-    const CommandResult start = RunCommand(AsServerUser(
-        bin_dir_ / "pg_ctl", {"-D", data_dir_.string(), "-l", log_.string(), "-w", "-t", "60", "-o", settings, "start"}));
+    const CommandResult start =
+        RunCommand(AsServerUser(bin_dir_ / "pg_ctl", {"-D", data_dir_.string(), "-l", log_.string(), "-w", "-t", "60",
+                                                      "-o", settings, "start"}));
     if (start.exit_status != 0) {
         throw std::runtime_error("postgres test server: pg_ctl start failed, " + Describe(start) + "\n" + Log());
     }

@@ -167,8 +167,7 @@ class Pool {
 
     class Lease {
       public:
-        Lease(Pool& pool, std::unique_ptr<Connection> connection)
-            : pool_(&pool), connection_(std::move(connection)) {}
+        Lease(Pool& pool, std::unique_ptr<Connection> connection) : pool_(&pool), connection_(std::move(connection)) {}
         ~Lease();
         Lease(Lease&& other) noexcept = default;
         Lease& operator=(Lease&&) = delete;
