@@ -329,9 +329,13 @@ int Migrate(Connection& connection, std::string_view component, std::span<const 
         }
     } unlock{connection, key};
     // Under the lock: two sessions creating the same table at once can fail on the catalog.
-    connection.Exec(
-        "CREATE TABLE IF NOT EXISTS cosmic_schema_migrations (component text NOT NULL, version integer NOT NULL, "
-        "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))");
+    // Checked first: a service role without CREATE on the schema starts fine once the owner migrated.
+    if (connection.Exec("SELECT to_regclass('cosmic_schema_migrations') IS NULL").Bool(0, 0)) {
+        connection.Exec(
+            "CREATE TABLE IF NOT EXISTS cosmic_schema_migrations (component text NOT NULL, version integer NOT NULL, "
+            "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, "
+            "version))");
+    }
 
     const Params name = Params().Add(component);
     const Result current =
