@@ -380,6 +380,16 @@ std::vector<ChainHead> PgAuditStore::Heads() {
     return heads;
 }
 
+std::size_t PgAuditStore::PartitionCount() {
+    try {
+        store::pg::Pool::Lease db = pool_->Acquire();
+        return static_cast<std::size_t>(db->Exec("SELECT count(*) FROM audit_chain_heads").Int(0, 0));
+    } catch (const store::pg::PgError& error) {
+        spdlog::warn("audit store: cannot count partitions: {}", error.what());
+        return 0;
+    }
+}
+
 QueryPage PgAuditStore::Query(const QueryFilter& filter) {
     std::string sql = "SELECT " + std::string(kPgRecordColumns) + " FROM audit_events WHERE true";
     Params params;

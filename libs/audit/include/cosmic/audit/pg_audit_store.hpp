@@ -57,6 +57,8 @@ class PgAuditStore final : public AuditStore {
 
     /// Every partition's chain head as the database has it.
     std::vector<ChainHead> Heads();
+    /// Partitions with a chain; one attempt, 0 while the database is away (for the heartbeat).
+    std::size_t PartitionCount();
     const std::string& Description() const { return description_; }
     const PgAuditStoreOptions& Options() const { return options_; }
 
