@@ -73,9 +73,9 @@ kafka::Outcome AuditIngest::HandleBatch(std::span<const kafka::Record> records) 
         const AppendResult result = store_.AppendBatch(std::span<const AuditRecord>(batch_.data(), records.size()));
         metrics_.OnAppend(result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         return kafka::Outcome::Ok();
-    } catch (const StoreError& error) {
-        return Failed(records.size(), CanHeal(error), error.what());
     } catch (const store::pg::PgError& error) {
+        return Failed(records.size(), CanHeal(error), error.what());
+    } catch (const StoreError& error) {
         return Failed(records.size(), CanHeal(error), error.what());
     }
 }

@@ -19,16 +19,20 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cosmic/store/sqlite.hpp"
+
 struct pg_conn;
 struct pg_result;
 
 namespace cosmic::store::pg {
 
-/// A PostgreSQL operation failed. The message names the operation and the server's error.
-class PgError : public std::runtime_error {
+/// A PostgreSQL operation failed. The message names the operation and the server's error. A
+/// StoreError (SqliteCode() 0), so code written against either store catches both; catch PgError
+/// first where the SQLSTATE matters.
+class PgError : public StoreError {
   public:
     PgError(const std::string& message, std::string sqlstate, bool connection_lost)
-        : std::runtime_error(message), sqlstate_(std::move(sqlstate)), connection_lost_(connection_lost) {}
+        : StoreError(message, 0), sqlstate_(std::move(sqlstate)), connection_lost_(connection_lost) {}
     /// The five-character SQLSTATE ("" when the connection failed before the server answered).
     const std::string& SqlState() const noexcept { return sqlstate_; }
     /// The connection is unusable (server gone, network): the pool drops it.
