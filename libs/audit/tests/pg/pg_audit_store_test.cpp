@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 
 #include "cosmic/store/postgres.hpp"
 #include "cosmic/testing/postgres_server.hpp"
+#include "cosmic/testing/wait.hpp"
 #include "store_fixture.hpp"
 
 namespace cosmic::audit {
@@ -193,6 +195,36 @@ TEST_F(PgAuditStoreTest, TwoWritersRacingOnOnePartitionStoreEachOffsetOnceInOneC
     EXPECT_TRUE(report.ok) << (report.first_bad ? report.first_bad->detail : "");
     EXPECT_EQ(report.rows_checked, 200u);
     EXPECT_EQ(b->Report(now).total_events, 200u);
+}
+
+TEST_F(PgAuditStoreTest, AServerRestartMidIngestLosesNothingAndReadinessShowsTheOutage) {
+    auto store = Open(50);
+    const std::int64_t now = WallNowMs();
+    std::atomic<int> batches{0};
+    std::atomic<bool> restarted{false};
+    std::atomic<std::int64_t> written{0};
+    std::thread ingest([&] {
+        // Writes until well after the restart; a batch that meets the outage is retried inside the
+        // store until the server is back.
+        int after_restart = 0;
+        for (std::int64_t first = 0; after_restart < 5; first += 10) {
+            store->AppendBatch(Range(1, first, first + 9, now));
+            written = first + 10;
+            ++batches;
+            if (restarted) ++after_restart;
+        }
+    });
+    ASSERT_TRUE(cosmic::testing::WaitUntil([&] { return batches.load() >= 3; }));
+    server_->Stop();
+    std::string detail;
+    EXPECT_FALSE(store->Ready(detail));
+    server_->Start();
+    restarted = true;
+    ingest.join();
+    EXPECT_TRUE(store->Ready(detail)) << detail;
+    const VerifyReport report = store->Verify();
+    EXPECT_TRUE(report.ok) << (report.first_bad ? report.first_bad->detail : "");
+    EXPECT_EQ(report.rows_checked, static_cast<std::uint64_t>(written.load()));
 }
 
 }  // namespace
