@@ -398,6 +398,10 @@ OutboxStats PgJobStore::Outbox() {
         const Result rows = db.Run(kOutboxStats);
         stats.pending = rows.Int(0, 0);
         if (!rows.IsNull(0, 1)) stats.oldest_pending_ms = rows.Int(0, 1);
+        // The stats timer runs even while the relay waits for acknowledgements (Kafka away, the
+        // in-flight window full): renewing here keeps this replica's jobs from being taken over
+        // while their rows are still in its producer.
+        RenewClaimsIfDue(db);
     });
     return stats;
 }
