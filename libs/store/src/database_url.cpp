@@ -31,7 +31,7 @@ std::string SqlitePathFromUrl(std::string_view url, std::string_view data_dir, s
     if (url.empty()) return (std::filesystem::path(data_dir) / default_file).string();
     DatabaseUrl parsed = ParseDatabaseUrl(url);
     if (parsed.backend == Backend::kPostgres) {
-        throw std::invalid_argument("PostgreSQL is not supported by this build yet; use sqlite:///path");
+        throw std::invalid_argument("a PostgreSQL URL is not supported here: this store needs sqlite:///path");
     }
     return std::move(parsed.path);
 }

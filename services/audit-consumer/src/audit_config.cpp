@@ -17,9 +17,13 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
     // full disk).
     schema.SetDefault("consumer.retry_max_attempts", std::int64_t{100});
     schema.String("database.url", "",
-                  "Audit store: sqlite:///path/audit.db; empty means ${data_dir}/audit.db (PostgreSQL is not "
-                  "supported yet).",
+                  "Audit store: sqlite:///path/audit.db (empty means ${data_dir}/audit.db) or "
+                  "postgresql://user:password@host:5432/db, shared by every replica (docs/postgresql.md).",
                   "COSMIC_DATABASE_URL");
+    schema.Int("database.pool_size", 4, 1, 1000, "PostgreSQL: connections this process opens at most.");
+    schema.Duration("database.retry_deadline_ms", seconds(30), milliseconds(0), milliseconds(600'000),
+                    "PostgreSQL: how long a store call retries transient errors (server restart, deadlock); the "
+                    "consumer then retries the batch.");
     schema.Int("audit.retention_days", 90, 1, 36500,
                "Rows whose occurred_at is older than this many days are purged (in chain order).");
     schema.Duration("audit.purge_interval_ms", milliseconds(std::chrono::hours(1)), milliseconds(1000),
@@ -33,8 +37,9 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                     milliseconds(std::chrono::hours(24 * 7)),
                     "How often the service re-verifies every chain on its own (0 = never; the API can always).");
     schema.Bool("audit.durable", true,
-                "true: SQLite synchronous=FULL, a committed batch survives power loss; false: NORMAL (faster, "
-                "the last batches can be lost on power loss but not on a process crash).");
+                "true: SQLite synchronous=FULL / PostgreSQL synchronous_commit=on, a committed batch survives "
+                "power loss; false: NORMAL / off (faster, the last batches can be lost on power loss or a server "
+                "crash, not on a process crash of the service).");
     schema.Int("audit.batch_max_records", 1000, 1, 100'000,
                "Records written per transaction (memory bound of a batch); the offsets are stored after it commits.");
     schema.Duration("audit.batch_max_wait_ms", milliseconds(50), milliseconds(1), seconds(10),
@@ -50,8 +55,13 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
 AuditSettings LoadAuditSettings(const service::Config& config) {
     AuditSettings s;
     try {
-        s.store.path =
-            store::SqlitePathFromUrl(config.GetString("database.url"), config.GetString("data_dir"), "audit.db");
+        const std::string url = config.GetString("database.url");
+        if (!url.empty() && store::ParseDatabaseUrl(url).backend == store::Backend::kPostgres) {
+            s.postgres = true;
+            s.pg_store.url = url;
+        } else {
+            s.store.path = store::SqlitePathFromUrl(url, config.GetString("data_dir"), "audit.db");
+        }
     } catch (const std::invalid_argument& error) {
         throw service::ConfigError("database.url", config.SourceOf("database.url"), error.what());
     }
@@ -61,6 +71,12 @@ AuditSettings LoadAuditSettings(const service::Config& config) {
     s.store.read_connections = static_cast<std::size_t>(config.GetInt("audit.read_connections"));
     s.store.cache_size_kib = config.GetInt("audit.cache_size_kib");
     s.store.purge_chunk_rows = static_cast<std::size_t>(config.GetInt("audit.purge_chunk_rows"));
+    s.pg_store.pool_size = static_cast<std::size_t>(config.GetInt("database.pool_size"));
+    s.pg_store.retry_deadline = config.GetDuration("database.retry_deadline_ms");
+    s.pg_store.retention_ms = s.store.retention_ms;
+    s.pg_store.durable = s.store.durable;
+    s.pg_store.checkpoint_every_rows = s.store.checkpoint_every_rows;
+    s.pg_store.purge_chunk_rows = s.store.purge_chunk_rows;
     s.batch_max_records = static_cast<std::size_t>(config.GetInt("audit.batch_max_records"));
     s.batch_max_wait = config.GetDuration("audit.batch_max_wait_ms");
     s.checkpoint_interval = config.GetDuration("audit.checkpoint_interval_ms");

@@ -36,6 +36,30 @@ bool AuditIngest::CanHeal(const StoreError& error) noexcept {
     }
 }
 
+// PostgreSQL: the server restarting, a deadlock, a full disk (class 53) heal. The records are the
+// cause when the server refuses their data (class 22: e.g. a NUL character or invalid UTF-8 in a
+// text column, class 54: beyond a limit) or a CHECK / NOT NULL constraint refuses a row (class 23,
+// except a unique conflict, which as in SQLite means the heads disagree with the table).
+bool AuditIngest::CanHeal(const store::pg::PgError& error) noexcept {
+    if (error.Transient()) return true;
+    const std::string& state = error.SqlState();
+    if (state.starts_with("22") || state.starts_with("54")) return false;
+    if (state.starts_with("23")) return error.UniqueViolation();
+    return true;
+}
+
+kafka::Outcome AuditIngest::Failed(std::size_t records, bool heals, std::string_view what) {
+    metrics_.OnStoreError();
+    std::uint64_t suppressed = 0;
+    if (error_log_.Allow(suppressed)) {
+        spdlog::error("audit store: writing a batch of {} records failed, {}: {} ({} similar suppressed)", records,
+                      heals ? "will retry" : "dead-lettering it", what, suppressed);
+    }
+    std::string reason = std::string("audit store: ").append(what);
+    if (heals) return kafka::Outcome::Retry(std::move(reason));
+    return kafka::Outcome::DeadLetter(std::string(kStoreRejected), std::move(reason));
+}
+
 AuditIngest::AuditIngest(AuditStore& store, AuditMetrics& metrics, Clock clock)
     : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
 
@@ -49,17 +73,10 @@ kafka::Outcome AuditIngest::HandleBatch(std::span<const kafka::Record> records) 
         const AppendResult result = store_.AppendBatch(std::span<const AuditRecord>(batch_.data(), records.size()));
         metrics_.OnAppend(result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         return kafka::Outcome::Ok();
+    } catch (const store::pg::PgError& error) {
+        return Failed(records.size(), CanHeal(error), error.what());
     } catch (const StoreError& error) {
-        metrics_.OnStoreError();
-        const bool heals = CanHeal(error);
-        std::uint64_t suppressed = 0;
-        if (error_log_.Allow(suppressed)) {
-            spdlog::error("audit store: writing a batch of {} records failed, {}: {} ({} similar suppressed)",
-                          records.size(), heals ? "will retry" : "dead-lettering it", error.what(), suppressed);
-        }
-        std::string reason = std::string("audit store: ") + error.what();
-        if (heals) return kafka::Outcome::Retry(std::move(reason));
-        return kafka::Outcome::DeadLetter(std::string(kStoreRejected), std::move(reason));
+        return Failed(records.size(), CanHeal(error), error.what());
     }
 }
 

@@ -17,13 +17,29 @@ SqliteStoreOptions PrepareStore(SqliteStoreOptions options, schema::EpochClock c
     return options;
 }
 
+AuditStore& OpenStore(service::Kit& kit, const AuditSettings& settings, std::function<std::size_t()>& partitions,
+                      std::string& description) {
+    if (settings.postgres) {
+        PgAuditStoreOptions options = settings.pg_store;
+        options.clock = kit.Clock();
+        PgAuditStore& store = kit.Store<PgAuditStore>("store", std::move(options));
+        partitions = [&store] { return store.PartitionCount(); };
+        description = store.Description();
+        return store;
+    }
+    SqliteAuditStore& store = kit.Store<SqliteAuditStore>("store", PrepareStore(settings.store, kit.Clock()));
+    partitions = [&store] { return store.Heads().size(); };
+    description = settings.store.path;
+    return store;
+}
+
 }  // namespace
 
 AuditService::AuditService(service::Kit& kit)
     : kit_(kit),
       settings_(LoadAuditSettings(kit.GetConfig())),
       metrics_(*kit.Registry()),
-      store_(kit.Store<SqliteAuditStore>("store", PrepareStore(settings_.store, kit.Clock()))),
+      store_(OpenStore(kit, settings_, partitions_, store_description_)),
       ingest_(store_, metrics_, kit.Clock()),
       api_(store_, QueryLimits{settings_.query_default_limit, settings_.query_max_limit}, kit.Clock(),
            [this](const VerifyReport& report) { metrics_.OnVerify(report, kit_.NowMs()); }) {
@@ -48,7 +64,7 @@ AuditService::AuditService(service::Kit& kit)
     kit.Every("verify", settings_.verify_interval, [this] { VerifyNow(); });
     kit.Heartbeat(
         [this](const service::HeartbeatCommon&, schema::JsonWriter& fields) { return WriteHeartbeat(fields); });
-    spdlog::info("audit store {} ready", settings_.store.path);
+    spdlog::info("audit store {} ready", store_description_);
 }
 
 void AuditService::VerifyNow() {
@@ -68,7 +84,7 @@ schema::HealthStatus AuditService::WriteHeartbeat(schema::JsonWriter& fields) {
     const std::uint64_t errors = metrics_.StoreErrors();
     numbers.store_errors_since_last = errors - store_errors_at_last_heartbeat_;
     store_errors_at_last_heartbeat_ = errors;
-    numbers.partitions = store_.Heads().size();
+    numbers.partitions = partitions_();
     numbers.chain_verified = metrics_.ChainVerified();
     return WriteHeartbeatFields(numbers, fields);
 }

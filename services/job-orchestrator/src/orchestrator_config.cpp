@@ -19,14 +19,21 @@ void DeclareOrchestratorConfig(service::ConfigSchema& schema) {
     schema.SetDefault("consumer.group_id", std::string("job-orchestrator-group"));
     schema.Bool("consumer.enabled", true, "Consume job-commands (command.submit / cancel / report).");
     schema.String("store.database_url", "",
-                  "Job store: sqlite:///path/to/file.db; empty = ${data_dir}/orchestrator.db. (PostgreSQL is "
-                  "not available yet.)",
+                  "Job store: sqlite:///path/to/file.db (empty = ${data_dir}/orchestrator.db) or "
+                  "postgresql://user:password@host:5432/db (replicas share it; see docs/postgresql.md).",
                   "COSMIC_DATABASE_URL");
     schema.Enum("store.synchronous", "full", {"full", "normal"},
                 "SQLite synchronous mode: full fsyncs every commit; normal may lose the last commits on power "
                 "loss (never on a process crash).");
     schema.Duration("store.busy_timeout_ms", milliseconds(5000), milliseconds(0), milliseconds(600'000),
                     "How long a store call waits for a lock held by another connection.");
+    schema.Int("store.pool_size", 8, 1, 1000, "PostgreSQL: connections this process opens at most.");
+    schema.Duration("store.retry_deadline_ms", milliseconds(30'000), milliseconds(0), milliseconds(600'000),
+                    "PostgreSQL: how long a store call retries transient errors (server restart, deadlock) "
+                    "before it fails.");
+    schema.Duration("store.claim_lease_ms", milliseconds(60'000), milliseconds(1000), milliseconds(3'600'000),
+                    "PostgreSQL: how long this replica's claim on a job's outbox rows lasts without renewal; "
+                    "after a replica dies another publishes its jobs' rows this much later.");
     schema.Bool("outbox.relay_enabled", true,
                 "Publish the outbox from this process. false = API and state machine only; the rows wait for a "
                 "process with the relay (or this one after a restart).");
@@ -86,12 +93,21 @@ OrchestratorConfig ReadOrchestratorConfig(const service::Config& config) {
     OrchestratorConfig out;
     out.consume_commands = config.GetBool("consumer.enabled");
     try {
-        out.store.path = DatabasePath(config.GetString("store.database_url"), config.GetString("data_dir"));
+        const std::string url = config.GetString("store.database_url");
+        if (!url.empty() && store::ParseDatabaseUrl(url).backend == store::Backend::kPostgres) {
+            out.postgres = true;
+            out.pg_store.url = url;
+        } else {
+            out.store.path = DatabasePath(url, config.GetString("data_dir"));
+        }
     } catch (const std::invalid_argument& error) {
         throw service::ConfigError("store.database_url", config.SourceOf("store.database_url"), error.what());
     }
     out.store.synchronous = config.GetString("store.synchronous") == "normal" ? "NORMAL" : "FULL";
     out.store.busy_timeout_ms = static_cast<int>(config.GetDuration("store.busy_timeout_ms").count());
+    out.pg_store.pool_size = static_cast<std::size_t>(config.GetInt("store.pool_size"));
+    out.pg_store.retry_deadline = config.GetDuration("store.retry_deadline_ms");
+    out.pg_store.claim_lease = config.GetDuration("store.claim_lease_ms");
     out.relay_enabled = config.GetBool("outbox.relay_enabled");
     out.relay.batch_size = static_cast<std::size_t>(config.GetInt("outbox.batch_size"));
     out.relay.max_in_flight = static_cast<std::size_t>(config.GetInt("outbox.max_in_flight"));

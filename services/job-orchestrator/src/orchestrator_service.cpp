@@ -27,6 +27,20 @@ SqliteStoreOptions PrepareStore(SqliteStoreOptions options, schema::EpochClock c
     return options;
 }
 
+JobStore& OpenStore(service::Kit& kit, const OrchestratorConfig& config) {
+    if (config.postgres) {
+        PgStoreOptions options = config.pg_store;
+        options.clock = kit.Clock();
+        options.instance_id = kit.InstanceId();
+        PgJobStore& store = kit.Store<PgJobStore>("store", std::move(options));
+        spdlog::info("job store on PostgreSQL at {} (outbox claims as {})", store.Description(), store.Owner());
+        return store;
+    }
+    SqliteJobStore& store = kit.Store<SqliteJobStore>("store", PrepareStore(config.store, kit.Clock()));
+    spdlog::info("job store open at {}", store.Path());
+    return store;
+}
+
 }  // namespace
 
 void OrchestratorService::DeclareConfig(service::ConfigSchema& schema) { DeclareOrchestratorConfig(schema); }
@@ -35,14 +49,13 @@ OrchestratorService::OrchestratorService(service::Kit& kit)
     : kit_(kit),
       config_(ReadOrchestratorConfig(kit.GetConfig())),
       metrics_(*kit.Registry()),
-      store_(kit.Store<SqliteJobStore>("store", PrepareStore(config_.store, kit.Clock()))),
+      store_(OpenStore(kit, config_)),
       producer_(kit.Producer([this](kafka::ProducerOptions& options) {
           options.linger = config_.linger;
           options.delivery_timeout = config_.delivery_timeout;
           options.max_queued_messages =
               static_cast<int>(std::max<std::size_t>(100'000, config_.relay.max_in_flight * 2));
       })) {
-    spdlog::info("job store open at {}", store_.Path());
     RelayOptions relay = config_.relay;
     relay.clock = kit.Clock();
     relay_ = std::make_unique<OutboxRelay>(store_, producer_, relay, metrics_.Relay());

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <limits>
 
+#include "cosmic/notification_consumer/pg_notification_store.hpp"
+
 namespace cosmic::notification {
 
 namespace {
@@ -69,44 +71,52 @@ std::string_view ToString(DeliveryState state) noexcept {
     return "unknown";
 }
 
-NotificationStore::NotificationStore(const StoreSettings& settings)
-    : settings_(settings),
-      writer_(PrepareFile(settings.path)),
-      reader_(settings.path, store::Database::Mode::kReadWrite) {
-    writer_.EnableWal();
-    writer_.Exec(settings_.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    writer_.Exec(kSchema);
-    upsert_delivery_ = writer_.Prepare(
+NotificationStore::~NotificationStore() = default;
+
+NotificationStore::NotificationStore(const StoreSettings& settings) : settings_(settings) {
+    if (!settings_.database_url.empty()) {
+        pg_ = std::make_unique<PgNotificationStore>(settings_);
+        description_ = pg_->Description();
+        return;
+    }
+    description_ = settings_.path;
+    writer_ = std::make_unique<store::Database>(PrepareFile(settings_.path));
+    reader_ = std::make_unique<store::Database>(settings_.path, store::Database::Mode::kReadWrite);
+    writer_->EnableWal();
+    writer_->Exec(settings_.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    writer_->Exec(kSchema);
+    upsert_delivery_ = writer_->Prepare(
         "INSERT INTO deliveries(event_id, channel, user_id, job_id, state, attempts, error, receipt, updated_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT(event_id, channel) DO UPDATE SET "
         "state = excluded.state, attempts = excluded.attempts, error = excluded.error, updated_ms = "
         "excluded.updated_ms");
-    insert_inapp_ = writer_.Prepare(
+    insert_inapp_ = writer_->Prepare(
         "INSERT OR IGNORE INTO inapp(user_id, event_id, job_id, event_type, outcome, title, body, occurred_at, "
         "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    trim_inapp_ = writer_.Prepare(
+    trim_inapp_ = writer_->Prepare(
         "DELETE FROM inapp WHERE user_id = ?1 AND id <= (SELECT id FROM inapp WHERE user_id = ?1 ORDER BY id DESC "
         "LIMIT 1 OFFSET ?2)");
-    mark_receipt_ = writer_.Prepare("UPDATE deliveries SET receipt = 1 WHERE event_id = ?1 AND channel = ?2");
-    mark_read_ = writer_.Prepare("UPDATE inapp SET read_ms = ?3 WHERE id = ?2 AND user_id = ?1 AND read_ms IS NULL");
-    mark_all_read_ = writer_.Prepare("UPDATE inapp SET read_ms = ?2 WHERE user_id = ?1 AND read_ms IS NULL");
+    mark_receipt_ = writer_->Prepare("UPDATE deliveries SET receipt = 1 WHERE event_id = ?1 AND channel = ?2");
+    mark_read_ = writer_->Prepare("UPDATE inapp SET read_ms = ?3 WHERE id = ?2 AND user_id = ?1 AND read_ms IS NULL");
+    mark_all_read_ = writer_->Prepare("UPDATE inapp SET read_ms = ?2 WHERE user_id = ?1 AND read_ms IS NULL");
     purge_inapp_ =
-        writer_.Prepare("DELETE FROM inapp WHERE id IN (SELECT id FROM inapp WHERE created_ms < ?1 LIMIT ?2)");
-    purge_deliveries_ = writer_.Prepare(
+        writer_->Prepare("DELETE FROM inapp WHERE id IN (SELECT id FROM inapp WHERE created_ms < ?1 LIMIT ?2)");
+    purge_deliveries_ = writer_->Prepare(
         "DELETE FROM deliveries WHERE (event_id, channel) IN (SELECT event_id, channel FROM deliveries WHERE "
         "updated_ms < ?1 LIMIT ?2)");
 
-    lookup_ = reader_.Prepare("SELECT channel, state, receipt, attempts FROM deliveries WHERE event_id = ?1");
-    list_all_ = reader_.Prepare("SELECT " + std::string(kColumns) +
-                                " FROM inapp WHERE user_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
-    list_unread_ = reader_.Prepare("SELECT " + std::string(kColumns) +
-                                   " FROM inapp WHERE user_id = ?1 AND id < ?2 AND read_ms IS NULL ORDER BY id DESC "
-                                   "LIMIT ?3");
-    get_one_ = reader_.Prepare("SELECT " + std::string(kColumns) + " FROM inapp WHERE user_id = ?1 AND id = ?2");
-    unread_count_ = reader_.Prepare("SELECT COUNT(*) FROM inapp WHERE user_id = ?1 AND read_ms IS NULL");
+    lookup_ = reader_->Prepare("SELECT channel, state, receipt, attempts FROM deliveries WHERE event_id = ?1");
+    list_all_ = reader_->Prepare("SELECT " + std::string(kColumns) +
+                                 " FROM inapp WHERE user_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
+    list_unread_ = reader_->Prepare("SELECT " + std::string(kColumns) +
+                                    " FROM inapp WHERE user_id = ?1 AND id < ?2 AND read_ms IS NULL ORDER BY id DESC "
+                                    "LIMIT ?3");
+    get_one_ = reader_->Prepare("SELECT " + std::string(kColumns) + " FROM inapp WHERE user_id = ?1 AND id = ?2");
+    unread_count_ = reader_->Prepare("SELECT COUNT(*) FROM inapp WHERE user_id = ?1 AND read_ms IS NULL");
 }
 
 EventRecords NotificationStore::Lookup(std::string_view event_id) {
+    if (pg_) return pg_->Lookup(event_id);
     EventRecords records;
     std::lock_guard lock(read_mutex_);
     store::StatementScope scope(lookup_);
@@ -123,6 +133,7 @@ EventRecords NotificationStore::Lookup(std::string_view event_id) {
 
 void NotificationStore::RecordOutcome(const Notification& n, schema::Channel channel, DeliveryState state, int attempts,
                                       std::string_view error, std::int64_t now_ms) {
+    if (pg_) return pg_->RecordOutcome(n, channel, state, attempts, error, now_ms);
     std::lock_guard lock(write_mutex_);
     store::StatementScope scope(upsert_delivery_);
     upsert_delivery_.Bind(1, n.event_id)
@@ -137,10 +148,11 @@ void NotificationStore::RecordOutcome(const Notification& n, schema::Channel cha
 }
 
 bool NotificationStore::DeliverInApp(const Notification& n, int attempts, std::int64_t now_ms) {
+    if (pg_) return pg_->DeliverInApp(n, attempts, now_ms);
     const std::string title = Title(n);
     const std::string body = TextBody(n, {});
     std::lock_guard lock(write_mutex_);
-    store::Transaction tx(writer_);
+    store::Transaction tx(*writer_);
     bool inserted = false;
     {
         store::StatementScope scope(insert_inapp_);
@@ -154,7 +166,7 @@ bool NotificationStore::DeliverInApp(const Notification& n, int attempts, std::i
             .Bind(8, n.occurred_at)
             .Bind(9, now_ms);
         insert_inapp_.Run();
-        inserted = writer_.Changes() == 1;
+        inserted = writer_->Changes() == 1;
     }
     if (inserted) {
         store::StatementScope scope(trim_inapp_);
@@ -178,6 +190,7 @@ bool NotificationStore::DeliverInApp(const Notification& n, int attempts, std::i
 }
 
 void NotificationStore::MarkReceipt(std::string_view event_id, schema::Channel channel) {
+    if (pg_) return pg_->MarkReceipt(event_id, channel);
     std::lock_guard lock(write_mutex_);
     store::StatementScope scope(mark_receipt_);
     mark_receipt_.Bind(1, event_id).Bind(2, schema::ToString(channel));
@@ -202,6 +215,7 @@ InAppNotification NotificationStore::ReadRow(const store::Statement& s) const {
 
 InAppPage NotificationStore::List(std::string_view user_id, bool unread_only, std::size_t limit,
                                   std::optional<std::int64_t> cursor) {
+    if (pg_) return pg_->List(user_id, unread_only, limit, cursor);
     InAppPage page;
     std::lock_guard lock(read_mutex_);
     store::Statement& statement = unread_only ? list_unread_ : list_all_;
@@ -222,6 +236,7 @@ InAppPage NotificationStore::List(std::string_view user_id, bool unread_only, st
 
 std::optional<InAppNotification> NotificationStore::MarkRead(std::string_view user_id, std::int64_t id,
                                                              std::int64_t now_ms) {
+    if (pg_) return pg_->MarkRead(user_id, id, now_ms);
     {
         std::lock_guard lock(write_mutex_);
         store::StatementScope scope(mark_read_);
@@ -236,14 +251,16 @@ std::optional<InAppNotification> NotificationStore::MarkRead(std::string_view us
 }
 
 std::int64_t NotificationStore::MarkAllRead(std::string_view user_id, std::int64_t now_ms) {
+    if (pg_) return pg_->MarkAllRead(user_id, now_ms);
     std::lock_guard lock(write_mutex_);
     store::StatementScope scope(mark_all_read_);
     mark_all_read_.Bind(1, user_id).Bind(2, now_ms);
     mark_all_read_.Run();
-    return writer_.Changes();
+    return writer_->Changes();
 }
 
 std::int64_t NotificationStore::UnreadCount(std::string_view user_id) {
+    if (pg_) return pg_->UnreadCount(user_id);
     std::lock_guard lock(read_mutex_);
     store::StatementScope scope(unread_count_);
     unread_count_.Bind(1, user_id);
@@ -251,6 +268,7 @@ std::int64_t NotificationStore::UnreadCount(std::string_view user_id) {
 }
 
 PurgeCounts NotificationStore::Purge(std::int64_t now_ms) {
+    if (pg_) return pg_->Purge(now_ms);
     PurgeCounts counts;
     // In chunks, so the delivery workers never wait long for the writer.
     constexpr std::int64_t kChunk = 5000;
@@ -260,7 +278,7 @@ PurgeCounts NotificationStore::Purge(std::int64_t now_ms) {
             store::StatementScope scope(statement);
             statement.Bind(1, cutoff).Bind(2, kChunk);
             statement.Run();
-            const std::int64_t changed = writer_.Changes();
+            const std::int64_t changed = writer_->Changes();
             total += changed;
             if (changed < kChunk) break;
         }
@@ -271,6 +289,7 @@ PurgeCounts NotificationStore::Purge(std::int64_t now_ms) {
 }
 
 bool NotificationStore::Ready(std::string& detail) {
+    if (pg_) return pg_->Ready(detail);
     detail = "open " + settings_.path;
     return true;
 }

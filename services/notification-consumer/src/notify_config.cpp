@@ -68,9 +68,12 @@ void DeclareNotifyConfig(service::ConfigSchema& schema) {
                     "A batch closes at the latest this long after its first record.");
 
     schema.String("database.url", "",
-                  "Store: sqlite:///path/notifications.db; empty means ${data_dir}/notifications.db (PostgreSQL is "
-                  "not supported yet).",
+                  "Store: sqlite:///path/notifications.db (empty means ${data_dir}/notifications.db) or "
+                  "postgresql://user:password@host:5432/db, shared by every replica (docs/postgresql.md).",
                   "COSMIC_DATABASE_URL");
+    schema.Int("database.pool_size", 4, 1, 1000, "PostgreSQL: connections this process opens at most.");
+    schema.Duration("database.retry_deadline_ms", seconds(30), milliseconds(0), milliseconds(600'000),
+                    "PostgreSQL: how long a store call retries transient errors (server restart, deadlock).");
     schema.Bool("store.durable", true,
                 "true: SQLite synchronous=FULL (an outcome survives power loss); false: NORMAL (survives a process "
                 "crash; on power loss a delivery may be repeated).");
@@ -135,12 +138,18 @@ NotifySettings LoadNotifySettings(const service::Config& config) {
     s.batch_max_wait = config.GetDuration("consumer.batch_max_wait_ms");
 
     try {
-        s.store.path = store::SqlitePathFromUrl(config.GetString("database.url"), config.GetString("data_dir"),
-                                                "notifications.db");
+        const std::string url = config.GetString("database.url");
+        if (!url.empty() && store::ParseDatabaseUrl(url).backend == store::Backend::kPostgres) {
+            s.store.database_url = url;
+        } else {
+            s.store.path = store::SqlitePathFromUrl(url, config.GetString("data_dir"), "notifications.db");
+        }
     } catch (const std::invalid_argument& error) {
         throw service::ConfigError("database.url", config.SourceOf("database.url"), error.what());
     }
     s.store.durable = config.GetBool("store.durable");
+    s.store.pool_size = static_cast<std::size_t>(config.GetInt("database.pool_size"));
+    s.store.retry_deadline = config.GetDuration("database.retry_deadline_ms");
     s.store.inapp_max_per_user = static_cast<std::size_t>(config.GetInt("inapp.max_per_user"));
     s.store.inapp_retention_ms = config.GetInt("inapp.retention_days") * kDayMs;
     s.store.dedupe_retention_ms = config.GetInt("dedupe.retention_days") * kDayMs;

@@ -36,7 +36,9 @@ TEST(OrchestratorConfigTest, DatabaseUrlSelectsTheSqliteFile) {
     EXPECT_EQ(DatabasePath("sqlite://rel/x.db", "data"), "rel/x.db");
     EXPECT_THROW(DatabasePath("postgresql://db/jobs", "data"), std::invalid_argument);
     EXPECT_THROW(DatabasePath("sqlite://", "data"), std::invalid_argument);
-    EXPECT_THROW(ReadOrchestratorConfig(Load({{"COSMIC_DATABASE_URL", "postgresql://db"}})), service::ConfigError);
+    const OrchestratorConfig pg = ReadOrchestratorConfig(Load({{"COSMIC_DATABASE_URL", "postgresql://db"}}));
+    EXPECT_TRUE(pg.postgres);
+    EXPECT_EQ(pg.pg_store.url, "postgresql://db");
 }
 
 TEST(OrchestratorConfigTest, InconsistentValuesAreConfigErrors) {

@@ -1,6 +1,7 @@
 #pragma once
-/// The audit store's narrow interface (DESIGN.md "Stores and scale-out"): SQLite today, a
-/// PostgreSQL implementation later. Rows are append-only; only retention purges delete them.
+/// The audit store's narrow interface (DESIGN.md "Stores and scale-out"): SQLite (embedded) and
+/// PostgreSQL (PgAuditStore, shared by replicas). Rows are append-only; only retention purges
+/// delete them.
 
 #include <chrono>
 #include <cstddef>

@@ -4,10 +4,13 @@
 /// (chain head and RFC 6962 Merkle root) and the retention anchors. Needs only the SQLite file.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cosmic/audit/audit_store.hpp"
+#include "cosmic/audit/canonical.hpp"
 #include "cosmic/audit/sqlite_types.hpp"
 
 namespace cosmic::audit {
@@ -19,6 +22,32 @@ struct ChainHead {
     std::int32_t partition = 0;
     std::int64_t last_offset = -1;
     Hash head{};
+};
+
+/// One partition's rows and checkpoints, from whichever store holds them.
+class PartitionSource {
+  public:
+    virtual ~PartitionSource() = default;
+    /// The newest retention anchor, if retention cut the chain.
+    virtual std::optional<CheckpointInfo> Anchor() = 0;
+    /// Periodic checkpoints with last_offset > `floor`, by last_offset.
+    virtual std::vector<CheckpointInfo> Checkpoints(std::int64_t floor) = 0;
+    /// The next row in offset order; false after the last.
+    virtual bool NextRow(StoredRecord& row) = 0;
+};
+
+/// Recomputes one partition's chain from `source`: links, hashes, row order, checkpoints (head
+/// and Merkle root) and the anchor; with `live`, also that the chain ends where the writer's head
+/// is. Counts into `report`; returns the first bad row, or nullopt when the partition verifies.
+class PartitionVerifier {
+  public:
+    std::optional<BadRow> Verify(const std::string& topic, std::int32_t partition, PartitionSource& source,
+                                 const ChainHead* live, VerifyReport& report);
+
+  private:
+    ChainHasher hasher_;
+    Sha256 sha_;
+    StoredRecord row_;
 };
 
 /// Verifies the database behind `db`. Run it inside a read transaction so it sees one snapshot.

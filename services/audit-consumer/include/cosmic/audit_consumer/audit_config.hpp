@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cosmic/audit/pg_audit_store.hpp"
 #include "cosmic/audit/sqlite_audit_store.hpp"
 #include "cosmic/service/config.hpp"
 
@@ -16,7 +17,10 @@ inline constexpr std::int64_t kDefaultHttpPort = 8084;
 inline constexpr std::string_view kConsumerGroup = "audit-trail-consumer-group";
 
 struct AuditSettings {
+    /// database.url is postgresql://…: `pg_store` is used, `store` is not.
+    bool postgres = false;
     SqliteStoreOptions store;  ///< path from database.url or ${data_dir}/audit.db
+    PgAuditStoreOptions pg_store;
     std::size_t batch_max_records = 1000;
     std::chrono::milliseconds batch_max_wait{50};
     std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(60)};

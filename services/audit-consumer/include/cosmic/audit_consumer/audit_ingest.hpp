@@ -18,6 +18,7 @@
 #include "cosmic/audit_consumer/record_mapper.hpp"
 #include "cosmic/kafka/delivery.hpp"
 #include "cosmic/kafka/outcome.hpp"
+#include "cosmic/store/postgres.hpp"
 #include "cosmic/telemetry/logging.hpp"
 
 namespace cosmic::audit {
@@ -37,8 +38,11 @@ class AuditIngest {
     /// True when writing the same records again can succeed (the store's state is at fault,
     /// not the records): such a failure is retried, any other one dead-lettered.
     static bool CanHeal(const StoreError& error) noexcept;
+    static bool CanHeal(const store::pg::PgError& error) noexcept;
 
   private:
+    kafka::Outcome Failed(std::size_t records, bool heals, std::string_view what);
+
     AuditStore& store_;
     AuditMetrics& metrics_;
     Clock clock_;

@@ -5,6 +5,8 @@
 /// (checkpoint, retention, self-verification) and the heartbeat.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "cosmic/audit/sqlite_audit_store.hpp"
 #include "cosmic/audit_consumer/audit_api.hpp"
@@ -21,7 +23,7 @@ class AuditService {
 
     explicit AuditService(service::Kit& kit);
 
-    SqliteAuditStore& Store() { return store_; }
+    AuditStore& Store() { return store_; }
     const AuditSettings& Settings() const { return settings_; }
 
   private:
@@ -31,7 +33,9 @@ class AuditService {
     service::Kit& kit_;
     AuditSettings settings_;
     AuditMetrics metrics_;
-    SqliteAuditStore& store_;
+    std::function<std::size_t()> partitions_;  ///< chains the store knows (heartbeat)
+    std::string store_description_;
+    AuditStore& store_;
     AuditIngest ingest_;
     AuditApi api_;
     std::uint64_t store_errors_at_last_heartbeat_ = 0;  ///< heartbeat thread only

@@ -2,7 +2,7 @@
 /// The orchestrator's store: jobs plus the transactional outbox. A state change and the events it
 /// produces are written in one transaction, so an event exists exactly when its change does.
 ///
-/// Kept narrow on purpose (DESIGN.md §7 "Stores and scale-out"): SQLite today, PostgreSQL later.
+/// Kept narrow on purpose (DESIGN.md §7 "Stores and scale-out"): SqliteJobStore (embedded) and PgJobStore (replicas sharing one database).
 /// Every method is thread-safe.
 
 #include <array>

@@ -10,6 +10,7 @@
 #include "cosmic/job_orchestrator/jobs_api.hpp"
 #include "cosmic/job_orchestrator/outbox_relay.hpp"
 #include "cosmic/job_orchestrator/sim_executor.hpp"
+#include "cosmic/job_orchestrator/store/pg_job_store.hpp"
 #include "cosmic/job_orchestrator/store/sqlite_job_store.hpp"
 #include "cosmic/service/config.hpp"
 
@@ -20,7 +21,10 @@ inline constexpr std::string_view kDatabaseFile = "orchestrator.db";
 
 struct OrchestratorConfig {
     bool consume_commands = true;
+    /// store.database_url chose PostgreSQL: `pg_store` is used and `store` is not.
+    bool postgres = false;
     SqliteStoreOptions store;
+    PgStoreOptions pg_store;
     bool relay_enabled = true;
     RelayOptions relay;
     std::chrono::milliseconds delivery_timeout{};
@@ -43,7 +47,8 @@ void DeclareOrchestratorConfig(service::ConfigSchema& schema);
 OrchestratorConfig ReadOrchestratorConfig(const service::Config& config);
 
 /// The SQLite path for a database URL: "" -> `${data_dir}/orchestrator.db`, "sqlite:///abs/path"
-/// or "sqlite://rel/path" -> the path. Throws std::invalid_argument for another scheme.
+/// or "sqlite://rel/path" -> the path. Throws std::invalid_argument for another scheme or a
+/// PostgreSQL URL (which ReadOrchestratorConfig handles before asking for a path).
 std::string DatabasePath(const std::string& url, const std::string& data_dir);
 
 }  // namespace cosmic::orchestrator

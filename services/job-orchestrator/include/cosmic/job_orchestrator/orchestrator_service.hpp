@@ -52,7 +52,7 @@ class OrchestratorService {
     service::Kit& kit_;
     OrchestratorConfig config_;
     OrchestratorMetrics metrics_;
-    SqliteJobStore& store_;
+    JobStore& store_;
     kafka::Producer& producer_;
     std::unique_ptr<OutboxRelay> relay_;
     std::unique_ptr<SimExecutor> executor_;

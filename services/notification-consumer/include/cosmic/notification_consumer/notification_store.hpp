@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -60,10 +61,16 @@ struct PurgeCounts {
     std::int64_t deliveries = 0;
 };
 
+class PgNotificationStore;
+
+/// SQLite by default; with `settings.database_url` = postgresql://… every call goes to a
+/// PgNotificationStore shared by all replicas.
 class NotificationStore {
   public:
-    /// Opens (creating) the file and its schema. Throws store::StoreError.
+    /// Opens (creating) the file and its schema, or connects and migrates the PostgreSQL one.
+    /// Throws store::StoreError / store::pg::PgError.
     explicit NotificationStore(const StoreSettings& settings);
+    ~NotificationStore();
 
     EventRecords Lookup(std::string_view event_id);
     /// Records a final outcome (not for in-app: DeliverInApp records its own).
@@ -87,14 +94,17 @@ class NotificationStore {
 
     /// For /readyz.
     bool Ready(std::string& detail);
-    const std::string& Path() const { return settings_.path; }
+    /// The SQLite file, or the PostgreSQL URL without its password.
+    const std::string& Path() const { return description_; }
 
   private:
     InAppNotification ReadRow(const store::Statement& statement) const;
 
     StoreSettings settings_;
+    std::string description_;
+    std::unique_ptr<PgNotificationStore> pg_;
     std::mutex write_mutex_;
-    store::Database writer_;
+    std::unique_ptr<store::Database> writer_;
     store::Statement upsert_delivery_;
     store::Statement insert_inapp_;
     store::Statement trim_inapp_;
@@ -105,7 +115,7 @@ class NotificationStore {
     store::Statement purge_deliveries_;
 
     std::mutex read_mutex_;
-    store::Database reader_;
+    std::unique_ptr<store::Database> reader_;
     store::Statement lookup_;
     store::Statement list_all_;
     store::Statement list_unread_;

@@ -44,7 +44,11 @@ struct DeliverySettings {
 };
 
 struct StoreSettings {
-    std::string path;
+    std::string path;  ///< SQLite file (when database_url is not PostgreSQL)
+    /// postgresql://… : every replica shares the in-app store and the delivery records there.
+    std::string database_url;
+    std::size_t pool_size = 4;
+    std::chrono::milliseconds retry_deadline{std::chrono::seconds(30)};
     bool durable = true;
     std::size_t inapp_max_per_user = 1000;
     std::int64_t inapp_retention_ms = 90LL * 24 * 3600 * 1000;
