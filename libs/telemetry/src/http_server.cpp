@@ -4,13 +4,16 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <array>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "civet_glue.hpp"
+#include "connection_guard.hpp"
 #include "cosmic/telemetry/logging.hpp"
 #include "http_metrics.hpp"
 #include "json_text.hpp"
@@ -34,6 +37,23 @@ class InFlight {
   private:
     prometheus::Gauge& gauge_;
 };
+
+/// "application/json", in any case, with or without parameters ("; charset=utf-8").
+bool IsJsonMediaType(const char* header) {
+    if (header == nullptr) {
+        return false;
+    }
+    std::string_view type(header);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+        type.remove_suffix(1);
+    }
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
+        type.remove_prefix(1);
+    }
+    constexpr std::string_view kJson = "application/json";
+    return type.size() == kJson.size() && strncasecmp(type.data(), kJson.data(), kJson.size()) == 0;
+}
 
 int LogCivetMessage(const mg_connection* /*conn*/, const char* message) {
     static RateLimiter limiter;
@@ -66,6 +86,17 @@ struct HttpServer::Impl {
     HttpResponse ReadinessResponse();
 
     static int HandleRequest(mg_connection* conn, void* data);
+    static Impl* Of(const mg_connection* conn);
+    static int InitConnection(const mg_connection* conn, void** conn_data);
+    static std::optional<detail::ConnectionGuard::Peer> PeerOf(const void* key);
+    static int BeginRequest(mg_connection* conn);
+    static void EndRequest(const mg_connection* conn, int status);
+    static int HttpError(mg_connection* conn, int status, const char* message);
+    static void ConnectionClose(const mg_connection* conn);
+    /// Writes an error response of civetweb's or the guard's making and closes the connection.
+    void Reject(mg_connection* conn, const HttpResponse& response);
+    /// The response for a connection the guard cut; nullopt when it was not cut.
+    std::optional<HttpResponse> CutResponse(const mg_connection* conn) const;
     static int RejectUnknownWebSocket(const mg_connection* conn, void* data);
     static int WebSocketConnect(const mg_connection* conn, void* data);
     static void WebSocketReady(mg_connection* conn, void* data);
@@ -92,7 +123,157 @@ struct HttpServer::Impl {
     int port = 0;
 
     RateLimiter error_limiter;
+    std::unique_ptr<detail::ConnectionGuard> guard;  ///< from Start() until after civetweb stopped
 };
+
+HttpServer::Impl* HttpServer::Impl::Of(const mg_connection* conn) {
+    return static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
+}
+
+namespace {
+
+std::string_view CivetErrorCode(int status) {
+    switch (status) {
+        case 400:
+            return "bad_request";
+        case 408:
+            return "request_timeout";
+        case 411:
+            return "length_required";
+        case 413:
+            return "payload_too_large";
+        case 414:
+            return "uri_too_long";
+        case 431:
+            return "headers_too_large";
+        case 503:
+            return "unavailable";
+        case 505:
+            return "http_version_not_supported";
+        default:
+            return status >= 500 ? "internal" : "bad_request";
+    }
+}
+
+}  // namespace
+
+std::optional<HttpResponse> HttpServer::Impl::CutResponse(const mg_connection* conn) const {
+    switch (guard->Reason(conn)) {
+        case detail::CutReason::kNone:
+            return std::nullopt;
+        case detail::CutReason::kHeaderTimeout:
+        case detail::CutReason::kEvicted:
+            return HttpResponse::Error(408, "request_timeout", "the request was not received in time");
+        case detail::CutReason::kBodyTimeout:
+            return HttpResponse::Error(408, "request_timeout", "the request body was not received in time");
+        case detail::CutReason::kClientLimit:
+            return HttpResponse::Error(503, "too_many_connections", "too many connections from this address");
+    }
+    return std::nullopt;
+}
+
+void HttpServer::Impl::Reject(mg_connection* conn, const HttpResponse& response) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    const std::string_view version =
+        info != nullptr && info->http_version != nullptr && std::string_view(info->http_version) == "1.0" ? "1.0"
+                                                                                                          : "1.1";
+    const std::string_view method = info != nullptr && info->request_method != nullptr ? info->request_method : "";
+    mg_disable_connection_keep_alive(conn);
+    metrics.Series(method, "rejected").Observe(response.status, 0.0);
+    (void)detail::WriteResponse(conn, version, response, false, method == "HEAD");
+}
+
+int HttpServer::Impl::InitConnection(const mg_connection* conn, void** /*conn_data*/) {
+    Impl* impl = Of(conn);
+    if (impl != nullptr && impl->guard) {
+        impl->guard->Opened(conn);
+    }
+    return 0;
+}
+
+/// Read from the guard's thread: civetweb fills in the addresses before init_connection but
+/// only shows them (mg_get_request_info) once the worker has marked the connection a request,
+/// right after that callback returns.
+std::optional<detail::ConnectionGuard::Peer> HttpServer::Impl::PeerOf(const void* key) {
+    const mg_request_info* info = mg_get_request_info(static_cast<const mg_connection*>(key));
+    if (info == nullptr || info->remote_port == 0) {
+        return std::nullopt;
+    }
+    return detail::ConnectionGuard::Peer{info->remote_addr, info->remote_port, info->server_port};
+}
+
+int HttpServer::Impl::BeginRequest(mg_connection* conn) {
+    Impl* impl = Of(conn);
+    if (impl == nullptr || !impl->guard) {
+        return 0;
+    }
+    try {
+        if (std::optional<HttpResponse> cut = impl->CutResponse(conn)) {
+            impl->Reject(conn, *cut);
+            return cut->status;
+        }
+        const mg_request_info* info = mg_get_request_info(conn);
+        if (info == nullptr) {
+            return 0;
+        }
+        // RFC 9112 6.3: a message whose length is ambiguous is refused and its connection closed,
+        // or a proxy in front of the server and the server could split the stream differently.
+        if (const std::optional<std::string> framing = detail::FramingError(*info)) {
+            impl->Reject(conn, HttpResponse::Error(400, "bad_request", *framing));
+            return 400;
+        }
+        if (info->content_length > 0 || detail::IsChunked(conn)) {
+            impl->guard->AwaitingBody(conn);
+        } else {
+            impl->guard->Handling(conn);
+        }
+    } catch (const std::exception& e) {
+        std::uint64_t suppressed = 0;
+        if (impl->error_limiter.Allow(suppressed)) {
+            spdlog::error("http server: request check failed: {}; {} similar suppressed", e.what(), suppressed);
+        }
+    }
+    return 0;
+}
+
+void HttpServer::Impl::EndRequest(const mg_connection* conn, int /*status*/) {
+    Impl* impl = Of(conn);
+    if (impl != nullptr && impl->guard) {
+        impl->guard->Idle(conn);
+    }
+}
+
+/// Errors civetweb answers itself (malformed request line, headers too large, bad
+/// Transfer-Encoding, a cut connection's partial request) get the same JSON body as ours.
+int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* message) {
+    Impl* impl = Of(conn);
+    if (impl == nullptr) {
+        return 1;
+    }
+    try {
+        std::optional<HttpResponse> response = impl->guard ? impl->CutResponse(conn) : std::nullopt;
+        if (!response) {
+            response = HttpResponse::Error(status, CivetErrorCode(status),
+                                           message != nullptr && message[0] != '\0' ? message : "request refused");
+        }
+        impl->Reject(conn, *response);
+        return 0;
+    } catch (const std::exception& e) {
+        std::uint64_t suppressed = 0;
+        if (impl->error_limiter.Allow(suppressed)) {
+            spdlog::error("http server: error response failed: {}; {} similar suppressed", e.what(), suppressed);
+        }
+        return 1;
+    }
+}
+
+void HttpServer::Impl::ConnectionClose(const mg_connection* conn) {
+    detail::WebSocketEndpointImpl::OnConnectionClosed(conn);
+    Impl* impl = Of(conn);
+    if (impl != nullptr && impl->guard) {
+        impl->guard->Closed(conn);
+    }
+}
 
 bool HttpServer::Impl::IsWebSocketPath(std::string_view path) const {
     for (const auto& endpoint : websockets) {
@@ -164,6 +345,12 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                 const RouteEntry& entry = routes[match.route];
                 series = router.Method(match.route) == method ? entry.series
                                                               : &metrics.Series(method, router.Pattern(match.route));
+                if (options.require_json_bodies && (info->content_length > 0 || detail::IsChunked(conn)) &&
+                    !IsJsonMediaType(mg_get_header(conn, "Content-Type"))) {
+                    response = HttpResponse::Error(415, "unsupported_media_type",
+                                                   "request bodies must be sent as Content-Type: application/json");
+                    break;
+                }
                 std::string body;
                 switch (detail::ReadBody(conn, *info, options.max_request_bytes, body)) {
                     case detail::BodyResult::kTooLarge:
@@ -173,11 +360,18 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                         break;
                     case detail::BodyResult::kClientGone:
                         mg_disable_connection_keep_alive(conn);
+                        if (std::optional<HttpResponse> cut = CutResponse(conn)) {
+                            // Too slow rather than gone: it may still be listening.
+                            response = std::move(*cut);
+                            keep_alive = false;
+                            break;
+                        }
                         series->Observe(
                             400, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
                         return 400;
                     case detail::BodyResult::kOk: {
                         body_consumed = true;
+                        guard->Handling(conn);
                         HttpRequest request = detail::RequestFromCivet(*info);
                         request.body = std::move(body);
                         request.path_params = std::move(match.params);
@@ -323,6 +517,12 @@ HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<prometheus::Re
     if (options.threads < 1) {
         throw std::invalid_argument("HttpServer needs at least one thread");
     }
+    if (options.header_timeout.count() <= 0 || options.body_timeout.count() <= 0) {
+        throw std::invalid_argument("header_timeout and body_timeout must be positive");
+    }
+    if (options.max_connections_per_client == 0) {
+        throw std::invalid_argument("max_connections_per_client must be at least 1");
+    }
     if (options.websocket_queue_messages == 0) {
         throw std::invalid_argument("websocket_queue_messages must be at least 1");
     }
@@ -399,15 +599,25 @@ void HttpServer::Start() {
         nullptr,
     };
     // clang-format on
+    const std::size_t capacity = static_cast<std::size_t>(options.threads) + options.max_websocket_connections;
+    impl_->guard = std::make_unique<detail::ConnectionGuard>(
+        detail::ConnectionGuardOptions{options.header_timeout, options.body_timeout, options.max_connections_per_client,
+                                       capacity},
+        Impl::PeerOf, *impl_->registry);
     mg_callbacks callbacks{};
     callbacks.log_message = LogCivetMessage;
-    callbacks.connection_close = detail::WebSocketEndpointImpl::OnConnectionClosed;
+    callbacks.init_connection = Impl::InitConnection;
+    callbacks.begin_request = Impl::BeginRequest;
+    callbacks.end_request = Impl::EndRequest;
+    callbacks.http_error = Impl::HttpError;
+    callbacks.connection_close = Impl::ConnectionClose;
     mg_init_data init{&callbacks, impl_.get(), config.data()};
     std::array<char, 256> error_text{};
     unsigned error_code = 0;
     mg_error_data error{&error_code, error_text.data(), error_text.size()};
     mg_context* context = mg_start2(&init, &error);
     if (context == nullptr) {
+        impl_->guard.reset();
         throw std::runtime_error(
             "HTTP server cannot listen on " + listen + ": " +
             (error_text[0] != '\0' ? std::string(error_text.data()) : std::string("unknown error")));
@@ -423,6 +633,7 @@ void HttpServer::Start() {
     const int count = mg_get_server_ports(context, static_cast<int>(ports.size()), ports.data());
     if (count < 1) {
         mg_stop(context);
+        impl_->guard.reset();
         throw std::runtime_error("HTTP server on " + listen + " reports no listening port");
     }
     impl_->port = ports[0].port;
@@ -450,6 +661,7 @@ void HttpServer::Stop() {
     }
     detail::StopCivetweb(impl_->context, impl_->options.bind_address, impl_->port);
     impl_->context = nullptr;
+    impl_->guard.reset();
     impl_->stopped = true;
 }
 

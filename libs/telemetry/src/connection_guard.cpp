@@ -1,0 +1,234 @@
+#include "connection_guard.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "socket_lookup.hpp"
+
+namespace cosmic::telemetry::detail {
+namespace {
+
+prometheus::Counter& CutCounter(prometheus::Family<prometheus::Counter>& family, const char* reason) {
+    return family.Add({{"reason", reason}});
+}
+
+prometheus::Family<prometheus::Counter>& CutFamily(prometheus::Registry& registry) {
+    return prometheus::BuildCounter()
+        .Name("cosmic_http_connections_cut_total")
+        .Help("Client connections the server closed before they completed a request, by reason")
+        .Register(registry);
+}
+
+const char* ReasonText(CutReason reason) {
+    switch (reason) {
+        case CutReason::kHeaderTimeout:
+            return "header_timeout";
+        case CutReason::kBodyTimeout:
+            return "body_timeout";
+        case CutReason::kEvicted:
+            return "evicted";
+        case CutReason::kClientLimit:
+            return "client_limit";
+        case CutReason::kNone:
+            break;
+    }
+    return "none";
+}
+
+}  // namespace
+
+ConnectionGuard::ConnectionGuard(ConnectionGuardOptions options, PeerOf peer_of, prometheus::Registry& registry)
+    : options_(options),
+      peer_of_(std::move(peer_of)),
+      cut_header_(CutCounter(CutFamily(registry), "header_timeout")),
+      cut_body_(CutCounter(CutFamily(registry), "body_timeout")),
+      cut_evicted_(CutCounter(CutFamily(registry), "evicted")),
+      cut_client_limit_(CutCounter(CutFamily(registry), "client_limit")),
+      reaper_([this] { Reap(); }) {}
+
+ConnectionGuard::~ConnectionGuard() { Stop(); }
+
+void ConnectionGuard::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (reaper_.joinable()) {
+        reaper_.join();
+    }
+}
+
+void ConnectionGuard::Opened(Key key) {
+    const Clock::time_point now = Clock::now();
+    std::lock_guard lock(mutex_);
+    Entry& entry = entries_[key];
+    if (entry.peer) {
+        // Not closed through Closed() (cannot happen with civetweb 1.15); do not leak its count.
+        const auto client = per_client_.find(entry.peer->remote_addr);
+        if (client != per_client_.end() && --client->second == 0) {
+            per_client_.erase(client);
+        }
+    }
+    entry = Entry{std::nullopt, Phase::kHeader, now, now + options_.header_timeout};
+    // One worker is kept free: the connection after this one must find a thread, or it waits
+    // in civetweb's queue where no deadline reaches it.
+    std::size_t live = 0;
+    for (const auto& [other_key, other] : entries_) {
+        live += other.cut == CutReason::kNone ? 1 : 0;
+    }
+    if (live + 1 >= options_.capacity) {
+        if (Entry* victim = Victim("", key)) {
+            Cut(*victim, CutReason::kEvicted);
+        }
+    }
+    wake_.notify_all();
+}
+
+void ConnectionGuard::AwaitingBody(Key key) { SetPhase(key, Phase::kBody, options_.body_timeout); }
+
+void ConnectionGuard::Handling(Key key) { SetPhase(key, Phase::kHandling, Clock::duration::zero()); }
+
+void ConnectionGuard::Idle(Key key) { SetPhase(key, Phase::kIdle, options_.header_timeout); }
+
+void ConnectionGuard::Closed(Key key) {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+        return;
+    }
+    if (it->second.peer) {
+        const auto client = per_client_.find(it->second.peer->remote_addr);
+        if (client != per_client_.end() && --client->second == 0) {
+            per_client_.erase(client);
+        }
+    }
+    entries_.erase(it);
+}
+
+CutReason ConnectionGuard::Reason(Key key) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? CutReason::kNone : it->second.cut;
+}
+
+void ConnectionGuard::SetPhase(Key key, Phase phase, Clock::duration timeout) {
+    const Clock::time_point now = Clock::now();
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+        return;
+    }
+    Entry& entry = it->second;
+    entry.phase = phase;
+    entry.since = now;
+    entry.deadline = phase == Phase::kHandling ? Clock::time_point::max() : now + timeout;
+    wake_.notify_all();
+}
+
+ConnectionGuard::Entry* ConnectionGuard::Victim(const std::string& remote_addr, Key except) {
+    const auto rank = [](Phase phase) {
+        switch (phase) {
+            case Phase::kIdle:
+                return 0;
+            case Phase::kHeader:
+                return 1;
+            default:
+                return 2;
+        }
+    };
+    Entry* victim = nullptr;
+    for (auto& [key, entry] : entries_) {
+        if (key == except || !Stalled(entry) || (!remote_addr.empty() && entry.peer->remote_addr != remote_addr)) {
+            continue;
+        }
+        if (victim == nullptr ||
+            std::make_pair(rank(entry.phase), entry.since) < std::make_pair(rank(victim->phase), victim->since)) {
+            victim = &entry;
+        }
+    }
+    return victim;
+}
+
+/// Shuts the socket for reading only: the worker's read returns at once, and it can still write
+/// a response (408, 503) before civetweb closes the connection. Called with mutex_ held, so the
+/// connection, still registered, cannot close its socket meanwhile (Closed() waits for mutex_).
+void ConnectionGuard::Cut(Entry& entry, CutReason reason) {
+    entry.cut = reason;
+    entry.deadline = Clock::time_point::max();
+    switch (reason) {
+        case CutReason::kHeaderTimeout:
+            cut_header_.Increment();
+            break;
+        case CutReason::kBodyTimeout:
+            cut_body_.Increment();
+            break;
+        case CutReason::kEvicted:
+            cut_evicted_.Increment();
+            break;
+        case CutReason::kClientLimit:
+            cut_client_limit_.Increment();
+            break;
+        case CutReason::kNone:
+            break;
+    }
+    const int fd = FindOwnSocket(entry.peer->remote_addr, entry.peer->remote_port, entry.peer->local_port);
+    if (fd >= 0 && ::shutdown(fd, SHUT_RD) == 0) {
+        return;
+    }
+    std::uint64_t suppressed = 0;
+    if (log_limiter_.Allow(suppressed)) {
+        spdlog::warn("http server: cannot cut connection from {}:{} ({}); {} similar suppressed",
+                     entry.peer->remote_addr, entry.peer->remote_port, ReasonText(reason), suppressed);
+    }
+}
+
+bool ConnectionGuard::ResolvePeers() {
+    bool pending = false;
+    for (auto& [key, entry] : entries_) {
+        if (entry.peer) {
+            continue;
+        }
+        entry.peer = peer_of_(key);
+        if (!entry.peer) {
+            pending = true;
+            continue;
+        }
+        const std::size_t from_client = ++per_client_[entry.peer->remote_addr];
+        if (from_client > options_.max_per_client && entry.cut == CutReason::kNone) {
+            Entry* victim = Victim(entry.peer->remote_addr, key);
+            Cut(victim != nullptr ? *victim : entry, victim != nullptr ? CutReason::kEvicted : CutReason::kClientLimit);
+        }
+    }
+    return pending;
+}
+
+void ConnectionGuard::Reap() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (ResolvePeers()) {
+            // A worker is between civetweb's init_connection callback and its first read.
+            wake_.wait_for(lock, std::chrono::milliseconds(1));
+            continue;
+        }
+        const Clock::time_point now = Clock::now();
+        Clock::time_point next = Clock::time_point::max();
+        for (auto& [key, entry] : entries_) {
+            if (entry.deadline <= now && entry.cut == CutReason::kNone) {
+                Cut(entry, entry.phase == Phase::kBody ? CutReason::kBodyTimeout : CutReason::kHeaderTimeout);
+            }
+            next = std::min(next, entry.deadline);
+        }
+        if (next == Clock::time_point::max()) {
+            wake_.wait(lock);
+        } else {
+            wake_.wait_until(lock, next);
+        }
+    }
+}
+
+}  // namespace cosmic::telemetry::detail
