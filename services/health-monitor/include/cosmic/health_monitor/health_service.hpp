@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -118,6 +119,7 @@ class HealthService {
     telemetry::WebSocketEndpoint* websocket_ = nullptr;
     std::mutex connections_mutex_;
     std::set<telemetry::WebSocketEndpoint::ConnectionId> connections_;
+    std::map<telemetry::WebSocketEndpoint::ConnectionId, std::string> connection_users_;  ///< same lock
 };
 
 }  // namespace cosmic::health
