@@ -75,18 +75,25 @@ void ConnectionGuard::Opened(Key key) {
         }
     }
     entry = Entry{std::nullopt, Phase::kHeader, now, now + options_.header_timeout};
-    // One worker is kept free: the connection after this one must find a thread, or it waits
-    // in civetweb's queue where no deadline reaches it.
+    // The older connections' addresses are readable by now, even when the guard's thread has
+    // not run since they opened (a busy host), and a victim must have one.
+    ResolvePeers();
+    RelievePressure();
+    wake_.notify_all();
+}
+
+/// One worker is kept free: the connection after the last one must find a thread, or it waits
+/// in civetweb's queue, where no callback (and so no deadline or eviction) reaches it.
+void ConnectionGuard::RelievePressure() {
     std::size_t live = 0;
-    for (const auto& [other_key, other] : entries_) {
-        live += other.cut == CutReason::kNone ? 1 : 0;
+    for (const auto& [key, entry] : entries_) {
+        live += entry.cut == CutReason::kNone ? 1 : 0;
     }
     if (live + 1 >= options_.capacity) {
-        if (Entry* victim = Victim("", key)) {
+        if (Entry* victim = Victim("", nullptr)) {
             Cut(*victim, CutReason::kEvicted);
         }
     }
-    wake_.notify_all();
 }
 
 void ConnectionGuard::AwaitingBody(Key key) { SetPhase(key, Phase::kBody, options_.body_timeout); }
@@ -210,7 +217,9 @@ bool ConnectionGuard::ResolvePeers() {
 void ConnectionGuard::Reap() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        if (ResolvePeers()) {
+        const bool pending = ResolvePeers();
+        RelievePressure();  // a connection found stalled only now may be the one to give up
+        if (pending) {
             // A worker is between civetweb's init_connection callback and its first read.
             wake_.wait_for(lock, std::chrono::milliseconds(1));
             continue;

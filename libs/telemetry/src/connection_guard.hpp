@@ -102,6 +102,7 @@ class ConnectionGuard {
     /// Reads the addresses of new connections and applies the per-client limit to them;
     /// returns whether some are still unreadable.
     bool ResolvePeers();
+    void RelievePressure();
     void SetPhase(Key key, Phase phase, Clock::duration timeout);
     void Reap();
 
