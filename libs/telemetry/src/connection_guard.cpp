@@ -131,23 +131,19 @@ void ConnectionGuard::SetPhase(Key key, Phase phase, Clock::duration timeout) {
         return;
     }
     Entry& entry = it->second;
+    if (phase == Phase::kIdle || entry.phase == Phase::kIdle) {
+        entry.since = now;  // a new request, or a new wait for one; a body continues its request
+    }
     entry.phase = phase;
-    entry.since = now;
     entry.deadline = phase == Phase::kHandling ? Clock::time_point::max() : now + timeout;
     wake_.notify_all();
 }
 
 ConnectionGuard::Entry* ConnectionGuard::Victim(const std::string& remote_addr, Key except) {
-    const auto rank = [](Phase phase) {
-        switch (phase) {
-            case Phase::kIdle:
-                return 0;
-            case Phase::kHeader:
-                return 1;
-            default:
-                return 2;
-        }
-    };
+    // An idle keep-alive connection costs its client nothing to lose. Among requests, the one
+    // waited on longest goes: a new request (a health probe) is never preferred to an old,
+    // slow one, whatever phase each is in.
+    const auto rank = [](Phase phase) { return phase == Phase::kIdle ? 0 : 1; };
     Entry* victim = nullptr;
     for (auto& [key, entry] : entries_) {
         if (key == except || !Stalled(entry) || (!remote_addr.empty() && entry.peer->remote_addr != remote_addr)) {

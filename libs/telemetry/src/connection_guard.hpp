@@ -87,7 +87,7 @@ class ConnectionGuard {
     struct Entry {
         std::optional<Peer> peer;  ///< nullopt until read
         Phase phase = Phase::kHeader;
-        Clock::time_point since;
+        Clock::time_point since;  ///< when the current request, or the wait for the next, began
         Clock::time_point deadline = Clock::time_point::max();
         CutReason cut = CutReason::kNone;
     };
@@ -95,7 +95,7 @@ class ConnectionGuard {
     static bool Stalled(const Entry& entry) {
         return entry.peer && entry.cut == CutReason::kNone && entry.phase != Phase::kHandling;
     }
-    /// The stalled connection to give up first (idle before headers before body, then oldest),
+    /// The stalled connection to give up first (idle keep-alive ones, then the oldest request),
     /// among those of `remote_addr` (all when empty), never `except`; nullptr when none.
     Entry* Victim(const std::string& remote_addr, Key except);
     void Cut(Entry& entry, CutReason reason);
