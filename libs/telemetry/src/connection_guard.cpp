@@ -67,13 +67,6 @@ void ConnectionGuard::Opened(Key key) {
     const Clock::time_point now = Clock::now();
     std::lock_guard lock(mutex_);
     Entry& entry = entries_[key];
-    if (entry.peer) {
-        // Not closed through Closed() (cannot happen with civetweb 1.15); do not leak its count.
-        const auto client = per_client_.find(entry.peer->remote_addr);
-        if (client != per_client_.end() && --client->second == 0) {
-            per_client_.erase(client);
-        }
-    }
     entry = Entry{std::nullopt, Phase::kHeader, now, now + options_.header_timeout};
     // The older connections' addresses are readable by now, even when the guard's thread has
     // not run since they opened (a busy host), and a victim must have one.
@@ -104,17 +97,7 @@ void ConnectionGuard::Idle(Key key) { SetPhase(key, Phase::kIdle, options_.heade
 
 void ConnectionGuard::Closed(Key key) {
     std::lock_guard lock(mutex_);
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) {
-        return;
-    }
-    if (it->second.peer) {
-        const auto client = per_client_.find(it->second.peer->remote_addr);
-        if (client != per_client_.end() && --client->second == 0) {
-            per_client_.erase(client);
-        }
-    }
-    entries_.erase(it);
+    entries_.erase(key);
 }
 
 CutReason ConnectionGuard::Reason(Key key) const {
@@ -192,6 +175,9 @@ void ConnectionGuard::Cut(Entry& entry, CutReason reason) {
 
 bool ConnectionGuard::ResolvePeers() {
     bool pending = false;
+    // Per address, its newest connection read here: the limit is applied once all of them are
+    // read, so an old slow connection read late in this pass is still the one given up.
+    std::map<std::string, std::pair<Clock::time_point, Key>, std::less<>> newest;
     for (auto& [key, entry] : entries_) {
         if (entry.peer) {
             continue;
@@ -201,10 +187,26 @@ bool ConnectionGuard::ResolvePeers() {
             pending = true;
             continue;
         }
-        const std::size_t from_client = ++per_client_[entry.peer->remote_addr];
-        if (from_client > options_.max_per_client && entry.cut == CutReason::kNone) {
-            Entry* victim = Victim(entry.peer->remote_addr, key);
-            Cut(victim != nullptr ? *victim : entry, victim != nullptr ? CutReason::kEvicted : CutReason::kClientLimit);
+        auto [it, added] = newest.try_emplace(entry.peer->remote_addr, entry.since, key);
+        if (!added && it->second.first < entry.since) {
+            it->second = {entry.since, key};
+        }
+    }
+    for (const auto& [address, newest_entry] : newest) {
+        std::size_t live = 0;
+        for (const auto& [key, entry] : entries_) {
+            live += entry.peer && entry.cut == CutReason::kNone && entry.peer->remote_addr == address ? 1 : 0;
+        }
+        for (; live > options_.max_per_client; --live) {
+            if (Entry* victim = Victim(address, newest_entry.second)) {
+                Cut(*victim, CutReason::kEvicted);
+                continue;
+            }
+            Entry& entry = entries_.at(newest_entry.second);
+            if (entry.cut == CutReason::kNone) {
+                Cut(entry, CutReason::kClientLimit);
+            }
+            break;
         }
     }
     return pending;

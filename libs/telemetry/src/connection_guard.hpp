@@ -118,7 +118,6 @@ class ConnectionGuard {
     std::condition_variable wake_;
     bool stopping_ = false;
     std::unordered_map<Key, Entry> entries_;
-    std::map<std::string, std::size_t, std::less<>> per_client_;
     std::thread reaper_;  // last: started after the members it uses exist
 };
 
