@@ -21,7 +21,10 @@ void WriteOptionalString(JsonWriter& w, const std::string& value) {
     }
 }
 
-void WriteRow(JsonWriter& w, const StoredRecord& row, simdjson::dom::parser& parser) {
+constexpr std::size_t kWholeRaw = static_cast<std::size_t>(-1);
+
+void WriteRow(JsonWriter& w, const StoredRecord& row, simdjson::dom::parser& parser,
+              std::size_t max_raw_bytes = kWholeRaw) {
     const AuditRecord& r = row.record;
     w.BeginObject();
     w.Key("row_id").Int(row.row_id);
@@ -54,8 +57,12 @@ void WriteRow(JsonWriter& w, const StoredRecord& row, simdjson::dom::parser& par
     w.Key("raw_base64");
     if (r.valid) {
         w.Null();
-    } else {
+    } else if (r.raw.size() <= max_raw_bytes) {
         w.String(Base64(r.raw));
+    } else {
+        w.String(Base64(std::string_view(r.raw).substr(0, max_raw_bytes)));
+        w.Key("raw_truncated").Bool(true);
+        w.Key("raw_bytes").Uint(r.raw.size());
     }
     w.Key("kafka_timestamp");
     if (r.kafka_timestamp_ms >= 0) {
@@ -124,6 +131,41 @@ std::string PageJson(const QueryPage& page) {
         w.Null();
     }
     w.EndObject();
+    return out;
+}
+
+PageWriter::PageWriter(PageBudget budget) : budget_(budget) { out_ = R"({"events":[)"; }
+
+bool PageWriter::Add(const StoredRecord& row) {
+    row_.clear();
+    thread_local simdjson::dom::parser parser;
+    JsonWriter w(row_);
+    WriteRow(w, row, parser, budget_.max_raw_bytes);
+    if (rows_ > 0 && out_.size() + 1 + row_.size() > budget_.max_bytes) {
+        return false;
+    }
+    if (rows_ > 0) out_ += ',';
+    out_ += row_;
+    ++rows_;
+    return true;
+}
+
+std::string PageWriter::Finish(std::optional<std::int64_t> next_cursor) {
+    out_ += R"(],"next_cursor":)";
+    if (next_cursor) {
+        out_ += '"' + std::to_string(*next_cursor) + '"';
+    } else {
+        out_ += "null";
+    }
+    out_ += '}';
+    return std::move(out_);
+}
+
+std::string RowJson(const StoredRecord& row) {
+    std::string out;
+    simdjson::dom::parser parser;
+    JsonWriter w(out);
+    WriteRow(w, row, parser);
     return out;
 }
 

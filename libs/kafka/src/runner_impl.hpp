@@ -111,6 +111,7 @@ struct Runner::Impl {
     bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
     telemetry::RateLimiter handler_log{std::chrono::seconds(5)};  ///< handlers that threw unexpectedly
     telemetry::RateLimiter outcome_log{std::chrono::seconds(5)};  ///< Retry / DeadLetter and the typed exceptions
+    telemetry::RateLimiter invalid_log{std::chrono::seconds(1)};  ///< records that broke the schema
     telemetry::RateLimiter consumer_log{std::chrono::seconds(5)};
 
     // runner.cpp: lifecycle

@@ -218,6 +218,16 @@ void Runner::Impl::Intake(Held& fresh) {
         message.reset();
         return;
     }
+    if (fresh.violation) {
+        // Dead-lettered or stored flagged invalid further on; either way the operator should see
+        // that bad input arrives, without a line per record under a flood of it.
+        std::uint64_t suppressed = 0;
+        if (invalid_log.Allow(suppressed)) {
+            spdlog::warn("kafka consumer {}: invalid record from {} [{}] @{}: {} ({} similar suppressed)", name,
+                         topics[*topic].name, message->partition, message->offset, fresh.violation->ToString(),
+                         suppressed);
+        }
+    }
 
     if (on_batch) {
         if (batch_count == 0) {

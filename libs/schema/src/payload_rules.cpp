@@ -77,6 +77,9 @@ std::optional<Violation> RequireNonNegative(const PayloadFacts& facts, PayloadKe
     if (facts.number[i] < 0) {
         return Fail(key, "must be >= 0");
     }
+    if (facts.number[i] > kMaxMetricValue) {
+        return Fail(key, "out of range");
+    }
     out = facts.number[i];
     return std::nullopt;
 }
@@ -99,6 +102,9 @@ std::optional<Violation> CheckExecutionTime(const PayloadFacts& facts, bool requ
     }
     if (facts.integer[i] < 0) {
         return Fail(key, "must be >= 0");
+    }
+    if (facts.integer[i] > kMaxExecutionTimeMs) {
+        return Fail(key, "out of range");
     }
     out = facts.integer[i];
     return std::nullopt;

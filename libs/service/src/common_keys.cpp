@@ -30,6 +30,12 @@ void DeclareCommonKeys(ConfigSchema& schema, std::int64_t http_port) {
     schema.String("http.port_file", "", "If set, the bound HTTP port is written to this file once serving.",
                   "COSMIC_PORT_FILE");
     schema.Int("http.threads", 4, 1, 256, "HTTP worker threads.");
+    schema.Duration("http.header_timeout_ms", milliseconds(10'000), milliseconds(100), milliseconds(600'000),
+                    "Time a client has to send a request's line and headers; later, the connection is closed.");
+    schema.Duration("http.body_timeout_ms", milliseconds(10'000), milliseconds(100), milliseconds(600'000),
+                    "Time a client has to send a request's body after its headers; later, 408 and close.");
+    schema.Int("http.max_connections_per_client", 16, 1, 4096,
+               "Open HTTP connections per client address; beyond it the client's oldest stalled one is closed.");
     schema.String("data_dir", "./data", "Directory for the service's SQLite files.");
     schema.String("auth.tokens_file", "",
                   "Bearer tokens JSON file ({\"tokens\":[{\"sha256\",\"user_id\",\"roles\"}]}); required by "

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 #include "cosmic/kafka/heartbeat.hpp"
@@ -10,6 +11,7 @@
 #include "cosmic/schema/writer.hpp"
 #include "cosmic/service/version.hpp"
 #include "cosmic/telemetry/http_server.hpp"
+#include "cosmic/telemetry/logging.hpp"
 
 namespace cosmic::service {
 
@@ -110,10 +112,18 @@ void Kit::AddStore(StoreEntry entry) {
     if (entry.component != nullptr) AddTo(PhaseId::kStores, *entry.component);
     auto ready = entry.ready;
     const std::string name = entry.name;
-    Readiness(name, [ready, name](std::string& detail) {
-        if (ready) return ready(detail);
-        detail = "open";
-        return true;
+    // /readyz is open to anyone, so a store's own words (file paths, connection strings, driver
+    // errors) go to the log, and the endpoint says only whether the store is usable.
+    auto limiter = std::make_shared<telemetry::RateLimiter>();
+    Readiness(name, [ready, name, limiter](std::string& detail) {
+        std::string own;
+        const bool ok = !ready || ready(own);
+        detail = ok ? "open" : "unavailable";
+        std::uint64_t suppressed = 0;
+        if (!ok && limiter->Allow(suppressed)) {
+            spdlog::warn("store {} not ready: {}; {} similar suppressed", name, own, suppressed);
+        }
+        return ok;
     });
     stores_owned_.push_back(std::move(entry));
 }

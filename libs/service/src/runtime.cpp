@@ -85,6 +85,9 @@ Runtime::Runtime(std::string service, Config config)
     options.bind_address = config_.GetString("http.bind");
     options.port = static_cast<int>(config_.GetInt("http.port"));
     options.threads = static_cast<int>(config_.GetInt("http.threads"));
+    options.header_timeout = config_.GetDuration("http.header_timeout_ms");
+    options.body_timeout = config_.GetDuration("http.body_timeout_ms");
+    options.max_connections_per_client = static_cast<std::size_t>(config_.GetInt("http.max_connections_per_client"));
     http_ = std::make_unique<telemetry::HttpServer>(options, registry_);
     prometheus::BuildGauge()
         .Name("cosmic_build_info")

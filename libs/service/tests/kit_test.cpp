@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "cosmic/schema/writer.hpp"
+#include "cosmic/testing/http_client.hpp"
 
 namespace cosmic::service {
 namespace {
@@ -82,6 +84,37 @@ TEST(KitTest, StartsStoresFirstAndStopsThemLastWhateverTheDeclarationOrder) {
     EXPECT_EQ(exit_code, kExitOk);
     EXPECT_EQ(journal.Entries(),
               (std::vector<std::string>{"start store", "start worker", "stop worker", "stop store"}));
+}
+
+/// A store whose own readiness words name where it lives, as SQLite stores do.
+class TalkativeStore {
+  public:
+    bool Ready(std::string& detail) {
+        detail = "open /var/lib/secret/place.db";
+        return ready.load();
+    }
+    std::atomic<bool> ready{true};
+};
+
+TEST(KitTest, ReadinessNeverShowsTheStoresOwnWords) {
+    Runtime runtime("kit-test", Load({}));
+    Kit kit(runtime);
+    TalkativeStore& store = kit.Store<TalkativeStore>("store");
+    std::thread thread([&] { runtime.Run(); });
+    ASSERT_TRUE(runtime.WaitUntilRunning(steady_clock::now() + std::chrono::seconds(30)));
+    const std::string url = "http://127.0.0.1:" + std::to_string(runtime.HttpPort()) + "/readyz";
+    const auto open = cosmic::testing::HttpCall(url);
+    EXPECT_EQ(open.status, 200) << open.Describe();
+    EXPECT_NE(open.body.find(R"("open")"), std::string::npos) << open.body;
+    store.ready = false;
+    const auto closed = cosmic::testing::HttpCall(url);
+    EXPECT_EQ(closed.status, 503) << closed.Describe();
+    EXPECT_NE(closed.body.find(R"("unavailable")"), std::string::npos) << closed.body;
+    for (const auto* body : {&open.body, &closed.body}) {
+        EXPECT_EQ(body->find("secret"), std::string::npos) << *body;
+    }
+    runtime.RequestStop();
+    thread.join();
 }
 
 TEST(KitTest, DeclaringAfterTheServiceStartedIsAProgrammingError) {

@@ -132,6 +132,52 @@ bool IsChunked(const mg_connection* conn) {
     return encoding != nullptr && strcasecmp(encoding, "chunked") == 0;
 }
 
+std::optional<std::string> FramingError(const mg_request_info& info) {
+    int lengths = 0;
+    int encodings = 0;
+    std::string_view length;
+    std::string_view encoding;
+    for (int i = 0; i < info.num_headers; ++i) {
+        const mg_header& header = info.http_headers[i];
+        if (header.name == nullptr) {
+            continue;
+        }
+        if (strcasecmp(header.name, "Content-Length") == 0) {
+            ++lengths;
+            length = header.value != nullptr ? header.value : "";
+        } else if (strcasecmp(header.name, "Transfer-Encoding") == 0) {
+            ++encodings;
+            encoding = header.value != nullptr ? header.value : "";
+        }
+    }
+    const auto trim = [](std::string_view value) {
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+            value.remove_prefix(1);
+        }
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+            value.remove_suffix(1);
+        }
+        return value;
+    };
+    length = trim(length);
+    encoding = trim(encoding);
+    if (encodings > 0 && lengths > 0) {
+        return "Transfer-Encoding and Content-Length together";
+    }
+    if (encodings > 1 ||
+        (encodings == 1 && !(encoding.size() == 7 && strncasecmp(encoding.data(), "chunked", 7) == 0))) {
+        return "unsupported Transfer-Encoding; only a single \"chunked\" is accepted";
+    }
+    if (lengths > 1) {
+        return "more than one Content-Length header";
+    }
+    if (lengths == 1 && (length.empty() || length.size() > 18 ||
+                         !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
+        return "Content-Length is not a decimal number";
+    }
+    return std::nullopt;
+}
+
 /// Reads the request body, refusing to buffer more than `limit` bytes: a declared length over
 /// the limit is refused before reading anything, a chunked body as soon as it grows past it.
 BodyResult ReadBody(mg_connection* conn, const mg_request_info& info, std::size_t limit, std::string& body) {

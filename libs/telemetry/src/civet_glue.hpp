@@ -1,6 +1,7 @@
 #pragma once
 /// Translation between civetweb's request/connection API and HttpRequest/HttpResponse.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,11 @@ bool ClientWantsKeepAlive(const mg_connection* conn, std::string_view http_versi
 
 /// True for a request with Transfer-Encoding: chunked.
 bool IsChunked(const mg_connection* conn);
+
+/// Why the request's framing headers are ambiguous (RFC 9112 6.3), or nullopt when they are
+/// not: Transfer-Encoding with Content-Length, a Transfer-Encoding other than one "chunked",
+/// several Content-Length headers, or one that is not a plain decimal number.
+std::optional<std::string> FramingError(const mg_request_info& info);
 
 enum class BodyResult { kOk, kTooLarge, kClientGone };
 

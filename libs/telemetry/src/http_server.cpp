@@ -4,19 +4,19 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <array>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "civet_glue.hpp"
+#include "connection_guard.hpp"
 #include "cosmic/telemetry/logging.hpp"
-#include "http_metrics.hpp"
+#include "http_server_impl.hpp"
 #include "json_text.hpp"
-#include "process_metrics.hpp"
-#include "router.hpp"
-#include "websocket_endpoint.hpp"
 
 namespace cosmic::telemetry {
 namespace {
@@ -35,6 +35,23 @@ class InFlight {
     prometheus::Gauge& gauge_;
 };
 
+/// "application/json", in any case, with or without parameters ("; charset=utf-8").
+bool IsJsonMediaType(const char* header) {
+    if (header == nullptr) {
+        return false;
+    }
+    std::string_view type(header);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+        type.remove_suffix(1);
+    }
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
+        type.remove_prefix(1);
+    }
+    constexpr std::string_view kJson = "application/json";
+    return type.size() == kJson.size() && strncasecmp(type.data(), kJson.data(), kJson.size()) == 0;
+}
+
 int LogCivetMessage(const mg_connection* /*conn*/, const char* message) {
     static RateLimiter limiter;
     std::uint64_t suppressed = 0;
@@ -45,54 +62,6 @@ int LogCivetMessage(const mg_connection* /*conn*/, const char* message) {
 }
 
 }  // namespace
-
-struct HttpServer::Impl {
-    struct RouteEntry {
-        HttpHandler handler;
-        detail::HttpMetrics::RouteSeries* series = nullptr;
-    };
-
-    Impl(HttpServerOptions server_options, std::shared_ptr<prometheus::Registry> metrics_registry)
-        : options(std::move(server_options)),
-          registry(std::move(metrics_registry)),
-          metrics(*registry),
-          process(*registry),
-          websocket_shared(options) {}
-
-    int Serve(mg_connection* conn);
-    HttpResponse Invoke(const RouteEntry& entry, const HttpRequest& request, std::size_t route);
-    bool IsWebSocketPath(std::string_view path) const;
-    HttpResponse MetricsResponse();
-    HttpResponse ReadinessResponse();
-
-    static int HandleRequest(mg_connection* conn, void* data);
-    static int RejectUnknownWebSocket(const mg_connection* conn, void* data);
-    static int WebSocketConnect(const mg_connection* conn, void* data);
-    static void WebSocketReady(mg_connection* conn, void* data);
-    static int WebSocketData(mg_connection* conn, int bits, char* payload, std::size_t length, void* data);
-    static void WebSocketClose(const mg_connection* conn, void* data);
-
-    HttpServerOptions options;
-    std::shared_ptr<prometheus::Registry> registry;
-    detail::HttpMetrics metrics;
-    detail::ProcessMetrics process;
-    detail::Router router;
-    std::vector<RouteEntry> routes;
-
-    std::mutex readiness_mutex;
-    std::vector<std::pair<std::string, ReadinessCheck>> readiness_checks;
-
-    detail::WebSocketShared websocket_shared;
-    std::vector<std::unique_ptr<detail::WebSocketEndpointImpl>> websockets;
-
-    mutable std::mutex lifecycle_mutex;
-    mg_context* context = nullptr;
-    bool started = false;
-    bool stopped = false;
-    int port = 0;
-
-    RateLimiter error_limiter;
-};
 
 bool HttpServer::Impl::IsWebSocketPath(std::string_view path) const {
     for (const auto& endpoint : websockets) {
@@ -164,6 +133,12 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                 const RouteEntry& entry = routes[match.route];
                 series = router.Method(match.route) == method ? entry.series
                                                               : &metrics.Series(method, router.Pattern(match.route));
+                if (options.require_json_bodies && (info->content_length > 0 || detail::IsChunked(conn)) &&
+                    !IsJsonMediaType(mg_get_header(conn, "Content-Type"))) {
+                    response = HttpResponse::Error(415, "unsupported_media_type",
+                                                   "request bodies must be sent as Content-Type: application/json");
+                    break;
+                }
                 std::string body;
                 switch (detail::ReadBody(conn, *info, options.max_request_bytes, body)) {
                     case detail::BodyResult::kTooLarge:
@@ -173,11 +148,18 @@ int HttpServer::Impl::Serve(mg_connection* conn) {
                         break;
                     case detail::BodyResult::kClientGone:
                         mg_disable_connection_keep_alive(conn);
+                        if (std::optional<HttpResponse> cut = CutResponse(conn)) {
+                            // Too slow rather than gone: it may still be listening.
+                            response = std::move(*cut);
+                            keep_alive = false;
+                            break;
+                        }
                         series->Observe(
                             400, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
                         return 400;
                     case detail::BodyResult::kOk: {
                         body_consumed = true;
+                        guard->Handling(conn);
                         HttpRequest request = detail::RequestFromCivet(*info);
                         request.body = std::move(body);
                         request.path_params = std::move(match.params);
@@ -323,6 +305,12 @@ HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<prometheus::Re
     if (options.threads < 1) {
         throw std::invalid_argument("HttpServer needs at least one thread");
     }
+    if (options.header_timeout.count() <= 0 || options.body_timeout.count() <= 0) {
+        throw std::invalid_argument("header_timeout and body_timeout must be positive");
+    }
+    if (options.max_connections_per_client == 0) {
+        throw std::invalid_argument("max_connections_per_client must be at least 1");
+    }
     if (options.websocket_queue_messages == 0) {
         throw std::invalid_argument("websocket_queue_messages must be at least 1");
     }
@@ -399,15 +387,25 @@ void HttpServer::Start() {
         nullptr,
     };
     // clang-format on
+    const std::size_t capacity = static_cast<std::size_t>(options.threads) + options.max_websocket_connections;
+    impl_->guard = std::make_unique<detail::ConnectionGuard>(
+        detail::ConnectionGuardOptions{options.header_timeout, options.body_timeout, options.max_connections_per_client,
+                                       capacity},
+        Impl::PeerOf, *impl_->registry);
     mg_callbacks callbacks{};
     callbacks.log_message = LogCivetMessage;
-    callbacks.connection_close = detail::WebSocketEndpointImpl::OnConnectionClosed;
+    callbacks.init_connection = Impl::InitConnection;
+    callbacks.begin_request = Impl::BeginRequest;
+    callbacks.end_request = Impl::EndRequest;
+    callbacks.http_error = Impl::HttpError;
+    callbacks.connection_close = Impl::ConnectionClose;
     mg_init_data init{&callbacks, impl_.get(), config.data()};
     std::array<char, 256> error_text{};
     unsigned error_code = 0;
     mg_error_data error{&error_code, error_text.data(), error_text.size()};
     mg_context* context = mg_start2(&init, &error);
     if (context == nullptr) {
+        impl_->guard.reset();
         throw std::runtime_error(
             "HTTP server cannot listen on " + listen + ": " +
             (error_text[0] != '\0' ? std::string(error_text.data()) : std::string("unknown error")));
@@ -423,6 +421,7 @@ void HttpServer::Start() {
     const int count = mg_get_server_ports(context, static_cast<int>(ports.size()), ports.data());
     if (count < 1) {
         mg_stop(context);
+        impl_->guard.reset();
         throw std::runtime_error("HTTP server on " + listen + " reports no listening port");
     }
     impl_->port = ports[0].port;
@@ -450,6 +449,7 @@ void HttpServer::Stop() {
     }
     detail::StopCivetweb(impl_->context, impl_->options.bind_address, impl_->port);
     impl_->context = nullptr;
+    impl_->guard.reset();
     impl_->stopped = true;
 }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -85,6 +86,43 @@ int FindConnectedSocket(std::string_view remote_addr, int remote_port, int local
         const ssize_t length = readlink(path.c_str(), link.data(), link.size());
         if (length > 0 && std::string_view(link.data(), static_cast<std::size_t>(length)) == target) {
             found = std::atoi(entry->d_name);
+            break;
+        }
+    }
+    closedir(dir);
+    return found;
+}
+
+int FindOwnSocket(std::string_view remote_addr, int remote_port, int local_port) {
+    in_addr remote{};
+    if (inet_pton(AF_INET, std::string(remote_addr).c_str(), &remote) != 1) {
+        return -1;
+    }
+    DIR* dir = opendir("/proc/self/fd");
+    if (dir == nullptr) {
+        return -1;
+    }
+    const int own = dirfd(dir);
+    int found = -1;
+    while (const dirent* entry = readdir(dir)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') {
+            continue;
+        }
+        const int fd = std::atoi(entry->d_name);
+        if (fd == own) {
+            continue;
+        }
+        sockaddr_in local{};
+        socklen_t length = sizeof(local);
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 || local.sin_family != AF_INET ||
+            ntohs(local.sin_port) != local_port) {
+            continue;
+        }
+        sockaddr_in peer{};
+        length = sizeof(peer);
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 && peer.sin_family == AF_INET &&
+            peer.sin_addr.s_addr == remote.s_addr && ntohs(peer.sin_port) == remote_port) {
+            found = fd;
             break;
         }
     }

@@ -15,4 +15,10 @@ namespace cosmic::telemetry::detail {
 /// closing; an open connection's address pair and inode are unique, so the match is exact.
 int FindConnectedSocket(std::string_view remote_addr, int remote_port, int local_port);
 
+/// The same answer from the process's own descriptors only (getsockname/getpeername on each
+/// socket in /proc/self/fd), so its cost does not grow with the host's TCP table, which a flood
+/// of short connections fills with TIME_WAIT entries. The caller must know the connection stays
+/// open during the call: a descriptor closed and reused meanwhile cannot carry the same pair.
+int FindOwnSocket(std::string_view remote_addr, int remote_port, int local_port);
+
 }  // namespace cosmic::telemetry::detail

@@ -152,6 +152,7 @@ TEST_F(HttpServerTest, BodiesWithinTheLimitReachTheHandler) {
     HttpCallOptions call;
     call.method = "POST";
     call.body = body;
+    call.content_type = "application/json";
     EXPECT_EQ(HttpCall(base_ + "/echo", call).body, body);
     call.chunked = true;
     EXPECT_EQ(HttpCall(base_ + "/echo", call).body, body);
@@ -185,7 +186,8 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413WhileStreaming) {
     server.Route("POST", "/upload", [](const HttpRequest&) { return HttpResponse::Json(200, "{}"); });
     Start();
     RawSocket socket(server_->Port());
-    ASSERT_TRUE(socket.SendAll("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    ASSERT_TRUE(socket.SendAll(
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
     // More than the limit, and no terminating chunk: the answer must come while the body is open.
     const std::string chunk = "1000\r\n" + std::string(0x1000, 'y') + "\r\n";
     for (int i = 0; i < 3; ++i) {
@@ -201,7 +203,9 @@ TEST_F(HttpServerTest, Expect100ContinueIsAnswered) {
     server.Route("POST", "/echo", [](const HttpRequest& request) { return HttpResponse::Text(200, request.body); });
     Start();
     RawSocket socket(server_->Port());
-    ASSERT_TRUE(socket.SendAll("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(
+        socket.SendAll("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
     // The client holds the body back until the interim response arrives.
     const std::string interim = socket.ReadHttpResponse();
     ASSERT_EQ(interim.rfind("HTTP/1.1 100 Continue", 0), 0U) << interim;

@@ -140,7 +140,40 @@ HttpResponse AuditApi::Query(const HttpRequest& request) {
     auto parsed = ParseQueryFilter(request, limits_);
     if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
     const QueryFilter& filter = std::get<QueryFilter>(parsed);
-    return Guarded([&] { return HttpResponse::Json(200, PageJson(store_.Query(filter))); });
+    return Guarded([&] {
+        // Read in small pieces, so neither the rows held nor the response grow with the limit
+        // when rows are large (an invalid record keeps up to a whole Kafka message).
+        constexpr std::size_t kRowsPerRead = 16;
+        PageWriter page(limits_.budget);
+        QueryFilter piece = filter;
+        std::optional<std::int64_t> next_cursor;
+        while (page.Rows() < filter.limit) {
+            piece.limit = std::min(kRowsPerRead, filter.limit - page.Rows());
+            const QueryPage part = store_.Query(piece);
+            for (const StoredRecord& row : part.rows) {
+                if (!page.Add(row)) return HttpResponse::Json(200, page.Finish(next_cursor));
+                next_cursor = row.row_id;
+            }
+            if (!part.next_cursor || part.rows.empty()) return HttpResponse::Json(200, page.Finish(std::nullopt));
+            piece.cursor = part.next_cursor;
+        }
+        return HttpResponse::Json(200, page.Finish(next_cursor));
+    });
+}
+
+HttpResponse AuditApi::Row(const HttpRequest& request) {
+    const auto id = ParseInt(request.Param("row_id"));
+    if (!id || *id < 1) return BadRequest("row_id", "must be a positive integer");
+    return Guarded([&] {
+        QueryFilter filter;
+        filter.cursor = *id - 1;  // rows after the cursor, in row_id order: this one first
+        filter.limit = 1;
+        const QueryPage page = store_.Query(filter);
+        if (page.rows.empty() || page.rows.front().row_id != *id) {
+            return HttpResponse::Error(404, "not_found", "no audit row " + std::to_string(*id));
+        }
+        return HttpResponse::Json(200, RowJson(page.rows.front()));
+    });
 }
 
 HttpResponse AuditApi::Verify(const HttpRequest&) {
@@ -171,6 +204,9 @@ void AuditApi::Register(telemetry::HttpServer& http, const std::shared_ptr<const
     http.Route("GET", "/api/v1/audit",
                service::RequireAuth(auth, roles,
                                     [this](const HttpRequest& r, const service::Principal&) { return Query(r); }));
+    http.Route(
+        "GET", "/api/v1/audit/events/{row_id}",
+        service::RequireAuth(auth, roles, [this](const HttpRequest& r, const service::Principal&) { return Row(r); }));
     http.Route("GET", "/api/v1/audit/verify",
                service::RequireAuth(auth, roles,
                                     [this](const HttpRequest& r, const service::Principal&) { return Verify(r); }));

@@ -50,6 +50,10 @@ void DeclareAuditConfig(service::ConfigSchema& schema) {
                "Rows deleted per retention transaction (bounds how long ingest waits for a purge).");
     schema.Int("audit.query_default_limit", 100, 1, 10'000, "Rows per page when the request has no limit.");
     schema.Int("audit.query_max_limit", 1000, 1, 10'000, "Largest page; bigger limits are capped to it.");
+    schema.Int("audit.query_max_bytes", 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024,
+               "A page stops before the row that would take it past this many bytes (next_cursor continues).");
+    schema.Int("audit.query_max_raw_bytes", 16 * 1024, 0, 16 * 1024 * 1024,
+               "Raw bytes of an invalid record shown in a page; the rest via /api/v1/audit/events/{row_id}.");
 }
 
 AuditSettings LoadAuditSettings(const service::Config& config) {
@@ -84,6 +88,8 @@ AuditSettings LoadAuditSettings(const service::Config& config) {
     s.verify_interval = config.GetDuration("audit.verify_interval_ms");
     s.query_default_limit = static_cast<std::size_t>(config.GetInt("audit.query_default_limit"));
     s.query_max_limit = static_cast<std::size_t>(config.GetInt("audit.query_max_limit"));
+    s.query_max_bytes = static_cast<std::size_t>(config.GetInt("audit.query_max_bytes"));
+    s.query_max_raw_bytes = static_cast<std::size_t>(config.GetInt("audit.query_max_raw_bytes"));
     if (s.query_default_limit > s.query_max_limit) {
         throw service::ConfigError("audit.query_default_limit", config.SourceOf("audit.query_default_limit"),
                                    "must not exceed audit.query_max_limit");

@@ -41,8 +41,10 @@ AuditService::AuditService(service::Kit& kit)
       metrics_(*kit.Registry()),
       store_(OpenStore(kit, settings_, partitions_, store_description_)),
       ingest_(store_, metrics_, kit.Clock()),
-      api_(store_, QueryLimits{settings_.query_default_limit, settings_.query_max_limit}, kit.Clock(),
-           [this](const VerifyReport& report) { metrics_.OnVerify(report, kit_.NowMs()); }) {
+      api_(store_,
+           QueryLimits{settings_.query_default_limit, settings_.query_max_limit,
+                       PageBudget{settings_.query_max_bytes, settings_.query_max_raw_bytes}},
+           kit.Clock(), [this](const VerifyReport& report) { metrics_.OnVerify(report, kit_.NowMs()); }) {
     api_.Register(kit.Http(), kit.Auth());
 
     // Invalid records are part of the batch (Record::event null): stored and flagged, never

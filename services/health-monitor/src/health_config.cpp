@@ -143,6 +143,8 @@ void DeclareHealthConfig(service::ConfigSchema& schema) {
     schema.String("alerts.receiver", "health-monitor", "receiver field of webhook payloads.");
     schema.String("alerts.webhook_url", "", "Alertmanager-format webhook receiver (empty: no webhook).",
                   "COSMIC_ALERT_WEBHOOK_URL");
+    schema.Int("ws.max_per_user", 8, 1, 64,
+               "Open /ws/health connections per user; one user cannot take every WebSocket slot.");
     schema.Int("webhook.queue_max", 1000, 1, 1'000'000,
                "Webhook notifications waiting for delivery; beyond, the oldest is dropped.");
     schema.Duration("webhook.timeout_ms", milliseconds(5'000), milliseconds(10), milliseconds(300'000),
@@ -236,6 +238,7 @@ HealthSettings LoadHealthSettings(const service::Config& config) {
     }
     s.ha = config.GetBool("ha.enabled");
     s.leader_group = config.GetString("consumer.group_id");
+    s.websocket_max_per_user = static_cast<std::size_t>(config.GetInt("ws.max_per_user"));
     return s;
 }
 

@@ -127,9 +127,14 @@ HealthService::HealthService(service::Kit& kit)
         }));
     telemetry::WebSocketEndpoint::Callbacks callbacks;
     callbacks.on_open = [this](telemetry::WebSocketEndpoint::ConnectionId id, const telemetry::HttpRequest& request) {
-        if (!auth_->Authenticate(request, /*allow_query_token=*/true)) return false;
+        const auto principal = auth_->Authenticate(request, /*allow_query_token=*/true);
+        if (!principal) return false;
         std::lock_guard lock(connections_mutex_);
+        const auto own = std::count_if(connection_users_.begin(), connection_users_.end(),
+                                       [&](const auto& entry) { return entry.second == principal->user_id; });
+        if (static_cast<std::size_t>(own) >= settings_.websocket_max_per_user) return false;
         connections_.insert(id);
+        connection_users_.emplace(id, principal->user_id);
         return true;
     };
     callbacks.on_message = [this](telemetry::WebSocketEndpoint::ConnectionId id, std::string_view) {
@@ -139,6 +144,7 @@ HealthService::HealthService(service::Kit& kit)
     callbacks.on_close = [this](telemetry::WebSocketEndpoint::ConnectionId id) {
         std::lock_guard lock(connections_mutex_);
         connections_.erase(id);
+        connection_users_.erase(id);
     };
     websocket_ = &http.AddWebSocket("/ws/health", std::move(callbacks));
 }

@@ -2,7 +2,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <string_view>
+#include <vector>
 
 #include "cosmic/schema/event.hpp"
 
@@ -19,6 +22,28 @@ dom::parser& Parser() {
     return parser;
 }
 
+/// True when an object anywhere in `element` has a key twice. The Kafka parser refuses those;
+/// taking the first here would let one body mean different things to different readers.
+bool HasDuplicateKey(dom::element element) {
+    dom::object object;
+    if (element.get_object().get(object) == simdjson::SUCCESS) {
+        std::vector<std::string_view> keys;
+        for (dom::key_value_pair field : object) {
+            keys.push_back(field.key);
+            if (HasDuplicateKey(field.value)) return true;
+        }
+        std::sort(keys.begin(), keys.end());
+        return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+    }
+    dom::array array;
+    if (element.get_array().get(array) == simdjson::SUCCESS) {
+        for (dom::element item : array) {
+            if (HasDuplicateKey(item)) return true;
+        }
+    }
+    return false;
+}
+
 /// Parses `body` (empty = {}) as an object; the error names the body.
 std::optional<FieldError> ParseObject(std::string_view body, dom::object& out) {
     const std::string_view text = body.empty() ? std::string_view("{}") : body;
@@ -29,6 +54,7 @@ std::optional<FieldError> ParseObject(std::string_view body, dom::object& out) {
     if (root.get_object().get(out) != simdjson::SUCCESS) {
         return FieldError{"body", "expected a JSON object"};
     }
+    if (HasDuplicateKey(root)) return FieldError{"body", "duplicate key"};
     return std::nullopt;
 }
 
@@ -56,6 +82,10 @@ std::optional<FieldError> OptionalInteger(dom::object& object, std::string_view 
 
 std::optional<FieldError> NonNegative(std::string_view field, const std::optional<std::int64_t>& value) {
     if (value && *value < 0) return FieldError{std::string(field), "must be >= 0"};
+    // The same bound the event schema applies, so an accepted value is never dead-lettered later.
+    if (value && *value > schema::kMaxExecutionTimeMs) {
+        return FieldError{std::string(field), "must be at most " + std::to_string(schema::kMaxExecutionTimeMs)};
+    }
     return std::nullopt;
 }
 

@@ -22,6 +22,8 @@ void DeclareMetricsConfig(service::ConfigSchema& schema) {
     schema.Duration("ws.throttle_ms", milliseconds(1000), milliseconds(50), milliseconds(60'000),
                     "WebSocket flush interval: at most one update per job per connection per interval.");
     schema.Int("ws.max_subscriptions", 1000, 1, 100'000, "Job subscriptions one WebSocket connection may hold.");
+    schema.Int("ws.max_per_user", 8, 1, 64,
+               "Open /ws/metrics connections per user; one user cannot take every WebSocket slot.");
     schema.Int("ws.max_updates_per_flush", 200, 1, 100'000,
                "Job updates sent to one connection per flush; the rest are counted and reported as skipped.");
     schema.Int("heartbeat.degraded_lag", 100'000, 1, INT64_MAX,
@@ -41,6 +43,7 @@ MetricsConfig ReadMetricsConfig(const service::Config& config) {
     out.stream.throttle = config.GetDuration("ws.throttle_ms");
     out.stream.max_subscriptions = static_cast<std::size_t>(config.GetInt("ws.max_subscriptions"));
     out.stream.max_updates_per_flush = static_cast<std::size_t>(config.GetInt("ws.max_updates_per_flush"));
+    out.stream.max_per_user = static_cast<std::size_t>(config.GetInt("ws.max_per_user"));
     out.degraded_lag = config.GetInt("heartbeat.degraded_lag");
     if (out.default_top > out.max_top) {
         throw service::ConfigError("metrics.summary_top_default", config.SourceOf("metrics.summary_top_default"),

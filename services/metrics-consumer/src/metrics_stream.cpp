@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,11 @@ bool MetricsStream::OnOpen(ConnectionId id, const telemetry::HttpRequest& reques
         client.admin = true;
     }
     std::lock_guard lock(mutex_);
+    if (authenticator_) {
+        const auto own = std::count_if(clients_.begin(), clients_.end(),
+                                       [&](const auto& entry) { return entry.second.user_id == client.user_id; });
+        if (static_cast<std::size_t>(own) >= options_.max_per_user) return false;
+    }
     clients_.insert_or_assign(id, std::move(client));
     return true;
 }

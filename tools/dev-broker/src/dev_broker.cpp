@@ -81,6 +81,7 @@ int Main(const std::vector<std::string>& args) {
         http.bind_address = options.control_bind;
         http.port = options.control_port;
         http.threads = 2;
+        http.require_json_bodies = false;  // a local tool driven by `curl -d`, which sends a form type
         telemetry::HttpServer server(http, registry);
         ControlApi api(cluster);
         api.Register(server);

@@ -3,12 +3,15 @@
 // path a record can take (per record and in batches).
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cosmic/kafka/dlq.hpp"
 #include "runner_test_support.hpp"
@@ -112,6 +115,48 @@ TEST_F(RunnerOutcomeTest, EveryPathIsCountedAndADeadLetterSaysWhy) {
         << "cut to 1 KiB between two characters";
     EXPECT_EQ(MetricValue(*registry_, "cosmic_dlq_messages_total", {{"topic", "job-lifecycle"}}), 5);
     ExpectCommittedToEnd(cluster_, "outcome-group", kLifecycle, kLifecyclePartitions);
+}
+
+/// Keeps the warnings logged while it is installed as the default logger.
+class WarningSink : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    std::vector<std::string> Lines() {
+        std::lock_guard lock(mutex_);
+        return lines_;
+    }
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        if (msg.level >= spdlog::level::warn) lines_.emplace_back(msg.payload.begin(), msg.payload.end());
+    }
+    void flush_() override {}
+
+  private:
+    std::vector<std::string> lines_;  // guarded by base_sink's mutex_
+};
+
+TEST_F(RunnerOutcomeTest, InvalidRecordsAreLoggedWithWhereTheyCameFromButNotEachOne) {
+    constexpr int kMalformed = 40;
+    for (int i = 0; i < kMalformed; ++i) ProduceMalformed(0, "malformed-" + std::to_string(i));
+    auto sink = std::make_shared<WarningSink>();
+    const auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+
+    Runner runner(TestOptions(cluster_, "invalid-log-group"), registry_);
+    runner.On("job.submitted", [](const schema::Event&, const Delivery&) { return Outcome::Ok(); });
+    runner.Start();
+    EXPECT_TRUE(WaitUntil([&] { return runner.Counts().invalid == kMalformed; })) << runner.Counts();
+    EXPECT_TRUE(runner.Stop(10s));
+    spdlog::set_default_logger(previous);
+
+    std::vector<std::string> invalid;
+    for (const std::string& line : sink->Lines()) {
+        if (line.find("invalid record from job-lifecycle [0] @") != std::string::npos) invalid.push_back(line);
+    }
+    ASSERT_FALSE(invalid.empty()) << "a dead-lettered invalid record leaves no log line";
+    EXPECT_NE(invalid.front().find("@0:"), std::string::npos) << invalid.front();
+    EXPECT_NE(invalid.front().find("similar suppressed"), std::string::npos) << invalid.front();
+    EXPECT_LT(invalid.size(), static_cast<std::size_t>(kMalformed)) << "one line per record is a log flood";
 }
 
 TEST_F(RunnerOutcomeTest, DeadLetterTopicOffCountsDroppedRecords) {

@@ -38,7 +38,7 @@ class AuditApiTest : public testing::StoreTest {
     void SetUp() override {
         Open();
         api_ = std::make_unique<AuditApi>(
-            *store_, QueryLimits{10, 50}, [] { return kNow; },
+            *store_, QueryLimits{10, 50, PageBudget{}}, [] { return kNow; },
             [this](const VerifyReport& r) { observed_ = r.ok ? 1 : 0; });
         telemetry::HttpServerOptions options;
         options.bind_address = "127.0.0.1";
@@ -243,6 +243,61 @@ TEST_F(AuditApiTest, ComplianceReportCountsAReportingPeriodPerEventTypeAndAction
         EXPECT_EQ(bad.status, 400) << query;
         EXPECT_TRUE(std::string_view(json_.parse(bad.body)["error"]["message"]).starts_with(field + ":")) << bad.body;
     }
+}
+
+TEST_F(AuditApiTest, PagesOfHugeInvalidRecordsAreBoundedInBytesAndEachRowCanBeFetchedWhole) {
+    // 40 invalid records of 900 KB each: one page of them used to be a 51 MB response.
+    const std::string raw(900'000, 'j');
+    std::vector<AuditRecord> records;
+    for (int i = 0; i < 40; ++i) records.push_back(MakeInvalid(0, i, kNow, raw, "job_id: longer than 256 bytes"));
+    store_->AppendBatch(records);
+
+    const auto page = Get("/api/v1/audit?valid=false&limit=50");
+    ASSERT_EQ(page.status, 200) << page.body.substr(0, 200);
+    EXPECT_LT(page.body.size(), std::size_t{2} * 1024 * 1024);
+    simdjson::dom::element doc = json_.parse(page.body);
+    simdjson::dom::array events = doc["events"];
+    ASSERT_EQ(events.size(), 40u);
+    EXPECT_TRUE(doc["next_cursor"].is_null());
+    simdjson::dom::element first = events.at(0);
+    EXPECT_TRUE(bool(first["raw_truncated"]));
+    EXPECT_EQ(std::uint64_t(first["raw_bytes"]), 900'000u);
+    EXPECT_EQ(std::string_view(first["raw_base64"]), Base64(raw.substr(0, 16 * 1024)));
+
+    const std::int64_t row_id = first["row_id"];
+    const auto whole = Get("/api/v1/audit/events/" + std::to_string(row_id));
+    ASSERT_EQ(whole.status, 200);
+    simdjson::dom::element row = json_.parse(whole.body);
+    EXPECT_EQ(std::string_view(row["raw_base64"]), Base64(raw));
+    EXPECT_TRUE(row["raw_truncated"].error() == simdjson::NO_SUCH_FIELD);
+    EXPECT_EQ(Get("/api/v1/audit/events/999999").status, 404);
+    EXPECT_EQ(Get("/api/v1/audit/events/abc").status, 400);
+    EXPECT_EQ(Get("/api/v1/audit/events/" + std::to_string(row_id), "user-token").status, 403);
+    EXPECT_EQ(Get("/api/v1/audit/events/" + std::to_string(row_id), "").status, 401);
+}
+
+TEST(AuditJsonTest, APageStopsAtItsByteBudgetButAlwaysHoldsOneRow) {
+    StoredRecord row;
+    row.record = testing::MakeInvalid(0, 0, kNow, std::string(3000, 'x'), "bad");
+    row.row_id = 1;
+    PageWriter page(PageBudget{10'000, 1'000});
+    std::size_t added = 0;
+    while (page.Add(row)) {
+        ++added;
+        ++row.row_id;
+        ASSERT_LT(added, 100u);
+    }
+    EXPECT_GE(added, 2u);
+    const std::string json = page.Finish(static_cast<std::int64_t>(added));
+    EXPECT_LE(json.size(), 10'000u + 64);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc = parser.parse(json);
+    EXPECT_EQ(simdjson::dom::array(doc["events"]).size(), added);
+    EXPECT_EQ(std::string_view(doc["next_cursor"]), std::to_string(added));
+
+    PageWriter tiny(PageBudget{10, 1'000});
+    EXPECT_TRUE(tiny.Add(row)) << "a row larger than the budget still makes a page of one";
+    EXPECT_FALSE(tiny.Add(row));
 }
 
 TEST(AuditJsonTest, Base64MatchesRfc4648Vectors) {

@@ -186,6 +186,17 @@ TEST_F(JobsApiTest, OtherBodiesAndQueriesAreValidated) {
                    "execution_time_ms");
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/complete", kAlice, R"({"execution_time_ms":"5"})"),
                    "execution_time_ms");
+    ExpectBadField(
+        Call("POST", "/api/v1/jobs/" + id + "/complete", kAlice, R"({"execution_time_ms":9223372036854775807})"),
+        "execution_time_ms");
+    ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/fail", kAlice,
+                        R"({"error":"x","execution_time_ms":9223372036854775807})"),
+                   "execution_time_ms");
+    // Duplicate keys: the Kafka parser refuses them, so the API does too, wherever they are.
+    ExpectBadField(Call("POST", "/api/v1/jobs", kAlice, R"({"name":"a","name":"b","kind":"k"})"), "body");
+    ExpectBadField(Call("POST", "/api/v1/jobs", kAlice, R"({"name":"a","kind":"k","parameters":{"x":1,"x":2}})"),
+                   "body");
+    ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/cancel", kAlice, R"({"reason":"a","reason":"b"})"), "body");
     ExpectBadField(Call("POST", "/api/v1/jobs/" + id + "/cancel", kAlice, R"({"reason":1})"), "reason");
     ExpectBadField(Call("GET", "/api/v1/jobs?status=done", kAlice), "status");
     ExpectBadField(Call("GET", "/api/v1/jobs?limit=0", kAlice), "limit");

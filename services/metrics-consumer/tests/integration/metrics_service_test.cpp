@@ -9,8 +9,10 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -207,6 +209,34 @@ TEST_F(MetricsServiceTest, InvalidSamplesAreDeadLetteredAndNeverAggregated) {
     simdjson::dom::element job = parser.parse(body);
     EXPECT_DOUBLE_EQ(double(job["cpu_percent"]["min"]), 10);
     EXPECT_DOUBLE_EQ(double(job["memory_mb"]["max"]), 100);
+}
+
+TEST_F(MetricsServiceTest, HugeIdentifiersAndExtremeNumbersAreDeadLetteredNotTracked) {
+    // 900 KB job ids once took the service from 29 to 102 MB despite its job cap: the schema
+    // bounds identifiers (256 bytes), so such records never reach the aggregator.
+    constexpr int kHuge = 20;
+    for (int i = 0; i < kHuge; ++i) {
+        const std::string job(900'000, static_cast<char>('a' + i));
+        Produce("huge-" + std::to_string(i), SampleJson(job, "alice", 10, 100, 1000));
+    }
+    // Finite numbers that add up to infinity, and an execution time past what a double keeps.
+    Produce("job-range", RawSample("job-range", "alice", "1.7e308", "100", 1000));
+    Produce("job-range", RawSample("job-range", "alice", "10", "100", INT64_MAX));
+    Produce("job-range", SampleJson("job-range", "alice", 10, 100, 1000));
+
+    const auto dead = cluster_.ConsumeAll("job-metrics.dlq", kHuge + 2);
+    ASSERT_EQ(dead.size(), static_cast<std::size_t>(kHuge + 2));
+    std::map<std::string, int> reasons;  // partitions interleave, so by count, not position
+    for (const auto& record : dead) ++reasons[record.Header("dlq.error.message").value_or("")];
+    EXPECT_EQ(reasons, (std::map<std::string, int>{{"job_id: longer than 256 bytes", kHuge},
+                                                   {"payload.cpu_percent: out of range", 1},
+                                                   {"payload.execution_time_ms: out of range", 1}}));
+
+    WaitForSamples("job-range", 1);
+    const auto summary = Get("/api/v1/metrics/summary", "admin-token");
+    ASSERT_EQ(summary.status, 200) << summary.Describe();
+    simdjson::dom::parser parser;
+    EXPECT_EQ(std::uint64_t(parser.parse(summary.body)["jobs_tracked"]), 1u) << summary.body;
 }
 
 TEST_F(MetricsServiceTest, RedeliveredSampleIsCountedOnce) {

@@ -41,6 +41,7 @@ class MetricsStreamTest : public ::testing::Test {
         StreamOptions options;
         options.max_subscriptions = 3;
         options.max_updates_per_flush = 2;
+        options.max_per_user = 2;
         return options;
     }
     void Open(MetricsStream::ConnectionId id, const std::string& token) {
@@ -159,6 +160,16 @@ TEST_F(MetricsStreamTest, SubscriptionsPerConnectionAreCapped) {
     EXPECT_EQ(TypeOf(frames[3]), "subscribed");
     EXPECT_EQ(TypeOf(frames[4]), "error");
     EXPECT_EQ(stream_.Subscriptions(), 3u);
+}
+
+TEST_F(MetricsStreamTest, OneUserCannotTakeEveryConnectionSlot) {
+    Open(1, "alice-token");
+    Open(2, "alice-token");
+    EXPECT_FALSE(callbacks_.on_open(3, RequestWithToken("alice-token"))) << "alice's third connection";
+    Open(4, "bob-token");  // others still get in
+    callbacks_.on_close(1);
+    Open(5, "alice-token");  // a closed one frees its slot
+    EXPECT_EQ(stream_.Connections(), 3u);
 }
 
 TEST_F(MetricsStreamTest, UpdatesBeyondThePerFlushCapAreReportedAsSkipped) {

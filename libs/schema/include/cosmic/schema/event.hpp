@@ -14,6 +14,13 @@ namespace cosmic::schema {
 
 inline constexpr int kSchemaVersion = 1;
 
+/// The largest execution_time_ms accepted (a year): a bigger value is a mistake, loses precision
+/// in JSON readers that use doubles, and overflows the sums built from it.
+inline constexpr std::int64_t kMaxExecutionTimeMs = std::int64_t{365} * 24 * 60 * 60 * 1000;
+/// The largest cpu_percent, memory_mb, io_read_mb or io_write_mb accepted: finite values near
+/// the top of the double range add up to infinity, which turns an average into null.
+inline constexpr double kMaxMetricValue = 1e12;
+
 enum class AuditAction : std::uint8_t { kCreate, kUpdate, kDelete, kStateChange, kAccess, kAlert };
 enum class Channel : std::uint8_t { kEmail, kInApp, kWebsocket, kWebhook };
 enum class HealthStatus : std::uint8_t { kHealthy, kDegraded, kUnhealthy };

@@ -57,14 +57,28 @@ struct HttpServerOptions {
     std::string bind_address = "0.0.0.0";
     int port = 0;                                 ///< 0 = any free port
     std::size_t max_request_bytes = 1024 * 1024;  ///< larger bodies get 413
-    int threads = 4;                              ///< HTTP worker threads (WebSockets get their own)
-    std::size_t websocket_queue_messages = 256;   ///< per connection; a full queue drops the client
+    /// Request bodies must be Content-Type: application/json (415 otherwise, before reading).
+    bool require_json_bodies = true;
+    int threads = 4;                             ///< HTTP worker threads (WebSockets get their own)
+    std::size_t websocket_queue_messages = 256;  ///< per connection; a full queue drops the client
     /// civetweb keeps one thread per open WebSocket, so they are capped: beyond this, upgrades get 503.
     std::size_t max_websocket_connections = 64;
     /// Incoming WebSocket messages larger than this close the connection (status 1009).
     std::size_t max_websocket_message_bytes = 64 * 1024;
-    /// A client that takes longer than this to send a request or accept a response is cut off.
+    /// The longest a single read or write waits for the client (civetweb's own timeout).
     std::chrono::milliseconds request_timeout{10000};
+    /// The request line and headers must all arrive within this time of the connection opening
+    /// (or of the previous response on a kept-alive connection); later, the connection is closed
+    /// (408 when part of a request arrived).
+    std::chrono::milliseconds header_timeout{10000};
+    /// The whole body must arrive within this time of the headers; later, 408 and close.
+    std::chrono::milliseconds body_timeout{10000};
+    /// Open connections per client address. Beyond it, the client's oldest connection that is
+    /// waiting on the client (headers, body or idle keep-alive) is closed to make room, or the
+    /// new one (503) when all of them are being served. Also, when the server is one thread
+    /// short of full, the oldest such connection of any client is closed, so a new request
+    /// (a health probe) always finds a thread.
+    std::size_t max_connections_per_client = 16;
     /// Idle WebSockets are pinged this often; a client that misses 6 pings in a row is closed.
     std::chrono::milliseconds websocket_ping_interval{30000};
     /// Stop() waits this long for clients to answer the WebSocket close handshake.

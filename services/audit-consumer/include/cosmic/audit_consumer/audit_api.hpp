@@ -1,6 +1,7 @@
 #pragma once
 /// The audit HTTP API (role auditor or admin on every route):
 ///   GET /api/v1/audit?resource_id=&job_id=&user_id=&action=&from=&to=&valid=&limit=&cursor=&order=
+///   GET /api/v1/audit/events/{row_id}   (one row with all of its raw bytes)
 ///   GET /api/v1/audit/verify
 ///   GET /api/v1/audit/compliance-report
 
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <variant>
 
+#include "cosmic/audit/audit_json.hpp"
 #include "cosmic/audit/audit_store.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/telemetry/http_server.hpp"
@@ -21,6 +23,7 @@ namespace cosmic::audit {
 struct QueryLimits {
     std::size_t default_limit = 100;
     std::size_t max_limit = 1000;  ///< larger requested limits are capped to this
+    PageBudget budget;             ///< a page also stops at a byte budget (next_cursor continues it)
 };
 
 /// Parses the query string of GET /api/v1/audit. Returns the filter, or a 400 response naming
@@ -37,10 +40,11 @@ class AuditApi {
     AuditApi(AuditStore& store, QueryLimits limits, Clock clock, VerifyObserver on_verify = {});
 
     telemetry::HttpResponse Query(const telemetry::HttpRequest& request);
+    telemetry::HttpResponse Row(const telemetry::HttpRequest& request);
     telemetry::HttpResponse Verify(const telemetry::HttpRequest& request);
     telemetry::HttpResponse ComplianceReport(const telemetry::HttpRequest& request);
 
-    /// Registers the three routes behind bearer-token auth (roles auditor or admin).
+    /// Registers the four routes behind bearer-token auth (roles auditor or admin).
     void Register(telemetry::HttpServer& http, const std::shared_ptr<const service::Authenticator>& auth);
 
   private:

@@ -28,6 +28,8 @@ struct AuditSettings {
     std::chrono::milliseconds verify_interval{std::chrono::hours(1)};
     std::size_t query_default_limit = 100;
     std::size_t query_max_limit = 1000;
+    std::size_t query_max_bytes = 4 * 1024 * 1024;
+    std::size_t query_max_raw_bytes = 16 * 1024;
 };
 
 /// Declares the service's keys (and its default HTTP port, 8084).

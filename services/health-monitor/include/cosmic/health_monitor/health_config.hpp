@@ -111,6 +111,7 @@ struct HealthSettings {
     /// Leadership follows partition 0 of system-health in consumer.group_id; off = always leader.
     bool ha = true;
     std::string leader_group;
+    std::size_t websocket_max_per_user = 8;  ///< open /ws/health connections per user
 };
 
 /// Declares the keys and sets the kit's defaults (http.port, consumer.group_id).

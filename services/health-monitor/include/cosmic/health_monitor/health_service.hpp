@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -118,6 +119,7 @@ class HealthService {
     telemetry::WebSocketEndpoint* websocket_ = nullptr;
     std::mutex connections_mutex_;
     std::set<telemetry::WebSocketEndpoint::ConnectionId> connections_;
+    std::map<telemetry::WebSocketEndpoint::ConnectionId, std::string> connection_users_;  ///< same lock
 };
 
 }  // namespace cosmic::health

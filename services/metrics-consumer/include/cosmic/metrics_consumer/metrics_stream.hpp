@@ -45,6 +45,7 @@ struct StreamOptions {
     std::chrono::milliseconds throttle{1000};  ///< flush interval = per-job update interval
     std::size_t max_subscriptions = 1000;      ///< job subscriptions per connection
     std::size_t max_updates_per_flush = 200;   ///< job updates per connection per flush
+    std::size_t max_per_user = 8;              ///< open connections per authenticated user
 };
 
 /// Prometheus counters bumped as things happen; any may be null.
