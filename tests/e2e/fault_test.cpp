@@ -329,6 +329,7 @@ TEST(FaultE2E, FullOutageLosesNothingAndTheApiKeepsAccepting) {
     const auto restart_at = Clock::now();
     ASSERT_NO_THROW(brokers.RestartAll());
     Stack::RecordTiming("outage_brokers_back", ElapsedMs(restart_at));
+    const auto restarted = stack.RestartExited();
     const FinalStatus jobs = stack.WaitAllTerminal(ids, seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
     stack.CheckAll(jobs);
@@ -336,7 +337,9 @@ TEST(FaultE2E, FullOutageLosesNothingAndTheApiKeepsAccepting) {
     Stack::RecordTiming("outage_catch_up", catch_up);
     ReportLine("fault_outage", std::to_string(ids.size()) + " jobs (" + std::to_string(submitted_during) +
                                    " submitted during the outage)",
-               "3 of 3 brokers killed for 20 s", 0, 0, catch_up);
+               "3 of 3 brokers killed for 20 s; services restarted after a fatal error: " +
+                   std::to_string(restarted.size()),
+               0, 0, catch_up);
     stack.StopAll();
 }
 
@@ -371,6 +374,16 @@ TEST(FaultE2E, SingleBrokerLossAndAHungBrokerLoseNothing) {
     }
     ASSERT_NO_THROW(brokers.Resume(2));
     audit_load.join();
+    // A consumer whose static identity was fenced while its coordinator was gone stops with exit
+    // code 1; the supervisor starts it again and it resumes from its committed offsets.
+    std::vector<std::string> restarted;
+    WaitUntil(
+        [&] {
+            const auto now = stack.RestartExited();
+            restarted.insert(restarted.end(), now.begin(), now.end());
+            return WaitAuditStored(stack.Audit(), audit_prefix, 20'000, seconds(2)).second >= 20'000;
+        },
+        seconds(120), milliseconds(500));
     const FinalStatus jobs = stack.WaitAllTerminal(ids, seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
     stack.CheckAll(jobs);
@@ -378,8 +391,10 @@ TEST(FaultE2E, SingleBrokerLossAndAHungBrokerLoseNothing) {
     EXPECT_EQ(rows.second, 20'000);
     EXPECT_EQ(rows.first, rows.second);
     ReportLine("fault_one_broker", std::to_string(ids.size()) + " jobs + 20k audit events at 2k/s",
-               "kill -9 broker 1 + restart, SIGSTOP broker 2 for 12 s", 20'000 - rows.second, rows.first - rows.second,
-               ElapsedMs(paused_at));
+               "kill -9 broker 1 + restart, SIGSTOP broker 2 for 12 s; services restarted after a fatal error: " +
+                   std::to_string(restarted.size()),
+               20'000 - rows.second, rows.first - rows.second, ElapsedMs(paused_at));
+    for (const auto& name : restarted) std::cout << "[fault] restarted by the supervisor: " << name << std::endl;
     stack.StopAll();
 }
 

@@ -509,6 +509,19 @@ void Stack::CheckAudit(const FinalStatus& jobs) {
     EXPECT_GE(IntField(report_doc.Root(), "total_events").value_or(0), static_cast<std::int64_t>(total)) << report.body;
 }
 
+std::vector<std::string> Stack::RestartExited() {
+    std::vector<std::string> restarted;
+    for (ServiceProcess* service : Services()) {
+        if (service->Running()) continue;
+        const int status = service->Stop();  // reaps it; the exit status it had
+        restarted.push_back(service->Name() + " (exit " + std::to_string(status) + ")");
+        std::cout << "[e2e] " << service->Name() << " exited with " << status << "; restarting it as a supervisor would"
+                  << std::endl;
+        service->Start();
+    }
+    return restarted;
+}
+
 void Stack::StopAll() {
     const auto services = Services();
     for (auto it = services.rbegin(); it != services.rend(); ++it) {

@@ -130,6 +130,10 @@ class Stack {
     /// Lifecycle, metrics and audit; notifications when the stack has them. Timings printed and
     /// recorded as test properties.
     void CheckAll(const FinalStatus& jobs);
+    /// What a supervisor (Kubernetes' restartPolicy, systemd) does: starts again every service
+    /// that exited on its own (a fatal Kafka error stops a service with exit code 1). Returns
+    /// "name (exit N)" per restart.
+    std::vector<std::string> RestartExited();
     /// SIGTERM to each service in reverse start order; expects a clean exit (status 0) from each
     /// within its shutdown deadline.
     void StopAll();
