@@ -11,10 +11,10 @@ CREATE ROLE cosmic_orchestrator LOGIN PASSWORD :'password';
 CREATE ROLE cosmic_notifications LOGIN PASSWORD :'password';
 CREATE ROLE cosmic_audit LOGIN PASSWORD :'password';
 CREATE DATABASE cosmic_jobs OWNER cosmic_orchestrator;
-CREATE DATABASE cosmic_notifications OWNER cosmic_notifications;
+CREATE DATABASE cosmic_notify OWNER cosmic_notifications;
 CREATE DATABASE cosmic_audit OWNER cosmic_audit;
-REVOKE CONNECT ON DATABASE cosmic_jobs, cosmic_notifications, cosmic_audit FROM PUBLIC;
+REVOKE CONNECT ON DATABASE cosmic_jobs, cosmic_notify, cosmic_audit FROM PUBLIC;
 GRANT CONNECT ON DATABASE cosmic_jobs TO cosmic_orchestrator;
-GRANT CONNECT ON DATABASE cosmic_notifications TO cosmic_notifications;
+GRANT CONNECT ON DATABASE cosmic_notify TO cosmic_notifications;
 GRANT CONNECT ON DATABASE cosmic_audit TO cosmic_audit;
 SQL
