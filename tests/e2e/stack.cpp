@@ -125,6 +125,9 @@ Stack::Stack(std::string_view run_name, StackOptions options)
                                                       {"COSMIC_CLUSTER_EXPECTED_BROKERS", "3"},
                                                       {"COSMIC_COMPONENTS_STALE_AFTER_MS", "10000"},
                                                       {"COSMIC_ALERTS_RESOLVE_AFTER_MS", "4000"},
+                                                      // Instances of earlier tests' stacks (their
+                                                      // heartbeats are replayed) are let go soon.
+                                                      {"COSMIC_COMPONENTS_FORGET_AFTER_MS", "15000"},
                                                       {"COSMIC_LAG_INTERVALS", "5"}}));
     }
     if (!wanted("job-orchestrator")) return;
