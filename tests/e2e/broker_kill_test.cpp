@@ -72,7 +72,7 @@ TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
     ASSERT_NO_THROW(brokers.Restart(kKilledNode));
     Stack::RecordTiming("restart_broker", ElapsedMs(start));
     // A static member fenced while its coordinator moved exits 1; its supervisor restarts it.
-    slice.RestartExited();
+    slice.SuperviseUntilQuiet();
 
     start = Clock::now();
     const FinalStatus jobs = slice.WaitAllTerminal(ids, std::chrono::seconds(180));

@@ -329,7 +329,7 @@ TEST(FaultE2E, FullOutageLosesNothingAndTheApiKeepsAccepting) {
     const auto restart_at = Clock::now();
     ASSERT_NO_THROW(brokers.RestartAll());
     Stack::RecordTiming("outage_brokers_back", ElapsedMs(restart_at));
-    const auto restarted = stack.RestartExited();
+    const auto restarted = stack.SuperviseUntilQuiet();
     const FinalStatus jobs = stack.WaitAllTerminal(ids, seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
     stack.CheckAll(jobs);
@@ -376,14 +376,7 @@ TEST(FaultE2E, SingleBrokerLossAndAHungBrokerLoseNothing) {
     audit_load.join();
     // A consumer whose static identity was fenced while its coordinator was gone stops with exit
     // code 1; the supervisor starts it again and it resumes from its committed offsets.
-    std::vector<std::string> restarted;
-    WaitUntil(
-        [&] {
-            const auto now = stack.RestartExited();
-            restarted.insert(restarted.end(), now.begin(), now.end());
-            return WaitAuditStored(stack.Audit(), audit_prefix, 20'000, seconds(2)).second >= 20'000;
-        },
-        seconds(120), milliseconds(500));
+    const std::vector<std::string> restarted = stack.SuperviseUntilQuiet();
     const FinalStatus jobs = stack.WaitAllTerminal(ids, seconds(180));
     ASSERT_EQ(jobs.size(), ids.size());
     stack.CheckAll(jobs);

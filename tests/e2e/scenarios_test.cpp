@@ -560,12 +560,12 @@ TEST_F(Scenarios, S07_BrokerFailureDegradesAndRecovers) {
     ASSERT_NO_THROW(brokers.Restart(3));
     // A consumer whose static identity was fenced while its coordinator moved stops with exit
     // code 1 (librdkafka#3437); its supervisor starts it again.
-    for (const auto& restarted : S().RestartExited()) {
+    for (const auto& restarted : S().SuperviseUntilQuiet()) {
         std::cout << "[e2e] restarted after the broker kill: " << restarted << std::endl;
     }
     EXPECT_TRUE(WaitUntil([&] { return cluster_status() == "OK"; }, seconds(180))) << cluster_status();
     Stack::RecordTiming("s07_restart_to_ok", ElapsedMs(restart_at));
-    S().RestartExited();
+    S().SuperviseUntilQuiet(seconds(5));
     // The flow goes on.
     const auto ids = S().SubmitJobs(3, "s07");
     S().CheckLifecycle(S().WaitAllTerminal(ids, seconds(120)));

@@ -525,6 +525,22 @@ std::vector<std::string> Stack::RestartExited() {
     return restarted;
 }
 
+std::vector<std::string> Stack::SuperviseUntilQuiet(milliseconds quiet, milliseconds timeout) {
+    std::vector<std::string> all;
+    auto last_exit = Clock::now();
+    WaitUntil(
+        [&] {
+            const auto restarted = RestartExited();
+            if (!restarted.empty()) {
+                all.insert(all.end(), restarted.begin(), restarted.end());
+                last_exit = Clock::now();
+            }
+            return Clock::now() - last_exit >= quiet;
+        },
+        timeout, milliseconds(500));
+    return all;
+}
+
 void Stack::StopAll() {
     const auto services = Services();
     for (auto it = services.rbegin(); it != services.rend(); ++it) {

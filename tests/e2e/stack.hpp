@@ -134,6 +134,10 @@ class Stack {
     /// that exited on its own (a fatal Kafka error stops a service with exit code 1). Returns
     /// "name (exit N)" per restart.
     std::vector<std::string> RestartExited();
+    /// RestartExited() until no service has exited for `quiet` (a fenced consumer stops some
+    /// seconds after the fault that fenced it), at most `timeout`; every restart it made.
+    std::vector<std::string> SuperviseUntilQuiet(std::chrono::milliseconds quiet = std::chrono::seconds(15),
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(120));
     /// SIGTERM to each service in reverse start order; expects a clean exit (status 0) from each
     /// within its shutdown deadline.
     void StopAll();
