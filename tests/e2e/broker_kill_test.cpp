@@ -22,11 +22,14 @@ constexpr int kKilledNode = 2;
 
 TEST(BrokerKillE2E, NothingLostWhenABrokerIsKilledMidFlow) {
     // Slower jobs, few at a time, so the flow spans the kill, the ~9 s failover and the restart.
-    Stack slice("broker_kill", ExecutorSettings{.concurrency = 5,
-                                                        .duration_min_ms = 1000,
-                                                        .duration_max_ms = 3000,
-                                                        .metrics_interval_ms = 250,
-                                                        .failure_rate = 0.1});
+    Stack slice("broker_kill", StackOptions{.executor = ExecutorSettings{.concurrency = 5,
+                                                                         .duration_min_ms = 1000,
+                                                                         .duration_max_ms = 3000,
+                                                                         .metrics_interval_ms = 250,
+                                                                         .failure_rate = 0.1},
+                                            .notifications = false,
+                                            .health = false,
+                                            .static_membership = false});
     BrokerControl brokers(Cluster(), slice.RunDir() / "broker-control.log");
     ASSERT_NO_THROW(slice.StartAll());
 

@@ -311,6 +311,7 @@ TEST(FaultE2E, FullOutageLosesNothingAndTheApiKeepsAccepting) {
                                         .metrics_interval_ms = 300,
                                         .failure_rate = 0.1};
     options.health = false;
+    options.static_membership = false;  // see StackOptions::static_membership
     Stack stack("fault_outage", options);
     BrokerControl brokers(Cluster(), stack.RunDir() / "broker-control.log");
     ASSERT_NO_THROW(stack.StartAll());
@@ -353,7 +354,8 @@ TEST(FaultE2E, SingleBrokerLossAndAHungBrokerLoseNothing) {
                                                                                .metrics_interval_ms = 300,
                                                                                .failure_rate = 0.1},
                                                  .notifications = false,
-                                                 .health = false});
+                                                 .health = false,
+                                                 .static_membership = false});
     BrokerControl brokers(Cluster(), stack.RunDir() / "broker-control.log");
     ASSERT_NO_THROW(stack.StartAll());
     auto ids = stack.SubmitJobs(15, "before");

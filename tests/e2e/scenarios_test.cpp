@@ -123,6 +123,7 @@ class Scenarios : public ::testing::Test {
                                             .failure_rate = 0.1};
         options.env["health-monitor"] = {{"COSMIC_LAG_MAX_MESSAGES", "100"}, {"COSMIC_LAG_MAX_SECONDS", "0"}};
         options.env["metrics-consumer"] = {{"COSMIC_METRICS_MAX_JOBS", std::to_string(kMetricsMaxJobs)}};
+        options.static_membership = false;  // S07 kills a broker (see StackOptions::static_membership)
         stack_ = new Stack("scenarios", options);
         stack_->StartAll();
         suite_start_ms_ = schema::NowEpochMs();

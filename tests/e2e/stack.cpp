@@ -90,6 +90,7 @@ Stack::Stack(std::string_view run_name, StackOptions options)
                                                            {"COSMIC_HEARTBEAT_INTERVAL_MS", "2000"}};
     const auto with = [&](const std::string& name, std::map<std::string, std::string> env) {
         env.merge(std::map<std::string, std::string>(common_env));
+        if (!options_.static_membership) env["COSMIC_CONSUMER_STATIC_MEMBERSHIP"] = "false";
         if (const auto extra = options_.env.find(name); extra != options_.env.end()) {
             for (const auto& [key, value] : extra->second) env[key] = value;
         }

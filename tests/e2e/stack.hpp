@@ -61,6 +61,10 @@ struct StackOptions {
     bool health = true;
     /// Extra settings per service name; they win over the stack's.
     std::map<std::string, std::map<std::string, std::string>> env{};
+    /// Static group membership (the kit's default with an instance id). Stacks that kill brokers
+    /// turn it off: with librdkafka 2.0.2 a static member whose coordinator dies is fenced by its
+    /// own rejoin (librdkafka#3437) and the service stops with exit code 1 for its supervisor.
+    bool static_membership = true;
     /// When not empty, only these services run (e.g. {"audit-consumer"}); the accessors of the
     /// others must not be used.
     std::set<std::string> only{};
