@@ -1,7 +1,9 @@
 #include "external_admin.hpp"
 
 #include <memory>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace cosmic::kafka::testing::detail {
 namespace {
@@ -66,7 +68,12 @@ void CreateTopicWithAdmin(rd_kafka_t* rk, const std::string& name, int partition
 
 int BrokerCount(rd_kafka_t* rk, std::chrono::milliseconds timeout) { return AllTopics(rk, timeout)->broker_cnt; }
 
-void DeleteAllRecords(rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+namespace {
+
+/// One DeleteRecords round; returns the first per-partition error that leadership moving would
+/// explain (the caller retries), throws on any other failure.
+rd_kafka_resp_err_t DeleteAllRecordsOnce(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                         std::chrono::milliseconds timeout) {
     const Metadata metadata = AllTopics(rk, timeout);
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> offsets(
         rd_kafka_topic_partition_list_new(0), &rd_kafka_topic_partition_list_destroy);
@@ -83,7 +90,7 @@ void DeleteAllRecords(rd_kafka_t* rk, const std::vector<std::string>& topics, st
         }
     }
     if (offsets->cnt == 0) {
-        return;
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
     }
     rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(offsets.get());
     Queue queue(rd_kafka_queue_new(rk));
@@ -100,12 +107,32 @@ void DeleteAllRecords(rd_kafka_t* rk, const std::vector<std::string>& topics, st
     const rd_kafka_topic_partition_list_t* results =
         rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event.get()));
     for (int i = 0; results != nullptr && i < results->cnt; ++i) {
-        if (results->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const rd_kafka_resp_err_t err = results->elems[i].err;
+        if (err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+            err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || err == RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS) {
+            return err;
+        }
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             throw std::runtime_error("embedded cluster: DeleteRecords " + std::string(results->elems[i].topic) + "/" +
-                                     std::to_string(results->elems[i].partition) + ": " +
-                                     rd_kafka_err2str(results->elems[i].err));
+                                     std::to_string(results->elems[i].partition) + ": " + rd_kafka_err2str(err));
         }
     }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+}  // namespace
+
+void DeleteAllRecords(rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+    // Right after a broker restart (an earlier test's fault) leadership may still be moving: ask
+    // again with fresh metadata, backing off, before calling it a failure.
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 1; attempt <= 10; ++attempt) {
+        err = DeleteAllRecordsOnce(rk, topics, timeout);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));  // retry backoff
+    }
+    throw std::runtime_error(std::string("embedded cluster: DeleteRecords still failing after 10 attempts: ") +
+                             rd_kafka_err2str(err));
 }
 
 }  // namespace cosmic::kafka::testing::detail

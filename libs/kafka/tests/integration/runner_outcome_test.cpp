@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -154,7 +155,8 @@ TEST_F(RunnerOutcomeTest, InvalidRecordsAreLoggedWithWhereTheyCameFromButNotEach
         if (line.find("invalid record from job-lifecycle [0] @") != std::string::npos) invalid.push_back(line);
     }
     ASSERT_FALSE(invalid.empty()) << "a dead-lettered invalid record leaves no log line";
-    EXPECT_NE(invalid.front().find("@0:"), std::string::npos) << invalid.front();
+    // The first malformed record's offset (0 on the mock; later on a real cluster's reused topic).
+    EXPECT_TRUE(std::regex_search(invalid.front(), std::regex("@[0-9]+:"))) << invalid.front();
     EXPECT_NE(invalid.front().find("similar suppressed"), std::string::npos) << invalid.front();
     EXPECT_LT(invalid.size(), static_cast<std::size_t>(kMalformed)) << "one line per record is a log flood";
 }
