@@ -28,11 +28,13 @@
 namespace cosmic::fault {
 namespace {
 
+using cosmic::testing::ClosedByServer;
 using cosmic::testing::HttpCall;
 using cosmic::testing::HttpClient;
 using cosmic::testing::HttpResponse;
 using cosmic::testing::RawSocket;
 using cosmic::testing::ServiceProcess;
+using cosmic::testing::Trickler;
 using cosmic::testing::UrlEncode;
 using cosmic::testing::WaitUntil;
 using namespace std::chrono_literals;
@@ -42,21 +44,6 @@ constexpr const char* kMetrics = "metrics-consumer";
 constexpr const char* kNotification = "notification-consumer";
 constexpr const char* kAudit = "audit-consumer";
 constexpr const char* kHealth = "health-monitor";
-
-/// True once the server closed the connection (EOF or reset); reads what is there without waiting.
-/// Bytes read on the way are appended to `received` when given.
-bool ClosedByServer(int fd, std::string* received = nullptr) {
-    char buffer[4096];
-    while (true) {
-        const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-        if (n > 0) {
-            if (received != nullptr) received->append(buffer, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n == 0) return true;
-        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    }
-}
 
 /// The five services, started once for the whole suite.
 class Services {
@@ -344,36 +331,6 @@ TEST_F(ApiAbuseTest, ConflictingLengthsAreRefusedAndTheConnectionClosed) {
         EXPECT_EQ(rest, "");
     }
 }
-
-/// Sends one byte to each socket every 200 ms, like a slowloris client, until destroyed.
-class Trickler {
-  public:
-    explicit Trickler(std::vector<int> fds) : fds_(std::move(fds)), thread_([this] { Run(); }) {}
-    ~Trickler() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        stop_cv_.notify_all();
-        thread_.join();
-    }
-    Trickler(const Trickler&) = delete;
-    Trickler& operator=(const Trickler&) = delete;
-
-  private:
-    void Run() {
-        std::unique_lock lock(mutex_);
-        while (!stop_cv_.wait_for(lock, 200ms, [this] { return stop_; })) {
-            for (const int fd : fds_) (void)::send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-        }
-    }
-
-    std::vector<int> fds_;
-    std::mutex mutex_;
-    std::condition_variable stop_cv_;
-    bool stop_ = false;
-    std::thread thread_;  // last: started after the members it uses exist
-};
 
 /// 80 slow clients (40 trickling their headers a byte at a time, 40 announcing a body they never
 /// send) against one service; /healthz must still answer and every slow connection be closed.

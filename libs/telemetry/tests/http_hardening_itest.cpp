@@ -25,27 +25,12 @@
 namespace cosmic::telemetry {
 namespace {
 
+using cosmic::testing::ClosedByServer;
 using cosmic::testing::HttpCall;
 using cosmic::testing::RawSocket;
+using cosmic::testing::Trickler;
 using cosmic::testing::WaitUntil;
 using namespace std::chrono_literals;
-
-/// Reads what is there without blocking; true once the server closed (EOF or reset). What
-/// arrived before is appended to `received`.
-bool ClosedByServer(int fd, std::string& received) {
-    char buffer[4096];
-    while (true) {
-        const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-        if (n > 0) {
-            received.append(buffer, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n == 0) {
-            return true;
-        }
-        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    }
-}
 
 /// The error code of a JSON error response ("HTTP/1.1 408 ...\r\n...\r\n\r\n{...}"); "" if none.
 std::string ErrorCodeOf(const std::string& response) {
@@ -72,38 +57,6 @@ cosmic::testing::HttpRequest Post(std::string body, std::string content_type = "
     request.content_type = std::move(content_type);
     return request;
 }
-
-/// Sends one byte to each of its sockets every 200 ms, like a slowloris client, until destroyed.
-class Trickler {
-  public:
-    explicit Trickler(std::vector<int> fds) : fds_(std::move(fds)), thread_([this] { Run(); }) {}
-    ~Trickler() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        stop_cv_.notify_all();
-        thread_.join();
-    }
-    Trickler(const Trickler&) = delete;
-    Trickler& operator=(const Trickler&) = delete;
-
-  private:
-    void Run() {
-        std::unique_lock lock(mutex_);
-        while (!stop_cv_.wait_for(lock, 200ms, [this] { return stop_; })) {
-            for (const int fd : fds_) {
-                (void)::send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            }
-        }
-    }
-
-    std::vector<int> fds_;
-    std::mutex mutex_;
-    std::condition_variable stop_cv_;
-    bool stop_ = false;
-    std::thread thread_;  // last: started after the members it uses exist
-};
 
 class HttpHardeningTest : public ::testing::Test {
   protected:
@@ -184,7 +137,7 @@ TEST_F(HttpHardeningTest, TrickledHeadersAndBodiesAreCutAtTheirDeadlines) {
         }
     }
     for (std::size_t i = 0; i < all.size(); ++i) {
-        ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(all[i]->fd(), received[i]); }))
+        ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(all[i]->fd(), &received[i]); }))
             << "connection " << i << " is still open";
     }
     for (std::size_t i = 0; i < all.size(); ++i) {
@@ -215,8 +168,8 @@ TEST_F(HttpHardeningTest, OneClientCannotHoldMoreThanItsShareOfConnections) {
     ASSERT_TRUE(WaitUntil([&] {
         int open = 0;
         for (std::size_t i = 0; i < 20; ++i) {
-            open += ClosedByServer(slow[i]->fd(), received[i]) ? 0 : 1;
-            open += ClosedByServer(silent[i]->fd(), received[20 + i]) ? 0 : 1;
+            open += ClosedByServer(slow[i]->fd(), &received[i]) ? 0 : 1;
+            open += ClosedByServer(silent[i]->fd(), &received[20 + i]) ? 0 : 1;
         }
         return open <= 4;
     }));
@@ -258,7 +211,7 @@ TEST_F(HttpHardeningTest, ConflictingContentLengthsAreRefusedAndTheConnectionClo
     EXPECT_EQ(ErrorCodeOf(response), "bad_request") << response;
     EXPECT_NE(response.find("Connection: close"), std::string::npos) << response;
     std::string rest;
-    ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(socket.fd(), rest); }));
+    ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(socket.fd(), &rest); }));
     EXPECT_EQ(rest, "");
 }
 
@@ -272,7 +225,7 @@ TEST_F(HttpHardeningTest, ChunkedWithContentLengthIsRefusedAndTheConnectionClose
     EXPECT_EQ(response.rfind("HTTP/1.1 400 ", 0), 0u) << response;
     EXPECT_EQ(ErrorCodeOf(response), "bad_request") << response;
     std::string rest;
-    ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(socket.fd(), rest); }));
+    ASSERT_TRUE(WaitUntil([&] { return ClosedByServer(socket.fd(), &rest); }));
     EXPECT_EQ(rest, "");
 }
 

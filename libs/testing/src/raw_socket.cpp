@@ -121,4 +121,35 @@ std::string RawSocket::ReadHttpResponse(std::chrono::milliseconds timeout) {
     return head;
 }
 
+bool ClosedByServer(int fd, std::string* received) {
+    char buffer[4096];
+    while (true) {
+        const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (n > 0) {
+            if (received != nullptr) received->append(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) return true;
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
+}
+
+Trickler::Trickler(std::vector<int> fds) : fds_(std::move(fds)), thread_([this] { Run(); }) {}
+
+Trickler::~Trickler() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    stop_cv_.notify_all();
+    thread_.join();
+}
+
+void Trickler::Run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; })) {
+        for (const int fd : fds_) (void)::send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+}
+
 }  // namespace cosmic::testing

@@ -4,10 +4,14 @@
 /// WebSocket client is built on it.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace cosmic::testing {
 
@@ -42,6 +46,28 @@ class RawSocket {
   private:
     int fd_ = -1;
     std::string pending_;  ///< bytes read past the last message
+};
+
+/// True once the server closed the connection on `fd` (EOF or reset); reads what is there without
+/// waiting. Bytes read on the way are appended to `received` when given.
+bool ClosedByServer(int fd, std::string* received = nullptr);
+
+/// Sends one byte to each of its sockets every 200 ms, like a slowloris client, until destroyed.
+class Trickler {
+  public:
+    explicit Trickler(std::vector<int> fds);
+    ~Trickler();
+    Trickler(const Trickler&) = delete;
+    Trickler& operator=(const Trickler&) = delete;
+
+  private:
+    void Run();
+
+    std::vector<int> fds_;
+    std::mutex mutex_;
+    std::condition_variable stop_cv_;
+    bool stop_ = false;
+    std::thread thread_;  // last: started after the members it uses exist
 };
 
 }  // namespace cosmic::testing
