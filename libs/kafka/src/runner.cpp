@@ -60,6 +60,16 @@ void Runner::Impl::ErrorTrampoline(rd_kafka_t* rk, int err, const char* reason, 
 
 namespace {
 
+/// A numeric property as the configuration holds it (librdkafka's default when not set).
+std::int64_t ConfInt(const rd_kafka_conf_t* conf, const char* name) {
+    char value[64];
+    std::size_t size = sizeof(value);
+    if (rd_kafka_conf_get(conf, name, value, &size) != RD_KAFKA_CONF_OK) {
+        throw std::logic_error(std::string("librdkafka has no property ") + name);
+    }
+    return std::stoll(value);
+}
+
 RunnerOptions Validated(RunnerOptions options) {
     if (options.group_id.empty()) {
         throw std::invalid_argument("runner: group_id is required");
@@ -129,6 +139,8 @@ void Runner::Impl::Start() {
     }
     rd_kafka_conf_set_error_cb(conf.Get(), &Impl::ErrorTrampoline);
     rd_kafka_conf_set_opaque(conf.Get(), this);
+    fetch_kicker.Configure(static_cast<std::size_t>(ConfInt(conf.Get(), "queued.min.messages")),
+                           ConfInt(conf.Get(), "queued.max.messages.kbytes") * 1000);
     consumer = client_detail::NewHandle(RD_KAFKA_CONSUMER, conf);
     name = options.group_id + "/" + rd_kafka_name(consumer);
     partitions.Attach(consumer);
@@ -136,6 +148,7 @@ void Runner::Impl::Start() {
     rd_kafka_poll_set_consumer(consumer);
     consumer_queue = rd_kafka_queue_get_consumer(consumer);
     waker.Set(consumer_queue);
+    fetch_kicker.Attach(consumer);
     rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(static_cast<int>(topics.Size()));
     for (const auto& topic : topics) {
         rd_kafka_topic_partition_list_add(subscription, topic.name.c_str(), RD_KAFKA_PARTITION_UA);
@@ -143,6 +156,7 @@ void Runner::Impl::Start() {
     const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subscription);
     rd_kafka_topic_partition_list_destroy(subscription);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        fetch_kicker.Attach(nullptr);
         waker.Set(nullptr);
         rd_kafka_queue_destroy(consumer_queue);
         consumer_queue = nullptr;
@@ -276,7 +290,11 @@ std::vector<TopicPartition> Runner::Assignment() const { return impl_->partition
 
 LagSnapshot Runner::Lag() const { return impl_->lag.Snapshot(); }
 
-RunnerCounts Runner::Counts() const noexcept { return impl_->tally.Snapshot(); }
+RunnerCounts Runner::Counts() const noexcept {
+    RunnerCounts counts = impl_->tally.Snapshot();
+    counts.fetch_wakeups = impl_->fetch_kicker.Kicks();
+    return counts;
+}
 
 const std::string& Runner::GroupId() const noexcept { return impl_->options.group_id; }
 

@@ -37,6 +37,7 @@
 #include "cosmic/telemetry/logging.hpp"
 #include "runner_lag.hpp"
 #include "runner_metrics.hpp"
+#include "runner_fetch.hpp"
 #include "runner_parse.hpp"
 #include "runner_partitions.hpp"
 #include "runner_types.hpp"
@@ -108,6 +109,10 @@ struct Runner::Impl {
     std::vector<runner_detail::ParseSlot> parse_slots;
     /// Helper threads that parse the rest of a consumed batch while records are handled.
     runner_detail::ParseAhead parse_ahead{options.parse_threads};
+    /// Wakes the fetchers when a full consumer queue has drained (runner_fetch.hpp); made in Start
+    /// from the consumer's queue limits.
+    runner_detail::FetchKicker fetch_kicker;
+    double average_record_bytes = 0;  ///< of consumed records (moving average)
     bool draining = false;  ///< shutting down: records still arriving are dropped unhandled
     telemetry::RateLimiter handler_log{std::chrono::seconds(5)};  ///< handlers that threw unexpectedly
     telemetry::RateLimiter outcome_log{std::chrono::seconds(5)};  ///< Retry / DeadLetter and the typed exceptions

@@ -73,6 +73,9 @@ void Runner::Impl::Turn() {
     // Rebalance, statistics and error callbacks run inside Consume: every handled record's
     // offset is stored before it (Deferred above and below).
     const std::size_t count = Consume(timeout);
+    if (count > 0) {
+        fetch_kicker.Observe(static_cast<std::size_t>(rd_kafka_queue_length(consumer_queue)), average_record_bytes);
+    }
     {
         runner_detail::PartitionTable::Deferred deferred(partitions);
         Stage(count);
@@ -96,6 +99,7 @@ void Runner::Impl::Stage(std::size_t count) {
         staged.resize(count);
     }
     parse_slots.resize(count);
+    std::size_t batch_bytes = 0;
     // Every consumed message is owned by a staged record first, so none leaks whatever happens next.
     for (std::size_t i = 0; i < count; ++i) {
         staged[i].message.reset(polled[i]);
@@ -117,7 +121,14 @@ void Runner::Impl::Stage(std::size_t count) {
         }
         held.topic = *topic;
         slot.topic = topics[*topic].spec->id;
+        batch_bytes += message.len;
         slot.bytes = std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+    }
+    if (count > 0) {
+        // What the queue's records weigh in librdkafka's byte limit, smoothed over batches.
+        const double batch_average = static_cast<double>(batch_bytes) / static_cast<double>(count);
+        average_record_bytes =
+            average_record_bytes == 0 ? batch_average : 0.8 * average_record_bytes + 0.2 * batch_average;
     }
     if (count >= kParseAheadMin) {
         parse_ahead.Begin(std::span<const ParseSlot>(parse_slots.data(), count));

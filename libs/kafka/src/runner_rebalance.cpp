@@ -187,6 +187,7 @@ void Runner::Impl::Shutdown() {
         }
     }
     const bool closed = rd_kafka_consumer_closed(consumer) != 0;
+    fetch_kicker.Attach(nullptr);
     rd_kafka_queue_destroy(close_queue);
     // 5. Flush the dead-letter producer within what is left of the deadline.
     if (!units.CloseDeadLetterProducer(

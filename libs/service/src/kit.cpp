@@ -38,6 +38,9 @@ void DeclareKitKeys(ConfigSchema& schema) {
     schema.Bool("consumer.static_membership", true,
                 "Use the instance id as group.instance.id when service.instance_id is set explicitly (a pod "
                 "name): a restarted instance takes its partitions back at once instead of after a rebalance.");
+    schema.Int("consumer.parse_threads", -1, -1, static_cast<std::int64_t>(kafka::RunnerOptions::kMaxParseThreads),
+               "Helper threads parsing a consumed batch ahead of the handler; 0 parses on the consumer "
+               "thread; -1 chooses from the core count (one helper on two or more cores).");
     schema.Duration("heartbeat.interval_ms", milliseconds(10'000), milliseconds(0), milliseconds(3'600'000),
                     "Heartbeat period to system-health; 0 turns periodic heartbeats off.");
 }
@@ -155,6 +158,9 @@ kafka::Runner& Kit::Consume(std::vector<std::string> topics, ConsumeOptions opti
     runner_options.client_id = ClientId();
     runner_options.group_instance_id = group_instance_id_;
     runner_options.retry.max_attempts = retry_max_attempts_;
+    if (const std::int64_t parse_threads = GetConfig().GetInt("consumer.parse_threads"); parse_threads >= 0) {
+        runner_options.parse_threads = static_cast<std::size_t>(parse_threads);
+    }
     runner_options.shutdown_deadline = GetConfig().GetDuration("shutdown.deadline_ms");
     runner_options.dlq_producer.client_id = ClientId() + "-dlq";
     // A consumer that cannot go on stops the service with a failure exit code: a supervisor

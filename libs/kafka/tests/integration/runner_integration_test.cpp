@@ -342,6 +342,36 @@ TEST_F(RunnerIntegrationTest, BatchesStoreAfterOkAndRetryAsAWhole) {
     ExpectCommittedToEnd(cluster_, "batch-group", kLifecycle, kLifecyclePartitions);
 }
 
+TEST_F(RunnerIntegrationTest, FetchersAreWokenWhenAFullConsumerQueueDrains) {
+    // librdkafka 2.0 stops fetching while the consumer queue holds queued.min.messages records and
+    // looks again only when something wakes its broker threads (up to a second later). A small
+    // limit makes the queue fill at once; the runner must wake the fetchers as it drains.
+    constexpr int kRecords = 3000;
+    {
+        ProducerOptions producer_options;
+        producer_options.linger = 5ms;
+        Producer producer(cluster_.ClientConfig(), producer_options, nullptr);
+        for (int i = 0; i < kRecords; ++i) {
+            ASSERT_FALSE(producer.Publish(LifecycleEvent("job-" + std::to_string(i % 97), Marker(i))));
+        }
+        ASSERT_EQ(producer.Flush(30s), 0u);
+    }
+    RunnerOptions options = TestOptions(cluster_, "fetch-wakeup-group");
+    options.client.properties["queued.min.messages"] = "200";
+    options.poll_batch_size = 50;
+    Runner runner(options, registry_);
+    std::atomic<int> handled{0};
+    runner.On("job.submitted", [&](const schema::Event&, const Delivery&) {
+        handled.fetch_add(1);
+        return Outcome::kOk;
+    });
+    runner.Start();
+    ASSERT_TRUE(WaitUntil([&] { return handled.load() == kRecords; }, 120s));
+    EXPECT_GT(runner.Counts().fetch_wakeups, 0u);
+    EXPECT_TRUE(runner.Stop(10s));
+    ExpectCommittedToEnd(cluster_, "fetch-wakeup-group", kLifecycle, kLifecyclePartitions);
+}
+
 TEST_F(RunnerIntegrationTest, ReportsConsumerLagFromStatistics) {
     for (int i = 0; i < 30; ++i) ProduceEvent(cluster_, "job-lag", Marker(i), 3);
     std::atomic<bool> open{false};

@@ -105,6 +105,8 @@ struct RunnerCounts {
     std::uint64_t failed = 0;         ///< handler calls that did not return kOk (each retry attempt counts)
     std::uint64_t retried = 0;        ///< retries scheduled
     std::uint64_t dead_lettered = 0;  ///< records acknowledged by the dead-letter topic (or dropped when it is off)
+    /// Fetchers woken after the consumer queue had filled to librdkafka's limits and drained.
+    std::uint64_t fetch_wakeups = 0;
 };
 
 struct TopicPartition {
