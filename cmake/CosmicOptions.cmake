@@ -9,6 +9,17 @@ if(COSMIC_SANITIZE)
                                                     -fno-sanitize-recover=undefined)
     target_link_options(cosmic_options INTERFACE -fsanitize=address,undefined)
 endif()
+# ThreadSanitizer builds (preset `tsan`): the project's objects are instrumented; librdkafka, civetweb
+# and the other Debian libraries are not, so TSan sees their pthread calls but not their own memory
+# accesses. tests/tsan.supp lists the reports from inside those libraries that are not ours to fix;
+# ctest's environment points TSAN_OPTIONS at it (cmake/CosmicTesting.cmake).
+if(COSMIC_TSAN)
+    if(COSMIC_SANITIZE OR COSMIC_FUZZ)
+        message(FATAL_ERROR "COSMIC_TSAN cannot be combined with COSMIC_SANITIZE or COSMIC_FUZZ")
+    endif()
+    target_compile_options(cosmic_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(cosmic_options INTERFACE -fsanitize=thread)
+endif()
 # libFuzzer builds (preset `fuzz`, clang): every project object instrumented for coverage and
 # checked by ASan + UBSan; tests/fuzz links the fuzzing engine into its targets.
 if(COSMIC_FUZZ)

@@ -1,16 +1,33 @@
 include(GoogleTest)
 
-# cosmic_add_test(NAME <name> LABEL <unit|integration|e2e> SOURCES ... LIBS ... [TIMEOUT s])
-# One GoogleTest binary; each test case becomes a ctest test carrying the label.
+# The test binaries marked CONCURRENT: what the ThreadSanitizer preset builds and runs (label
+# `concurrency`).
+add_custom_target(concurrency_tests)
+
+# cosmic_add_test(NAME <name> LABEL <unit|integration|e2e> SOURCES ... LIBS ... [TIMEOUT s] [CONCURRENT])
+# One GoogleTest binary; each test case becomes a ctest test carrying the label. CONCURRENT marks a
+# binary whose code under test runs on several threads (consumer runners, HTTP workers, timers):
+# its tests also carry the label `concurrency`, which the `tsan` preset runs.
 function(cosmic_add_test)
-    cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS;PROPERTIES" ${ARGN})
+    cmake_parse_arguments(T "CONCURRENT" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS;PROPERTIES" ${ARGN})
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 120)
+    endif()
+    set(labels ${T_LABEL})
+    if(T_CONCURRENT)
+        list(APPEND labels concurrency)
+    endif()
+    # ThreadSanitizer makes the code several times slower; the limits stay a guard against hangs.
+    if(COSMIC_TSAN)
+        math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
     endif()
     add_executable(${T_NAME} ${T_SOURCES})
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest_main cosmic_options)
     gtest_discover_tests(${T_NAME}
         TEST_PREFIX "${T_NAME}."
         DISCOVERY_TIMEOUT 60
-        PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT} ${T_PROPERTIES})
+        PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT} ${T_PROPERTIES})
+    if(T_CONCURRENT)
+        add_dependencies(concurrency_tests ${T_NAME})
+    endif()
 endfunction()
