@@ -14,10 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxMessageBytes = 512;
 
-bool MaySend(std::uint16_t code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -36,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 __builtin_trap();
             }
         } else if (action.kind == FrameAction::Kind::kClose) {
-            if (!MaySend(action.close_code)) __builtin_trap();
+            if (!cosmic::telemetry::detail::MayCarryCloseCode(action.close_code)) __builtin_trap();
             return 0;  // the connection ends here
         }
     }

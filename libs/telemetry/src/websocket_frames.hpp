@@ -18,6 +18,9 @@ inline constexpr std::uint16_t kCloseInvalidPayload = 1007;
 inline constexpr std::uint16_t kCloseTooBig = 1009;
 inline constexpr std::uint16_t kCloseInternalError = 1011;
 
+/// True for the status codes a close frame may carry (RFC 6455 §7.4).
+bool MayCarryCloseCode(std::uint16_t code);
+
 /// The reply to one frame.
 struct FrameAction {
     enum class Kind {

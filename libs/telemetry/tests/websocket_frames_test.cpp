@@ -67,5 +67,22 @@ TEST(FrameAssemblerTest, EchoesTheClientsCloseCode) {
     EXPECT_EQ(FrameAssembler(64).OnFrame(kFin | kClose, "").close_code, kCloseNormal);
 }
 
+// Found by fuzz_websocket: a close frame's code was echoed whatever it was, so a client sending
+// 8463 (unassigned) or 1005 (reserved) got it back and the server broke RFC 6455 §7.4.
+TEST(FrameAssemblerTest, AnswersACloseCodeNoFrameMayCarryWithProtocolError) {
+    for (const std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 2000, 2999, 5000, 8463, 65535}) {
+        const std::string payload{static_cast<char>(code >> 8U), static_cast<char>(code & 0xFFU)};
+        const FrameAction action = FrameAssembler(64).OnFrame(kFin | kClose, payload);
+        EXPECT_EQ(action.kind, Kind::kClose) << code;
+        EXPECT_EQ(action.close_code, kCloseProtocolError) << code;
+    }
+    EXPECT_EQ(FrameAssembler(64).OnFrame(kFin | kClose, "\x03").close_code, kCloseProtocolError);
+    EXPECT_EQ(FrameAssembler(64).OnFrame(kFin | kClose, "\x03\xE8\xC3\x28").close_code, kCloseInvalidPayload);
+    for (const std::uint16_t code : {1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999}) {
+        const std::string payload{static_cast<char>(code >> 8U), static_cast<char>(code & 0xFFU)};
+        EXPECT_EQ(FrameAssembler(64).OnFrame(kFin | kClose, payload + "bye").close_code, code);
+    }
+}
+
 }  // namespace
 }  // namespace cosmic::telemetry::detail
