@@ -5,13 +5,11 @@
 #include <variant>
 
 #include "cosmic/health_monitor/health_service.hpp"
+#include "query_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cosmic::health;
-    cosmic::telemetry::HttpRequest request;
-    request.method = "GET";
-    request.path = "/api/v1/alerts";
-    request.query.assign(reinterpret_cast<const char*>(data), size);
+    const auto request = cosmic::fuzz::QueryRequest("/api/v1/alerts", data, size);
     const auto parsed = ParseAlertsQuery(request);
     if (const auto* response = std::get_if<cosmic::telemetry::HttpResponse>(&parsed)) {
         if (response->status != 400) __builtin_trap();

@@ -5,14 +5,12 @@
 #include <cstdint>
 
 #include "cosmic/job_orchestrator/jobs_api.hpp"
+#include "query_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cosmic::orchestrator;
     static const JobsApiOptions options{50, 500};
-    cosmic::telemetry::HttpRequest request;
-    request.method = "GET";
-    request.path = "/api/v1/jobs";
-    request.query.assign(reinterpret_cast<const char*>(data), size);
+    const auto request = cosmic::fuzz::QueryRequest("/api/v1/jobs", data, size);
     const Parsed<JobQuery> parsed = ParseListQuery(request, options);
     if (!parsed.error && (parsed.value.limit < 1 || parsed.value.limit > options.max_limit)) __builtin_trap();
     return 0;

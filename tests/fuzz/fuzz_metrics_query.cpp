@@ -5,14 +5,12 @@
 #include <variant>
 
 #include "cosmic/metrics_consumer/metrics_api.hpp"
+#include "query_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cosmic::metrics;
     static const ApiOptions options{10, 100, 0, "metrics-consumer-group"};
-    cosmic::telemetry::HttpRequest request;
-    request.method = "GET";
-    request.path = "/api/v1/metrics/summary";
-    request.query.assign(reinterpret_cast<const char*>(data), size);
+    const auto request = cosmic::fuzz::QueryRequest("/api/v1/metrics/summary", data, size);
     const auto parsed = ParseSummaryQuery(request, options);
     if (const auto* response = std::get_if<cosmic::telemetry::HttpResponse>(&parsed)) {
         if (response->status != 400) __builtin_trap();

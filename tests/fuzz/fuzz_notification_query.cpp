@@ -6,14 +6,12 @@
 #include <variant>
 
 #include "cosmic/notification_consumer/notification_api.hpp"
+#include "query_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cosmic::notification;
     static const ApiLimits limits{50, 200};
-    cosmic::telemetry::HttpRequest request;
-    request.method = "GET";
-    request.path = "/api/v1/notifications";
-    request.query.assign(reinterpret_cast<const char*>(data), size);
+    const auto request = cosmic::fuzz::QueryRequest("/api/v1/notifications", data, size);
     const auto parsed = ParseListQuery(request, limits);
     if (const auto* response = std::get_if<cosmic::telemetry::HttpResponse>(&parsed)) {
         if (response->status != 400) __builtin_trap();
