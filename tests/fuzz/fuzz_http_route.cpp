@@ -13,16 +13,16 @@ namespace {
 const cosmic::telemetry::detail::Router& Routes() {
     static const cosmic::telemetry::detail::Router router = [] {
         cosmic::telemetry::detail::Router r;
-        for (const char* pattern : {"/api/v1/jobs", "/api/v1/metrics/summary", "/api/v1/metrics/lag",
-                                    "/api/v1/notifications", "/api/v1/audit", "/api/v1/audit/verify",
-                                    "/api/v1/audit/compliance-report", "/api/v1/health", "/api/v1/alerts", "/",
-                                    "/healthz", "/readyz", "/metrics", "/api/v1/jobs/{id}",
-                                    "/api/v1/metrics/jobs/{id}", "/api/v1/audit/events/{row_id}"}) {
+        for (const char* pattern :
+             {"/api/v1/jobs", "/api/v1/metrics/summary", "/api/v1/metrics/lag", "/api/v1/notifications",
+              "/api/v1/audit", "/api/v1/audit/verify", "/api/v1/audit/compliance-report", "/api/v1/health",
+              "/api/v1/alerts", "/", "/healthz", "/readyz", "/metrics", "/api/v1/jobs/{id}",
+              "/api/v1/metrics/jobs/{id}", "/api/v1/audit/events/{row_id}"}) {
             r.Add("GET", pattern);
         }
-        for (const char* pattern : {"/api/v1/jobs", "/api/v1/jobs/{id}/cancel", "/api/v1/jobs/{id}/complete",
-                                    "/api/v1/jobs/{id}/fail", "/api/v1/notifications/read-all",
-                                    "/api/v1/notifications/{id}/read"}) {
+        for (const char* pattern :
+             {"/api/v1/jobs", "/api/v1/jobs/{id}/cancel", "/api/v1/jobs/{id}/complete", "/api/v1/jobs/{id}/fail",
+              "/api/v1/notifications/read-all", "/api/v1/notifications/{id}/read"}) {
             r.Add("POST", pattern);
         }
         return r;

@@ -81,7 +81,8 @@ telemetry::HttpResponse MetricsApi::GetSummary(const telemetry::HttpRequest& req
     SummaryView view;
     view.all_users = IsAdmin(caller);
     view.top_by = query.by == TopBy::kCpu ? "cpu" : "memory";
-    view.top = aggregator_.Top(query.by, query.top, view.all_users ? std::string_view{} : std::string_view{caller.user_id});
+    view.top =
+        aggregator_.Top(query.by, query.top, view.all_users ? std::string_view{} : std::string_view{caller.user_id});
     view.totals = aggregator_.Totals();
     view.samples_per_second = samples_rate_.PerSecond();
     view.ttl_seconds = options_.ttl_seconds;
