@@ -13,9 +13,9 @@ function(cosmic_add_test)
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 120)
     endif()
-    # ThreadSanitizer makes the code several times slower; the limits stay a guard against hangs.
+    # ThreadSanitizer makes the code a few times slower; the limits stay a guard against hangs.
     if(COSMIC_TSAN)
-        math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
+        math(EXPR T_TIMEOUT "${T_TIMEOUT} * 2")
     endif()
     add_executable(${T_NAME} ${T_SOURCES})
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest_main cosmic_options)
