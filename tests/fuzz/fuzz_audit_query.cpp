@@ -6,13 +6,11 @@
 #include <variant>
 
 #include "cosmic/audit_consumer/audit_api.hpp"
+#include "query_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    cosmic::telemetry::HttpRequest request;
-    request.method = "GET";
-    request.path = "/api/v1/audit";
-    request.query.assign(reinterpret_cast<const char*>(data), size);
-    const auto parsed = cosmic::audit::ParseQueryFilter(request, cosmic::audit::QueryLimits{100, 1000});
+    const auto request = cosmic::fuzz::QueryRequest("/api/v1/audit", data, size);
+    const auto parsed = cosmic::audit::ParseQueryFilter(request, cosmic::audit::QueryLimits{});
     if (const auto* response = std::get_if<cosmic::telemetry::HttpResponse>(&parsed)) {
         if (response->status != 400) __builtin_trap();  // a bad query is a 400, nothing else
     }

@@ -10,20 +10,11 @@
 #include <vector>
 
 #include "civet_glue.hpp"
-#include "json_text.hpp"
 #include "socket_lookup.hpp"
+#include "websocket_frames.hpp"
 
 namespace cosmic::telemetry::detail {
 namespace {
-
-constexpr int kOpcodeMask = 0x0F;
-constexpr int kFinBit = 0x80;
-constexpr std::uint16_t kCloseNormal = 1000;
-constexpr std::uint16_t kCloseGoingAway = 1001;
-constexpr std::uint16_t kCloseProtocolError = 1002;
-constexpr std::uint16_t kCloseUnsupportedData = 1003;
-constexpr std::uint16_t kCloseInvalidPayload = 1007;
-constexpr std::uint16_t kCloseTooBig = 1009;
 
 std::atomic<WebSocketEndpoint::ConnectionId> next_connection_id{1};
 
@@ -57,7 +48,8 @@ struct WebSocketEndpointImpl::Connection {
         std::string data;
     };
 
-    Connection(ConnectionId connection_id, WebSocketEndpointImpl& owner) : id(connection_id), endpoint(owner) {}
+    Connection(ConnectionId connection_id, WebSocketEndpointImpl& owner)
+        : id(connection_id), endpoint(owner), frames(owner.shared_.options.max_websocket_message_bytes) {}
 
     /// Ends the TCP connection so civetweb's read loop and any blocked write return at once.
     /// Called with `mutex` held; the descriptor stays valid until Finalize() clears it, because
@@ -87,9 +79,7 @@ struct WebSocketEndpointImpl::Connection {
     std::thread writer;
 
     // Fragment reassembly; touched only by the worker thread.
-    std::string message;
-    int message_opcode = 0;
-    bool in_message = false;
+    FrameAssembler frames;
 };
 
 WebSocketEndpointImpl::WebSocketEndpointImpl(std::string path, Callbacks callbacks, WebSocketShared& shared,
@@ -357,67 +347,29 @@ int WebSocketEndpointImpl::OnData(mg_connection* conn, int bits, char* data, std
     if (connection == nullptr) {
         return 0;
     }
-    const int opcode = bits & kOpcodeMask;
-    const bool fin = (bits & kFinBit) != 0;
-    const std::string_view payload(data, length);
-    switch (opcode) {
-        case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
-            // Echo the client's status code, as RFC 6455 section 5.5.1 asks.
-            std::uint16_t code = kCloseNormal;
-            if (payload.size() >= 2) {
-                code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8U) |
-                                                  static_cast<unsigned char>(payload[1]));
-            }
-            return CloseFromWorker(*connection, code, "");
-        }
-        case MG_WEBSOCKET_OPCODE_PING:
-            // Only reached when civetweb's own ping handling is off.
+    const FrameAction action = connection->frames.OnFrame(bits, std::string_view(data, length));
+    switch (action.kind) {
+        case FrameAction::Kind::kContinue:
+            return 1;
+        case FrameAction::Kind::kPong:
             mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, length);
             return 1;
-        case MG_WEBSOCKET_OPCODE_PONG:
-            return 1;
-        case MG_WEBSOCKET_OPCODE_TEXT:
-        case MG_WEBSOCKET_OPCODE_BINARY:
-            if (connection->in_message) {
-                return CloseFromWorker(*connection, kCloseProtocolError, "expected a continuation frame");
-            }
-            connection->message_opcode = opcode;
-            connection->message.clear();
-            connection->in_message = true;
+        case FrameAction::Kind::kClose:
+            return CloseFromWorker(*connection, action.close_code, action.close_reason);
+        case FrameAction::Kind::kMessage:
             break;
-        case MG_WEBSOCKET_OPCODE_CONTINUATION:
-            if (!connection->in_message) {
-                return CloseFromWorker(*connection, kCloseProtocolError, "unexpected continuation frame");
-            }
-            break;
-        default:
-            return CloseFromWorker(*connection, kCloseProtocolError, "unknown opcode");
-    }
-    if (connection->message.size() + payload.size() > shared_.options.max_websocket_message_bytes) {
-        return CloseFromWorker(*connection, kCloseTooBig, "message too big");
-    }
-    connection->message.append(payload);
-    if (!fin) {
-        return 1;
-    }
-    connection->in_message = false;
-    if (connection->message_opcode != MG_WEBSOCKET_OPCODE_TEXT) {
-        return CloseFromWorker(*connection, kCloseUnsupportedData, "only text messages are accepted");
-    }
-    if (!IsValidUtf8(connection->message)) {
-        return CloseFromWorker(*connection, kCloseInvalidPayload, "text message is not valid UTF-8");
     }
     received_.Increment();
     if (callbacks_.on_message) {
         try {
-            callbacks_.on_message(connection->id, connection->message);
+            callbacks_.on_message(connection->id, connection->frames.message());
         } catch (const std::exception& e) {
             std::uint64_t suppressed = 0;
             if (shared_.log_limiter.Allow(suppressed)) {
                 spdlog::error("websocket {}: on_message threw for connection {}: {}; {} similar suppressed", path_,
                               connection->id, e.what(), suppressed);
             }
-            return CloseFromWorker(*connection, 1011, "internal error");
+            return CloseFromWorker(*connection, kCloseInternalError, "internal error");
         }
     }
     return 1;

@@ -18,7 +18,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::size_t kDefaultAlertLimit = 100;
 constexpr std::size_t kMaxAlertLimit = 10'000;
 
 RuleSettings MakeRules(const HealthSettings& s) {
@@ -327,23 +326,31 @@ telemetry::HttpResponse HealthService::GetHealth() const {
     return telemetry::HttpResponse::Json(200, Current()->health_json);
 }
 
-telemetry::HttpResponse HealthService::GetAlerts(const telemetry::HttpRequest& request) const {
-    const std::string state = request.Query("state").value_or("firing");
-    if (state != "firing" && state != "resolved") {
+std::variant<AlertsQuery, telemetry::HttpResponse> ParseAlertsQuery(const telemetry::HttpRequest& request) {
+    AlertsQuery query;
+    query.state = request.Query("state").value_or("firing");
+    if (query.state != "firing" && query.state != "resolved") {
         return telemetry::HttpResponse::Error(400, "bad_request", "state must be firing or resolved");
     }
-    std::size_t limit = kDefaultAlertLimit;
     if (const auto text = request.Query("limit")) {
-        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || limit == 0 || limit > kMaxAlertLimit) {
+        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), query.limit);
+        if (ec != std::errc() || end != text->data() + text->size() || query.limit == 0 ||
+            query.limit > kMaxAlertLimit) {
             return telemetry::HttpResponse::Error(
                 400, "bad_request", "limit must be an integer from 1 to " + std::to_string(kMaxAlertLimit));
         }
     }
+    return query;
+}
+
+telemetry::HttpResponse HealthService::GetAlerts(const telemetry::HttpRequest& request) const {
+    auto parsed = ParseAlertsQuery(request);
+    if (auto* error = std::get_if<telemetry::HttpResponse>(&parsed)) return std::move(*error);
+    const AlertsQuery& query = std::get<AlertsQuery>(parsed);
     const auto current = Current();
-    std::vector<Alert> alerts = state == "firing" ? current->snapshot.firing : current->resolved;
-    if (alerts.size() > limit) alerts.resize(limit);
-    return telemetry::HttpResponse::Json(200, AlertsJson(state, alerts));
+    std::vector<Alert> alerts = query.state == "firing" ? current->snapshot.firing : current->resolved;
+    if (alerts.size() > query.limit) alerts.resize(query.limit);
+    return telemetry::HttpResponse::Json(200, AlertsJson(query.state, alerts));
 }
 
 }  // namespace cosmic::health

@@ -111,6 +111,33 @@ std::optional<std::size_t> ParseLimit(std::string_view text, std::size_t max) {
 
 }  // namespace
 
+Parsed<JobQuery> ParseListQuery(const HttpRequest& request, const JobsApiOptions& options) {
+    Parsed<JobQuery> parsed;
+    JobQuery& query = parsed.value;
+    query.limit = options.default_limit;
+    if (auto status = request.Query("status"); status && !status->empty()) {
+        query.state = ParseJobState(*status);
+        if (!query.state) {
+            parsed.error =
+                FieldError{"status", "must be one of submitted, queued, running, completed, failed, cancelled"};
+            return parsed;
+        }
+    }
+    if (auto limit = request.Query("limit"); limit && !limit->empty()) {
+        auto value = ParseLimit(*limit, options.max_limit);
+        if (!value) {
+            parsed.error = FieldError{"limit", "must be an integer 1-" + std::to_string(options.max_limit)};
+            return parsed;
+        }
+        query.limit = *value;
+    }
+    if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
+        query.before_position = DecodeCursor(*cursor);
+        if (!query.before_position) parsed.error = FieldError{"cursor", "not a cursor this API returned"};
+    }
+    return parsed;
+}
+
 JobsApi::JobsApi(JobService& jobs, JobsApiOptions options) : jobs_(jobs), options_(options) {}
 
 void JobsApi::Register(telemetry::HttpServer& server, std::shared_ptr<const service::Authenticator> authenticator) {
@@ -160,27 +187,9 @@ HttpResponse JobsApi::Get(const HttpRequest& request, const service::Principal& 
 
 HttpResponse JobsApi::List(const HttpRequest& request, const service::Principal& principal) {
     return Handle(request, principal, [&](const RequestContext& context) {
-        JobQuery query;
-        query.limit = options_.default_limit;
-        if (auto status = request.Query("status"); status && !status->empty()) {
-            query.state = ParseJobState(*status);
-            if (!query.state) {
-                return BadRequest(
-                    FieldError{"status", "must be one of submitted, queued, running, completed, failed, cancelled"});
-            }
-        }
-        if (auto limit = request.Query("limit"); limit && !limit->empty()) {
-            auto parsed = ParseLimit(*limit, options_.max_limit);
-            if (!parsed) {
-                return BadRequest(FieldError{"limit", "must be an integer 1-" + std::to_string(options_.max_limit)});
-            }
-            query.limit = *parsed;
-        }
-        if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
-            query.before_position = DecodeCursor(*cursor);
-            if (!query.before_position) return BadRequest(FieldError{"cursor", "not a cursor this API returned"});
-        }
-        return HttpResponse::Json(200, JobListJson(jobs_.List(query, context.actor)));
+        Parsed<JobQuery> parsed = ParseListQuery(request, options_);
+        if (parsed.error) return BadRequest(*parsed.error);
+        return HttpResponse::Json(200, JobListJson(jobs_.List(parsed.value, context.actor)));
     });
 }
 

@@ -14,6 +14,29 @@ bool IsAdmin(const service::Principal& caller) { return service::HasRole(caller,
 
 }  // namespace
 
+std::variant<SummaryQuery, telemetry::HttpResponse> ParseSummaryQuery(const telemetry::HttpRequest& request,
+                                                                      const ApiOptions& options) {
+    SummaryQuery query;
+    if (const auto text = request.Query("by")) {
+        if (*text == "cpu") {
+            query.by = TopBy::kCpu;
+        } else if (*text == "memory") {
+            query.by = TopBy::kMemory;
+        } else {
+            return telemetry::HttpResponse::Error(400, "bad_request", "by: expected \"cpu\" or \"memory\"");
+        }
+    }
+    query.top = options.default_top;
+    if (const auto text = request.Query("top")) {
+        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), query.top);
+        if (ec != std::errc() || end != text->data() + text->size() || query.top > options.max_top) {
+            return telemetry::HttpResponse::Error(400, "bad_request",
+                                                  "top: expected an integer 0-" + std::to_string(options.max_top));
+        }
+    }
+    return query;
+}
+
 MetricsApi::MetricsApi(JobAggregator& aggregator, const RateMeter& samples_rate, LagSource lag, ApiOptions options)
     : aggregator_(aggregator), samples_rate_(samples_rate), lag_(std::move(lag)), options_(std::move(options)) {}
 
@@ -52,28 +75,14 @@ telemetry::HttpResponse MetricsApi::GetJob(const telemetry::HttpRequest& request
 
 telemetry::HttpResponse MetricsApi::GetSummary(const telemetry::HttpRequest& request,
                                                const service::Principal& caller) const {
+    auto parsed = ParseSummaryQuery(request, options_);
+    if (auto* error = std::get_if<telemetry::HttpResponse>(&parsed)) return std::move(*error);
+    const SummaryQuery& query = std::get<SummaryQuery>(parsed);
     SummaryView view;
-    TopBy by = TopBy::kCpu;
-    if (const auto text = request.Query("by")) {
-        if (*text == "cpu") {
-            by = TopBy::kCpu;
-        } else if (*text == "memory") {
-            by = TopBy::kMemory;
-        } else {
-            return telemetry::HttpResponse::Error(400, "bad_request", "by: expected \"cpu\" or \"memory\"");
-        }
-    }
-    std::size_t top = options_.default_top;
-    if (const auto text = request.Query("top")) {
-        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), top);
-        if (ec != std::errc() || end != text->data() + text->size() || top > options_.max_top) {
-            return telemetry::HttpResponse::Error(400, "bad_request",
-                                                  "top: expected an integer 0-" + std::to_string(options_.max_top));
-        }
-    }
     view.all_users = IsAdmin(caller);
-    view.top_by = by == TopBy::kCpu ? "cpu" : "memory";
-    view.top = aggregator_.Top(by, top, view.all_users ? std::string_view{} : std::string_view{caller.user_id});
+    view.top_by = query.by == TopBy::kCpu ? "cpu" : "memory";
+    view.top =
+        aggregator_.Top(query.by, query.top, view.all_users ? std::string_view{} : std::string_view{caller.user_id});
     view.totals = aggregator_.Totals();
     view.samples_per_second = samples_rate_.PerSecond();
     view.ttl_seconds = options_.ttl_seconds;

@@ -55,6 +55,39 @@ std::string InAppJson(const InAppNotification& n) {
     return out;
 }
 
+std::variant<ListQuery, HttpResponse> ParseListQuery(const HttpRequest& request, const ApiLimits& limits) {
+    // Unknown parameters are errors: a misspelt filter must not silently return everything.
+    std::string_view rest = request.query;
+    while (!rest.empty()) {
+        const std::size_t amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        const std::string_view name = pair.substr(0, pair.find('='));
+        if (!pair.empty() && name != "unread" && name != "limit" && name != "cursor") {
+            return BadRequest(name.substr(0, 64), "unknown parameter (expected unread, limit, cursor)");
+        }
+    }
+    ListQuery query;
+    if (auto value = request.Query("unread")) {
+        if (*value == "true" || *value == "1") {
+            query.unread = true;
+        } else if (*value != "false" && *value != "0") {
+            return BadRequest("unread", "must be true or false");
+        }
+    }
+    query.limit = limits.default_limit;
+    if (auto value = request.Query("limit")) {
+        const auto parsed = ParseInt(*value);
+        if (!parsed || *parsed < 1) return BadRequest("limit", "must be a positive integer");
+        query.limit = std::min(static_cast<std::size_t>(*parsed), limits.max_limit);
+    }
+    if (auto value = request.Query("cursor")) {
+        query.cursor = ParseInt(*value);
+        if (!query.cursor || *query.cursor < 1) return BadRequest("cursor", "not a cursor returned by this API");
+    }
+    return query;
+}
+
 NotificationApi::NotificationApi(NotificationStore& store, ApiLimits limits, std::function<std::int64_t()> clock)
     : store_(store), limits_(limits), clock_(std::move(clock)) {}
 
@@ -84,38 +117,11 @@ HttpResponse NotificationApi::Guarded(F&& body) {
 }
 
 HttpResponse NotificationApi::List(const HttpRequest& request, const service::Principal& who) {
-    // Unknown parameters are errors: a misspelt filter must not silently return everything.
-    std::string_view rest = request.query;
-    while (!rest.empty()) {
-        const std::size_t amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-        const std::string_view name = pair.substr(0, pair.find('='));
-        if (!pair.empty() && name != "unread" && name != "limit" && name != "cursor") {
-            return BadRequest(name.substr(0, 64), "unknown parameter (expected unread, limit, cursor)");
-        }
-    }
-    bool unread = false;
-    if (auto value = request.Query("unread")) {
-        if (*value == "true" || *value == "1") {
-            unread = true;
-        } else if (*value != "false" && *value != "0") {
-            return BadRequest("unread", "must be true or false");
-        }
-    }
-    std::size_t limit = limits_.default_limit;
-    if (auto value = request.Query("limit")) {
-        const auto parsed = ParseInt(*value);
-        if (!parsed || *parsed < 1) return BadRequest("limit", "must be a positive integer");
-        limit = std::min(static_cast<std::size_t>(*parsed), limits_.max_limit);
-    }
-    std::optional<std::int64_t> cursor;
-    if (auto value = request.Query("cursor")) {
-        cursor = ParseInt(*value);
-        if (!cursor || *cursor < 1) return BadRequest("cursor", "not a cursor returned by this API");
-    }
+    auto parsed = ParseListQuery(request, limits_);
+    if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
+    const ListQuery& query = std::get<ListQuery>(parsed);
     return Guarded([&] {
-        const InAppPage page = store_.List(who.user_id, unread, limit, cursor);
+        const InAppPage page = store_.List(who.user_id, query.unread, query.limit, query.cursor);
         const std::int64_t unread_count = store_.UnreadCount(who.user_id);
         std::string out;
         schema::JsonWriter w(out);

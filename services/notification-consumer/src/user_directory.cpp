@@ -70,7 +70,11 @@ std::shared_ptr<const Directory> Directory::Parse(std::string_view json, std::si
         if (entry.get_object().get(object) != simdjson::SUCCESS) Fail(index, {}, "expected an object");
         User user;
         bool channels_given = false;
-        for (auto [key, value] : object) {
+        for (const simdjson::dom::key_value_pair field : object) {
+            // Named copies rather than a structured binding: clang 14 (the fuzz preset) cannot
+            // capture a binding in the lambda below.
+            const std::string_view key = field.key;
+            const simdjson::dom::element value = field.value;
             auto text = [&](std::string& out, std::size_t max) {
                 std::string_view view;
                 if (value.get_string().get(view) != simdjson::SUCCESS) {

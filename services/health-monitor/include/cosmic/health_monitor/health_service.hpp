@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cosmic/health_monitor/alert_delivery.hpp"
@@ -45,6 +46,16 @@ class Counter;
 }
 
 namespace cosmic::health {
+
+/// GET /api/v1/alerts's query string: `state` firing (default) or resolved, `limit` 1-10000
+/// (default 100).
+struct AlertsQuery {
+    std::string state = "firing";
+    std::size_t limit = 100;
+};
+
+/// The query, or the 400 naming the bad parameter.
+std::variant<AlertsQuery, telemetry::HttpResponse> ParseAlertsQuery(const telemetry::HttpRequest& request);
 
 class HealthService {
   public:

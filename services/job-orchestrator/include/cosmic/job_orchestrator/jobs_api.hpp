@@ -15,6 +15,7 @@
 #include <memory>
 #include <string_view>
 
+#include "cosmic/job_orchestrator/job_json.hpp"
 #include "cosmic/job_orchestrator/job_service.hpp"
 #include "cosmic/service/auth.hpp"
 #include "cosmic/telemetry/http_server.hpp"
@@ -25,6 +26,10 @@ struct JobsApiOptions {
     std::size_t default_limit = 50;
     std::size_t max_limit = 500;
 };
+
+/// GET /api/v1/jobs's query string: `status` (a state name), `limit` (1..max_limit, default_limit
+/// when absent) and `cursor` (from a previous page); the first bad parameter as the error.
+Parsed<JobQuery> ParseListQuery(const telemetry::HttpRequest& request, const JobsApiOptions& options);
 
 class JobsApi {
   public:

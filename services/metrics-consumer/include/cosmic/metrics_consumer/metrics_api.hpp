@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "cosmic/kafka/stats.hpp"
 #include "cosmic/metrics_consumer/job_aggregator.hpp"
@@ -24,6 +25,17 @@ struct ApiOptions {
     std::int64_t ttl_seconds = 0;  ///< shown in the summary
     std::string group_id;          ///< shown with the lag
 };
+
+/// GET /api/v1/metrics/summary's query string: `by` cpu (default) or memory, `top` 0..max_top
+/// (default_top when absent).
+struct SummaryQuery {
+    TopBy by = TopBy::kCpu;
+    std::size_t top = 0;
+};
+
+/// The query, or the 400 naming the bad parameter.
+std::variant<SummaryQuery, telemetry::HttpResponse> ParseSummaryQuery(const telemetry::HttpRequest& request,
+                                                                      const ApiOptions& options);
 
 class MetricsApi {
   public:

@@ -14,6 +14,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <variant>
 
 #include "cosmic/notification_consumer/notification_store.hpp"
 #include "cosmic/service/auth.hpp"
@@ -26,6 +28,18 @@ struct ApiLimits {
     std::size_t default_limit = 50;
     std::size_t max_limit = 200;
 };
+
+/// GET /api/v1/notifications's query string.
+struct ListQuery {
+    bool unread = false;
+    std::size_t limit = 0;
+    std::optional<std::int64_t> cursor;  ///< older than this id (a previous page's next_cursor)
+};
+
+/// The query, or the 400 naming the first bad or unknown parameter (a misspelt filter must not
+/// silently return everything).
+std::variant<ListQuery, telemetry::HttpResponse> ParseListQuery(const telemetry::HttpRequest& request,
+                                                                const ApiLimits& limits);
 
 /// One in-app notification as the API shows it.
 std::string InAppJson(const InAppNotification& n);
