@@ -15,8 +15,9 @@ const prometheus::Histogram::BucketBoundaries& ProcessingBuckets() {
 }
 
 const prometheus::Histogram::BucketBoundaries& AgeBuckets() {
-    static const prometheus::Histogram::BucketBoundaries buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                                                    2.5,   5,    10,    30,   60,  300,  900, 3600};
+    // From 1 ms: a low-latency profile's p99 is a few milliseconds.
+    static const prometheus::Histogram::BucketBoundaries buckets = {
+        0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
     return buckets;
 }
 

@@ -417,7 +417,11 @@ void Suite::Latency() {
         std::map<std::string, std::string> consumer;  ///< librdkafka properties (service: KAFKA_*)
         std::string linger_ms;
     };
-    const std::vector<Profile> profiles = {{"default", {}, "5"},
+    // The services' default (fetch wait 100 ms, publishers' linger 5 ms), the local stack's
+    // setting on the dev-broker (fetch wait 10 ms) and a low-latency one; the bare consumer gets
+    // the same consumer settings as the service it is compared with.
+    const std::vector<Profile> profiles = {{"default", {{"fetch.wait.max.ms", "100"}}, "5"},
+                                           {"local-stack", {{"fetch.wait.max.ms", "10"}}, "5"},
                                            {"low-latency", {{"fetch.wait.max.ms", "1"}}, "0"}};
     const std::vector<double> rates = options_.quick ? std::vector<double>{1000} : std::vector<double>{1000, 10000};
     const double window_s = options_.quick ? 3 : 8;
@@ -466,7 +470,7 @@ void Suite::Latency() {
                 const auto service = FromBuckets(ToMs(Delta(AgeBuckets(probe), before)));
                 const std::vector<double> ages = bare.Take();
                 const Percentiles exact = Exact(ages);
-                const Percentiles bucketed = FromBuckets(ToMs(Bucketize(ages, FiniteBounds(before))));
+                const Percentiles bucketed = FromBuckets(Bucketize(ages, FiniteBounds(ToMs(before))));
                 char name[160];
                 std::snprintf(name, sizeof name, "%s, %s profile, %.0f events/s", target.service, profile.name, rate);
                 Figure f = Compared("event age p99 (ms)", name, service.p99, "ms", "bare consumer (same buckets)",
