@@ -171,21 +171,15 @@ void NotificationCrashLoop(const std::string& name, bool new_instance) {
 
     const FinalStatus jobs = LoadgenFinalStatus(prefix, kJobs, 20);
     stack.CheckNotifications(jobs);
-    std::size_t mails = 0;
-    std::set<std::string> message_ids;
-    for (const auto& mail : stack.Mail().Mails()) {
-        if (mail.Header("Subject").find("(" + prefix + "-") == std::string::npos) continue;
-        ++mails;
-        message_ids.insert(mail.Header("Message-ID"));
-    }
+    const auto [mails, distinct_mails] = MailsOfPrefix(stack.Mail(), prefix);
     const auto in_app = InAppRows({loop.Current().DataDir() / "notifications.db"}, prefix);
     EXPECT_EQ(in_app.first, in_app.second) << "in-app rows stored twice";
     EXPECT_EQ(RecordsOfPrefix(stack.Bootstrap(), "job-lifecycle.dlq", prefix), 0U) << "dead-lettered";
-    std::cout << "[fault] " << name << ": " << mails << " mails with " << message_ids.size()
+    std::cout << "[fault] " << name << ": " << mails << " mails with " << distinct_mails
               << " Message-IDs for " << jobs.size() << " terminal jobs (a resend after a kill keeps its id)"
               << std::endl;
     ReportLine(name, std::to_string(kJobs) + " jobs (" + std::to_string(kJobs * 4) + " job-lifecycle events at 40/s)",
-               loop.Describe(), static_cast<long long>(jobs.size()) - static_cast<long long>(message_ids.size()),
+               loop.Describe(), static_cast<long long>(jobs.size()) - static_cast<long long>(distinct_mails),
                in_app.first - in_app.second, recovery);
     EXPECT_EQ(loop.Current().Stop(), 0);
 }

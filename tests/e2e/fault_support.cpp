@@ -97,6 +97,18 @@ std::pair<std::int64_t, std::int64_t> InAppRows(const std::vector<std::filesyste
     return RowsAndDistinct(dbs, "SELECT event_id FROM inapp WHERE job_id LIKE '" + prefix + "-%'");
 }
 
+std::pair<std::size_t, std::size_t> MailsOfPrefix(const SmtpSink& sink, const std::string& prefix) {
+    std::size_t mails = 0;
+    std::set<std::string> message_ids;
+    for (const auto& mail : sink.Mails()) {
+        // Subjects name the job as "(<job id>)".
+        if (mail.Header("Subject").find("(" + prefix + "-") == std::string::npos) continue;
+        ++mails;
+        message_ids.insert(mail.Header("Message-ID"));
+    }
+    return {mails, message_ids.size()};
+}
+
 StackOptions AuditOnly(const std::string& group) {
     StackOptions options;
     options.only = {"audit-consumer"};

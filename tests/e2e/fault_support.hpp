@@ -47,6 +47,10 @@ bool ChainVerifies(ServiceProcess& audit);
 std::pair<std::int64_t, std::int64_t> InAppRows(const std::vector<std::filesystem::path>& dbs,
                                                 const std::string& prefix);
 
+/// Mails about jobs "<prefix>-*" on the sink, and their distinct Message-IDs (a mail sent again
+/// after a crash keeps its Message-ID, so a receiving MTA drops it).
+std::pair<std::size_t, std::size_t> MailsOfPrefix(const SmtpSink& sink, const std::string& prefix);
+
 /// A stack of audit-consumer alone, in its own consumer group.
 StackOptions AuditOnly(const std::string& group);
 /// "<service>-fault-<pid>-<tag>": a consumer group no earlier run used.
