@@ -1,0 +1,139 @@
+// Scale-in under load: three members of one group handle a steady stream, then two of them stop
+// at the same moment while the third keeps running (a deployment scaled 3 → 1). A member that
+// stops cleanly commits what it handled before its partitions move, so the member that takes
+// them over must not handle those records again. Records handled twice are counted and reported.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "runner_test_support.hpp"
+
+namespace cosmic::kafka::test {
+namespace {
+
+struct Member {
+    Recorder seen;
+    std::unique_ptr<Runner> runner;
+};
+
+/// `true`: static members (group.instance.id, as the services run with an instance id); they send
+/// no LeaveGroup, so the group rebalances when the coordinator expires their sessions.
+class RunnerScaleInTest : public testing::EmbeddedClusterTest, public ::testing::WithParamInterface<bool> {
+  protected:
+    void Launch(Member& member, const std::string& group, const std::string& instance_id) {
+        auto options = TestOptions(cluster_, group);
+        if (GetParam()) options.group_instance_id = instance_id;
+        member.runner = std::make_unique<Runner>(options, std::make_shared<prometheus::Registry>());
+        member.runner->On("*", [&member](const schema::Event& e, const Delivery& d) {
+            member.seen.Add(e, d);
+            return Outcome::kOk;
+        });
+        member.runner->Start();
+    }
+};
+
+TEST_P(RunnerScaleInTest, TwoMembersStoppingTogetherHandOverWithoutRedelivery) {
+    const std::string group = GetParam() ? "scale-in-static" : "scale-in-dynamic";
+    Member a;
+    Member b;
+    Member c;
+    std::atomic<bool> produce{true};
+    std::atomic<int> produced{0};
+    std::thread producer([&] {
+        // A steady stream for the whole scenario, so the stops land while records are in flight,
+        // at most kBacklog records ahead of the members (a slow machine must not bury them).
+        constexpr std::size_t kBacklog = 300;
+        for (int i = 0; produce.load(); ++i) {
+            WaitUntil(
+                [&] {
+                    const std::size_t handled = a.seen.Count() + b.seen.Count() + c.seen.Count();
+                    return !produce.load() || static_cast<std::size_t>(i) < handled + kBacklog;
+                },
+                60s, 1ms);
+            ProduceEvent(cluster_, "job-" + std::to_string(i % 37), Marker(i));
+            produced.store(i + 1);
+        }
+    });
+    struct ProducerJoin {
+        std::atomic<bool>& flag;
+        std::thread& thread;
+        ~ProducerJoin() {
+            flag.store(false);
+            if (thread.joinable()) thread.join();
+        }
+    } join_producer{produce, producer};
+
+    Launch(a, group, "member-a");
+    ASSERT_TRUE(WaitUntil([&] { return a.seen.Count() > 0; }, 30s));
+    Launch(b, group, "member-b");
+    Launch(c, group, "member-c");
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            const auto na = a.runner->Assignment().size();
+            const auto nb = b.runner->Assignment().size();
+            const auto nc = c.runner->Assignment().size();
+            return na > 0 && nb > 0 && nc > 0 && na + nb + nc == static_cast<std::size_t>(kLifecyclePartitions) &&
+                   b.seen.Count() > 0 && c.seen.Count() > 0;
+        },
+        60s))
+        << "a " << a.runner->Assignment().size() << ", b " << b.runner->Assignment().size() << ", c "
+        << c.runner->Assignment().size();
+    // Let b and c handle a while in the three-member generation.
+    const std::size_t b_then = b.seen.Count();
+    const std::size_t c_then = c.seen.Count();
+    ASSERT_TRUE(WaitUntil([&] { return b.seen.Count() > b_then + 50 && c.seen.Count() > c_then + 50; }, 30s));
+
+    // Both stop at the same moment, as two pods terminated by one scale-down.
+    auto stop_b = std::async(std::launch::async, [&] { return b.runner->Stop(10s); });
+    auto stop_c = std::async(std::launch::async, [&] { return c.runner->Stop(10s); });
+    EXPECT_TRUE(stop_b.get()) << "b did not stop cleanly";
+    EXPECT_TRUE(stop_c.get()) << "c did not stop cleanly";
+
+    ASSERT_TRUE(WaitUntil(
+        [&] { return a.runner->Assignment().size() == static_cast<std::size_t>(kLifecyclePartitions); }, 60s));
+    const int before_end = produced.load();
+    ASSERT_TRUE(WaitUntil([&] { return produced.load() > before_end + 100; }, 30s));
+    produce.store(false);
+    producer.join();
+    const int total = produced.load();
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            auto all = a.seen.Markers();
+            all.merge(b.seen.Markers());
+            all.merge(c.seen.Markers());
+            return static_cast<int>(all.size()) == total;
+        },
+        60s))
+        << "not every record was handled";
+    ASSERT_TRUE(WaitUntil([&] { return CommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions); }, 60s));
+    EXPECT_TRUE(a.runner->Stop(10s));
+
+    // Records handled by more than one member, or twice by one.
+    std::map<std::pair<std::int32_t, std::int64_t>, int> handled;
+    for (const Member* member : {&a, &b, &c}) {
+        for (const Seen& s : member->seen.All()) ++handled[{s.partition, s.offset}];
+    }
+    long long redelivered = 0;
+    for (const auto& [where, times] : handled) redelivered += times - 1;
+    std::cout << "[scale-in] " << (GetParam() ? "static" : "dynamic") << " members: " << total << " records, "
+              << redelivered << " handled again after b and c stopped (b handled " << b.seen.Count() << ", c "
+              << c.seen.Count() << ")" << std::endl;
+    RecordProperty("redelivered", std::to_string(redelivered));
+    EXPECT_EQ(static_cast<int>(handled.size()), total);
+    // b and c stopped cleanly: each committed what it handled before its partitions moved.
+    EXPECT_EQ(redelivered, 0) << "records b or c handled and committed were handled again by a";
+}
+
+INSTANTIATE_TEST_SUITE_P(Membership, RunnerScaleInTest, ::testing::Bool(),
+                         [](const auto& info) { return std::string(info.param ? "Static" : "Dynamic"); });
+
+}  // namespace
+}  // namespace cosmic::kafka::test
