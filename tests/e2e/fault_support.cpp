@@ -124,7 +124,8 @@ std::string FreshGroup(const std::string& service, const std::string& tag) {
 
 StackOptions Alone(const std::string& service, const std::string& group, const std::string& topic,
                    std::map<std::string, std::string> env) {
-    CommitGroupAtEnd(Cluster().bootstrap, group, topic);
+    // The first group of a fresh cluster waits for the offsets topic to be created.
+    CommitGroupAtEnd(Cluster().bootstrap, group, topic, std::chrono::seconds(60));
     StackOptions options;
     options.only = {service};
     options.notifications = service == "notification-consumer";

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -49,6 +51,24 @@ Handle OutsideConsumer(const std::string& bootstrap, const std::string& group) {
     return consumer;
 }
 
+/// The group's coordinator is being elected or loaded (a fresh cluster creating its offsets topic,
+/// a new group, a broker that moved): the request is worth repeating.
+bool CoordinatorMoving(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+           err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
+/// Runs `request` until it returns something other than a coordinator moving, or `timeout` passed.
+template <typename Request>
+rd_kafka_resp_err_t WhileCoordinatorMoves(rd_kafka_t* consumer, std::chrono::milliseconds timeout, Request request) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const rd_kafka_resp_err_t err = request();
+        if (!CoordinatorMoving(err) || std::chrono::steady_clock::now() >= deadline) return err;
+        rd_kafka_poll(consumer, 100);  // backoff; librdkafka looks the coordinator up meanwhile
+    }
+}
+
 }  // namespace
 
 std::map<std::int32_t, PartitionOffsets> ReadGroupOffsets(const std::string& bootstrap, const std::string& group,
@@ -59,7 +79,9 @@ std::map<std::int32_t, PartitionOffsets> ReadGroupOffsets(const std::string& boo
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
         rd_kafka_topic_partition_list_new(partitions), &rd_kafka_topic_partition_list_destroy);
     for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
-    const rd_kafka_resp_err_t err = rd_kafka_committed(consumer.get(), list.get(), timeout_ms);
+    const int try_ms = std::min(timeout_ms, 5000);
+    const rd_kafka_resp_err_t err = WhileCoordinatorMoves(
+        consumer.get(), timeout, [&] { return rd_kafka_committed(consumer.get(), list.get(), try_ms); });
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw std::runtime_error("e2e group offsets: OffsetFetch of " + group + ": " + rd_kafka_err2str(err));
     }
@@ -88,14 +110,21 @@ void CommitGroupAtEnd(const std::string& bootstrap, const std::string& group, co
         rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = at.high;
     }
     // A synchronous commit outside any generation: the coordinator takes it for an empty group.
-    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), list.get(), 0);
+    const rd_kafka_resp_err_t err = WhileCoordinatorMoves(consumer.get(), timeout, [&] {
+        const rd_kafka_resp_err_t request = rd_kafka_commit(consumer.get(), list.get(), 0);
+        for (int i = 0; request == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; ++i) {
+            if (CoordinatorMoving(list->elems[i].err)) return list->elems[i].err;
+        }
+        return request;
+    });
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw std::runtime_error("e2e group offsets: commit of " + group + ": " + rd_kafka_err2str(err));
     }
     for (int i = 0; i < list->cnt; ++i) {
         if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             throw std::runtime_error("e2e group offsets: commit of " + group + " on partition " +
-                                     std::to_string(list->elems[i].partition) + ": " + rd_kafka_err2str(list->elems[i].err));
+                                     std::to_string(list->elems[i].partition) + ": " +
+                                     rd_kafka_err2str(list->elems[i].err));
         }
     }
 }
