@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "runner_test_support.hpp"
 
@@ -137,7 +138,11 @@ TEST_P(RunnerScaleInTest, TwoMembersStoppingTogetherHandOverWithoutRedelivery) {
 // the assignment as lost and rejoins. The stopping member keeps what it handled until the rejoin
 // says whether the partitions are still its own; when they are, it commits them in the new
 // generation, so the member that takes them over after the stop starts where it stopped.
-TEST(RunnerScaleInFault, AFinalCommitRefusedForAStaleGenerationIsMadeAfterTheRejoin) {
+/// The coordinator's answers to the stopping member's first commits: a stale generation at once, or
+/// after the group was between generations for a while (REBALANCE_IN_PROGRESS, retried).
+class RunnerScaleInFault : public ::testing::TestWithParam<std::vector<rd_kafka_resp_err_t>> {};
+
+TEST_P(RunnerScaleInFault, AFinalCommitRefusedForAStaleGenerationIsMadeAfterTheRejoin) {
     testing::EmbeddedCluster cluster;
     COSMIC_REQUIRE_FAULT_INJECTION(cluster);
     constexpr int kRecords = 400;
@@ -179,7 +184,7 @@ TEST(RunnerScaleInFault, AFinalCommitRefusedForAStaleGenerationIsMadeAfterTheRej
         return true;
     }));
 
-    cluster.Mock().PushRequestErrors(ApiKey::kOffsetCommit, {RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION});
+    cluster.Mock().PushRequestErrors(ApiKey::kOffsetCommit, GetParam());
     EXPECT_TRUE(b.runner->Stop(10s));
     ASSERT_TRUE(WaitUntil(
         [&] { return a.runner->Assignment().size() == static_cast<std::size_t>(kLifecyclePartitions); }, 60s));
@@ -193,12 +198,23 @@ TEST(RunnerScaleInFault, AFinalCommitRefusedForAStaleGenerationIsMadeAfterTheRej
     }
     long long redelivered = 0;
     for (const auto& [where, times] : handled) redelivered += times - 1;
-    std::cout << "[scale-in] final commit refused once (ILLEGAL_GENERATION): b handled " << b_handled << ", "
-              << redelivered << " of them handled again by a" << std::endl;
+    std::cout << "[scale-in] final commit refused " << GetParam().size()
+              << " time(s), last ILLEGAL_GENERATION: b handled " << b_handled << ", " << redelivered
+              << " of them handled again by a" << std::endl;
     RecordProperty("redelivered", std::to_string(redelivered));
     EXPECT_EQ(static_cast<int>(handled.size()), kRecords);
     EXPECT_EQ(redelivered, 0) << "b's handled records were not committed after its rejoin";
 }
+
+INSTANTIATE_TEST_SUITE_P(Refusals, RunnerScaleInFault,
+                         ::testing::Values(std::vector<rd_kafka_resp_err_t>{RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION},
+                                           std::vector<rd_kafka_resp_err_t>{RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+                                                                            RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+                                                                            RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+                                                                            RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION}),
+                         [](const auto& info) {
+                             return info.param.size() == 1 ? std::string("AtOnce") : std::string("AfterARebalance");
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Membership, RunnerScaleInTest, ::testing::Bool(),
                          [](const auto& info) { return std::string(info.param ? "Static" : "Dynamic"); });
