@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -92,7 +93,9 @@ TEST_P(RunnerScaleInTest, TwoMembersStoppingTogetherHandOverWithoutRedelivery) {
     const std::size_t c_then = c.seen.Count();
     ASSERT_TRUE(WaitUntil([&] { return b.seen.Count() > b_then + 50 && c.seen.Count() > c_then + 50; }, 30s));
 
-    // Both stop at the same moment, as two pods terminated by one scale-down.
+    // Both stop at the same moment, as two pods terminated by one scale-down. What a handles from
+    // here on is the scale-in's share.
+    const std::size_t a_before_stop = a.seen.Count();
     auto stop_b = std::async(std::launch::async, [&] { return b.runner->Stop(10s); });
     auto stop_c = std::async(std::launch::async, [&] { return c.runner->Stop(10s); });
     EXPECT_TRUE(stop_b.get()) << "b did not stop cleanly";
@@ -117,20 +120,33 @@ TEST_P(RunnerScaleInTest, TwoMembersStoppingTogetherHandOverWithoutRedelivery) {
     ASSERT_TRUE(WaitUntil([&] { return CommittedToEnd(cluster_, group, kLifecycle, kLifecyclePartitions); }, 60s));
     EXPECT_TRUE(a.runner->Stop(10s));
 
-    // Records handled by more than one member, or twice by one.
-    std::map<std::pair<std::int32_t, std::int64_t>, int> handled;
-    for (const Member* member : {&a, &b, &c}) {
-        for (const Seen& s : member->seen.All()) ++handled[{s.partition, s.offset}];
+    using Where = std::pair<std::int32_t, std::int64_t>;
+    std::set<Where> stopped;  // handled by b or c
+    for (const Member* member : {&b, &c}) {
+        for (const Seen& seen : member->seen.All()) stopped.insert({seen.partition, seen.offset});
     }
-    long long redelivered = 0;
-    for (const auto& [where, times] : handled) redelivered += times - 1;
-    std::cout << "[scale-in] " << (GetParam() ? "static" : "dynamic") << " members: " << total << " records, "
-              << redelivered << " handled again after b and c stopped (b handled " << b.seen.Count() << ", c "
+    const auto by_a = a.seen.All();
+    std::set<Where> distinct(stopped);
+    long long scale_in = 0;   // handled by b or c, then by a after they stopped
+    long long scale_out = 0;  // handled by a, then by b or c after they joined
+    for (std::size_t i = 0; i < by_a.size(); ++i) {
+        const Where where{by_a[i].partition, by_a[i].offset};
+        distinct.insert(where);
+        if (stopped.count(where) != 0) ++(i >= a_before_stop ? scale_in : scale_out);
+    }
+    std::cout << "[scale-in] " << (GetParam() ? "static" : "dynamic") << " members: " << total << " records; "
+              << scale_in << " handled by b or c were handled again by a after they stopped; " << scale_out
+              << " handled by a were handled again by b or c after they joined (b handled " << b.seen.Count() << ", c "
               << c.seen.Count() << ")" << std::endl;
-    RecordProperty("redelivered", std::to_string(redelivered));
-    EXPECT_EQ(static_cast<int>(handled.size()), total);
+    RecordProperty("redelivered_scale_in", std::to_string(scale_in));
+    RecordProperty("redelivered_scale_out", std::to_string(scale_out));
+    EXPECT_EQ(static_cast<int>(distinct.size()), total);
     // b and c stopped cleanly: each committed what it handled before its partitions moved.
-    EXPECT_EQ(redelivered, 0) << "records b or c handled and committed were handled again by a";
+    EXPECT_EQ(scale_in, 0) << "records b or c handled were handled again by a after they stopped";
+    // The scale-out is not asserted: the mock coordinator refuses commits (REBALANCE_IN_PROGRESS)
+    // while a group is joining or syncing, where Kafka takes them from the current generation
+    // until the rebalance completes, so a's commit on revoke can fail here and b and c read again
+    // what a handled since its last commit.
 }
 
 // The window that remains when a stopping member's final commit reaches a coordinator that has
