@@ -13,6 +13,7 @@
 
 #include "cosmic/schema/event.hpp"
 #include "cosmic/testing/sqlite_query.hpp"
+#include "fault_support.hpp"
 #include "stack.hpp"
 #include "support/broker_control.hpp"
 #include "support/json.hpp"
@@ -27,52 +28,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-int Soak() {
-    const char* soak = std::getenv("COSMIC_FAULT_SOAK");
-    return soak != nullptr && std::string(soak) == "1" ? 5 : 1;
-}
-
-void ReportLine(const std::string& test, const std::string& load, const std::string& faults, long long lost,
-                long long duplicated, long long recovery_ms) {
-    std::cout << "[fault] " << test << " | " << load << " | " << faults << " | lost " << lost << " | duplicated "
-              << duplicated << " | recovery " << recovery_ms << " ms" << std::endl;
-    ::testing::Test::RecordProperty("lost", std::to_string(lost));
-    ::testing::Test::RecordProperty("duplicated", std::to_string(duplicated));
-    ::testing::Test::RecordProperty("recovery_ms", std::to_string(recovery_ms));
-}
-
-/// Rows, distinct event ids of the audit rows of resources "<prefix>-*". Two reads: the distinct
-/// count first, so a row stored in between can only raise the row count (read once every event is
-/// in, rows − distinct is the number of duplicates).
-std::pair<std::int64_t, std::int64_t> AuditRows(ServiceProcess& audit, const std::string& prefix) {
-    const std::string db = (audit.DataDir() / "audit.db").string();
-    const std::string where = " FROM audit_events WHERE resource_id LIKE '" + prefix + "-%'";
-    const std::int64_t distinct = cosmic::testing::QueryInt64(db, ("SELECT COUNT(DISTINCT event_id)" + where).c_str());
-    return {cosmic::testing::QueryInt64(db, ("SELECT COUNT(*)" + where).c_str()), distinct};
-}
-
-/// Waits until `events` distinct events of "<prefix>-*" are stored (or `timeout` passes), then
-/// reads rows and distinct ids once more: every event is in, so rows − distinct are duplicates.
-std::pair<std::int64_t, std::int64_t> WaitAuditStored(ServiceProcess& audit, const std::string& prefix,
-                                                      std::int64_t events, milliseconds timeout = seconds(120)) {
-    WaitUntil([&] { return AuditRows(audit, prefix).second >= events; }, timeout, milliseconds(250));
-    return AuditRows(audit, prefix);
-}
-
-bool ChainVerifies(ServiceProcess& audit) {
-    const HttpResponse verify = HttpClient(audit.BaseUrl()).Get("/api/v1/audit/verify", kAuditorToken);
-    return verify.status == 200 && BoolField(JsonDoc(verify.body).Root(), "ok") == std::optional<bool>(true);
-}
-
-StackOptions AuditOnly(const std::string& group) {
-    StackOptions options;
-    options.only = {"audit-consumer"};
-    options.notifications = false;
-    options.health = false;
-    options.env["audit-consumer"] = {{"COSMIC_CONSUMER_GROUP_ID", group}};
-    return options;
-}
-
 /// kill -9 of audit-consumer `kills` times at random points while `events` audit events are
 /// produced; `new_instance` restarts it under a new instance id each time (a rescheduled pod)
 /// instead of the same one (a restarted pod). Every event stored exactly once, the chain verifies.
@@ -80,48 +35,26 @@ void AuditCrashLoop(const std::string& name, int events, int kills, bool new_ins
     const std::string group = "audit-fault-" + std::to_string(::getpid()) + (new_instance ? "-new" : "-same");
     Stack stack(name, AuditOnly(group));
     ASSERT_NO_THROW(stack.StartAll());
-    std::vector<std::unique_ptr<ServiceProcess>> replacements;
-    ServiceProcess* audit = &stack.Audit();
 
     std::string prefix;
     std::thread producer([&] {
         prefix = stack.ProduceEvents({.topic = "audit-trail", .count = events, .jobs = 1000, .rate = 8000});
     });
-    const unsigned seed = static_cast<unsigned>(std::random_device{}());
-    std::mt19937 random(seed);
-    std::uniform_int_distribution<int> pause_ms(300, 1500);
-    std::cout << "[fault] " << name << ": seed " << seed << std::endl;
-    Clock::time_point last_restart = Clock::now();
+    CrashLoop loop(stack, stack.Audit(), new_instance, milliseconds(300), milliseconds(1500));
     for (int kill = 0; kill < kills; ++kill) {
-        std::this_thread::sleep_for(milliseconds(pause_ms(random)));  // a random point of the load, not a sync
-        audit->Kill();
-        if (new_instance) {
-            ServiceOptions options = E2eServiceOptions(
-                "audit-consumer", stack.RunDir(), stack.Bootstrap(),
-                {{"COSMIC_CONSUMER_GROUP_ID", group},
-                 {"COSMIC_INSTANCE_ID", "audit-consumer-pod-" + std::to_string(kill)},
-                 {"KAFKA_SESSION_TIMEOUT_MS", "6000"},
-                 {"KAFKA_HEARTBEAT_INTERVAL_MS", "1000"},
-                 {"COSMIC_HEARTBEAT_INTERVAL_MS", "2000"}});
-            options.tokens_file = stack.RunDir() / "tokens.json";
-            replacements.push_back(std::make_unique<ServiceProcess>(std::move(options)));
-            audit = replacements.back().get();
-        }
-        last_restart = Clock::now();
-        ASSERT_NO_THROW(audit->Start());
+        ASSERT_NO_THROW(loop.KillAndRestart());
     }
     producer.join();
     ASSERT_FALSE(prefix.empty());
 
-    const auto rows = WaitAuditStored(*audit, prefix, events, seconds(180));
-    const long long recovery = ElapsedMs(last_restart);
+    const auto rows = WaitAuditStored(loop.Current(), prefix, events, seconds(180));
+    const long long recovery = ElapsedMs(loop.LastRestart());
     EXPECT_EQ(rows.second, events) << "distinct events stored";
     EXPECT_EQ(rows.first, rows.second) << "some events stored more than once";
-    EXPECT_TRUE(ChainVerifies(*audit));
-    ReportLine(name, std::to_string(events) + " audit events at 8k/s",
-               std::to_string(kills) + " x kill -9" + (new_instance ? " (new instance id)" : " (same instance id)"),
-               events - rows.second, rows.first - rows.second, recovery);
-    audit->Stop();
+    EXPECT_TRUE(ChainVerifies(loop.Current()));
+    ReportLine(name, std::to_string(events) + " audit events at 8k/s", loop.Describe(), events - rows.second,
+               rows.first - rows.second, recovery);
+    loop.Current().Stop();
 }
 
 TEST(FaultE2E, AuditCrashLoopSameInstanceStoresEveryEventOnce) {
@@ -180,12 +113,7 @@ TEST(FaultE2E, GracefulShutdownUnderLoadReprocessesNothing) {
     const std::string audit_metrics = HttpClient(stack.Audit().BaseUrl()).Get("/metrics").body;
     EXPECT_EQ(MetricValue(audit_metrics, R"(cosmic_audit_rows_total{outcome="duplicate"})").value_or(0), 0)
         << "the restarted audit-consumer met records it had stored: offsets were not committed at the stop";
-    FinalStatus jobs;
-    for (int i = 0; i < 50; ++i) {
-        // loadgen's rule: (job * 37) % 100 below the failure percentage fails.
-        jobs[lifecycle_prefix + "-" + std::to_string(i)] = (i * 37) % 100 < 20 ? "failed" : "completed";
-    }
-    stack.CheckNotifications(jobs);
+    stack.CheckNotifications(LoadgenFinalStatus(lifecycle_prefix, 50, 20));
     for (const auto& [name, ms] : stop_ms) std::cout << "[fault] graceful stop of " << name << ": " << ms << " ms" << std::endl;
     ReportLine("fault_graceful", "20k audit + 20k metrics + 200 lifecycle events (50 jobs)",
                "SIGTERM + restart of each consumer", 20'000 - rows.second, rows.first - rows.second, 0);

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -77,7 +78,9 @@ Stack::Stack(std::string_view run_name, ExecutorSettings executor)
     : Stack(run_name, StackOptions{.executor = executor, .notifications = false, .health = false}) {}
 
 Stack::Stack(std::string_view run_name, StackOptions options)
-    : options_(std::move(options)), run_dir_(FreshRunDir(run_name)), bootstrap_(Cluster().bootstrap) {
+    : options_(std::move(options)),
+      run_dir_(FreshRunDir(run_name)),
+      bootstrap_(options_.bootstrap.empty() ? Cluster().bootstrap : options_.bootstrap) {
     WriteTokensFile(run_dir_ / "tokens.json", {{std::string(kUserToken), std::string(kUserId), {"user"}},
                                                {std::string(kOtherUserToken), "e2e-other", {"user"}},
                                                {std::string(kAdminToken), std::string(kAdminId), {"admin"}},
@@ -168,8 +171,35 @@ std::vector<ServiceProcess*> Stack::Services() const {
 }
 
 std::unique_ptr<ServiceProcess> Stack::MakeService(const std::string& name, std::map<std::string, std::string> env) {
+    service_env_[name] = env;
     ServiceOptions options = E2eServiceOptions(name, run_dir_, bootstrap_, env);
     options.tokens_file = run_dir_ / "tokens.json";
+    return std::make_unique<ServiceProcess>(std::move(options));
+}
+
+ServiceProcess& Stack::Reschedule(const std::string& name, const std::string& instance_id) {
+    std::unique_ptr<ServiceProcess>* slot = nullptr;
+    for (auto* candidate : {&audit_, &metrics_, &notifications_, &health_, &orchestrator_}) {
+        if (*candidate && (*candidate)->Name() == name) slot = candidate;
+    }
+    if (slot == nullptr) throw std::invalid_argument("e2e: this stack has no " + name);
+    if ((*slot)->Running()) throw std::logic_error("e2e: " + name + " still runs; stop or kill it first");
+    *slot = Replica(name, instance_id);
+    return **slot;
+}
+
+std::unique_ptr<ServiceProcess> Stack::Replica(const std::string& name, const std::string& instance_id,
+                                               const std::string& data_name,
+                                               const std::map<std::string, std::string>& env) const {
+    const auto made = service_env_.find(name);
+    if (made == service_env_.end()) throw std::invalid_argument("e2e: this stack has no " + name);
+    std::map<std::string, std::string> settings = made->second;
+    settings["COSMIC_INSTANCE_ID"] = instance_id;
+    for (const auto& [key, value] : env) settings[key] = value;
+    ServiceOptions options = E2eServiceOptions(name, run_dir_, bootstrap_, settings);
+    options.tokens_file = run_dir_ / "tokens.json";
+    // The name picks the log, port file and data directory; the binary stays the service's.
+    if (!data_name.empty()) options.name = data_name;
     return std::make_unique<ServiceProcess>(std::move(options));
 }
 
@@ -698,6 +728,12 @@ std::string Stack::CheckHealth(const std::vector<std::string>& accepted) {
 
 std::vector<std::pair<std::string, std::string>> Stack::AlertPosts() const {
     std::vector<std::pair<std::string, std::string>> out;
+    for (const AlertPost& post : AlertTransitions()) out.emplace_back(post.alertname, post.status);
+    return out;
+}
+
+std::vector<Stack::AlertPost> Stack::AlertTransitions() const {
+    std::vector<AlertPost> out;
     if (!hooks_) return out;
     for (const auto& post : hooks_->RequestsTo("/alerts")) {
         try {
@@ -707,8 +743,8 @@ std::vector<std::pair<std::string, std::string>> Stack::AlertPosts() const {
             for (simdjson::dom::element alert : alerts) {
                 simdjson::dom::element labels;
                 if (alert["labels"].get(labels) != simdjson::SUCCESS) continue;
-                out.emplace_back(StringField(labels, "alertname").value_or(""),
-                                 StringField(alert, "status").value_or(""));
+                out.push_back({StringField(labels, "alertname").value_or(""),
+                               StringField(alert, "status").value_or(""), StringField(alert, "fingerprint").value_or("")});
             }
         } catch (const std::runtime_error&) {
             ADD_FAILURE() << "an alert post that is not JSON: " << post.body.substr(0, 300);

@@ -68,6 +68,8 @@ struct StackOptions {
     /// When not empty, only these services run (e.g. {"audit-consumer"}); the accessors of the
     /// others must not be used.
     std::set<std::string> only{};
+    /// The Kafka the services use; empty = the shared cluster's (a test may run its own broker).
+    std::string bootstrap{};
 };
 
 /// Events `loadgen events` produces straight to a topic (tools/loadgen).
@@ -105,6 +107,17 @@ class Stack {
     ServiceProcess& Health() { return *health_; }
     /// Every service of this stack in start order.
     std::vector<ServiceProcess*> Services() const;
+    /// Another instance of the stack's service `name` (not started), with the settings the stack
+    /// gave it (group, sinks, users file) but `instance_id` as COSMIC_INSTANCE_ID: a rescheduled
+    /// pod, or a replica when `data_name` names its own data directory (empty: the service's own,
+    /// as a pod that keeps its volume). `env` wins over the stack's settings.
+    std::unique_ptr<ServiceProcess> Replica(const std::string& name, const std::string& instance_id,
+                                            const std::string& data_name = {},
+                                            const std::map<std::string, std::string>& env = {}) const;
+    /// Replaces the stack's instance of service `name` (stopped or killed) with a Replica under
+    /// `instance_id` on the same data directory, not started: a rescheduled pod. The stack's
+    /// accessors and checks use the new instance from now on.
+    ServiceProcess& Reschedule(const std::string& name, const std::string& instance_id);
     SmtpSink& Mail() { return *smtp_; }
     HttpSink& Hooks() { return *hooks_; }
     const std::filesystem::path& RunDir() const { return run_dir_; }
@@ -146,7 +159,15 @@ class Stack {
     /// within its shutdown deadline.
     void StopAll();
 
-    /// The Alertmanager-format posts health-monitor sent, as (alertname, status) per alert.
+    /// One alert of an Alertmanager-format post.
+    struct AlertPost {
+        std::string alertname;
+        std::string status;       ///< firing | resolved
+        std::string fingerprint;  ///< the alert's identity (name + subject)
+    };
+    /// Every alert of the posts health-monitor sent, in arrival order.
+    std::vector<AlertPost> AlertTransitions() const;
+    /// The same as (alertname, status) per alert.
     std::vector<std::pair<std::string, std::string>> AlertPosts() const;
     /// Waits until an alert named `name` arrived on the webhook with `status` ("firing" or
     /// "resolved") among the posts from index `after` on (AlertPosts().size() taken before the
@@ -176,6 +197,8 @@ class Stack {
     std::unique_ptr<HttpClient> orchestrator_http_;
     /// Job count per lifecycle check, used by the audit check (one STATE_CHANGE per event).
     std::map<std::string, std::size_t> lifecycle_events_;
+    /// The settings each service was made with (Replica() starts more instances with them).
+    std::map<std::string, std::map<std::string, std::string>> service_env_;
 };
 
 }  // namespace cosmic::e2e

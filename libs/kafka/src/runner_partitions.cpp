@@ -253,4 +253,28 @@ PartitionList PartitionTable::StoredOffsets(const std::set<PartitionKey>* only) 
     return commit;
 }
 
+void PartitionTable::KeepLostOffsets(const std::set<PartitionKey>& lost) {
+    for (const PartitionKey& key : lost) {
+        const PartitionState* state = Find(key.first, key.second);
+        if (state != nullptr && state->assigned && state->stored_next >= 0) {
+            kept_[key] = state->stored_next;
+        }
+    }
+}
+
+std::size_t PartitionTable::RestoreKeptOffsets() {
+    std::size_t restored = 0;
+    for (const auto& [key, next] : kept_) {
+        PartitionState* state = Find(key.first, key.second);
+        if (state != nullptr && state->assigned) {
+            // Committed explicitly (StoredOffsets), not through librdkafka's offset store: the
+            // partition was assigned again a moment ago and nothing has been handled since.
+            state->stored_next = std::max(state->stored_next, next);
+            ++restored;
+        }
+    }
+    kept_.clear();
+    return restored;
+}
+
 }  // namespace cosmic::kafka::runner_detail

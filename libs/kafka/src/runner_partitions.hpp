@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <span>
@@ -104,6 +105,17 @@ class PartitionTable {
     /// The stored offsets of the assigned partitions, of `only` those when given, for a commit.
     PartitionList StoredOffsets(const std::set<PartitionKey>* only = nullptr) const;
 
+    // ---- offsets across a lost assignment (shutting down only) ----
+    /// Keeps the stored offsets of `lost` partitions (called before they are forgotten): a
+    /// stopping member whose final commit was refused with ILLEGAL_GENERATION rejoins, and the
+    /// partitions the rejoin gives back are still its own to commit.
+    void KeepLostOffsets(const std::set<PartitionKey>& lost);
+    /// True while kept offsets wait for the rejoin's assignment.
+    bool HoldsLostOffsets() const noexcept { return !kept_.empty(); }
+    /// After Assign: kept offsets of re-assigned partitions become stored offsets again; the rest
+    /// are dropped (another member owns those partitions now). Returns how many came back.
+    std::size_t RestoreKeptOffsets();
+
     /// While one is open, Store only notes the offset and FlushStores stores them when it ends
     /// (also on an exception). Open only around work that cannot serve the consumer queue, so
     /// no rebalance callback sees an unstored offset.
@@ -138,7 +150,8 @@ class PartitionTable {
     rd_kafka_t* consumer_ = nullptr;
     std::vector<std::vector<PartitionState>> states_;  ///< [topic index][partition id]
     bool defer_ = false;
-    std::vector<PartitionKey> pending_;  ///< partitions with a pending_next
+    std::vector<PartitionKey> pending_;          ///< partitions with a pending_next
+    std::map<PartitionKey, std::int64_t> kept_;  ///< KeepLostOffsets: next offset per lost partition
     telemetry::RateLimiter offset_log_{std::chrono::seconds(5)};
 
     mutable std::mutex snapshot_mutex_;

@@ -52,6 +52,12 @@ void Runner::Impl::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
 void Runner::Impl::OnAssigned(const rd_kafka_topic_partition_list_t& assigned) {
     partitions.Assign(assigned);
     spdlog::info("kafka consumer {}: assigned {} partition(s)", name, assigned.cnt);
+    if (partitions.HoldsLostOffsets()) {
+        // The rejoin after a refused final commit: what it gave back is ours to commit again.
+        const std::size_t restored = partitions.RestoreKeptOffsets();
+        spdlog::info("kafka consumer {}: rejoined while stopping, {} partition(s) with handled records kept", name,
+                     restored);
+    }
 }
 
 void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& taken, bool lost) {
@@ -91,6 +97,11 @@ void Runner::Impl::OnRevoked(const rd_kafka_topic_partition_list_t& taken, bool 
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             spdlog::warn("kafka consumer {}: commit on revoke failed: {}", name, rd_kafka_err2str(err));
         }
+    }
+    if (lost && draining) {
+        // Stopping, and the commit was refused for a stale generation: librdkafka rejoins, and
+        // CommitStored commits these offsets if the new generation gives the partitions back.
+        partitions.KeepLostOffsets(revoked);
     }
     for (const PartitionKey& key : revoked) {
         partitions.Forget(key);
@@ -135,15 +146,22 @@ rd_kafka_resp_err_t Runner::Impl::CommitSync(const rd_kafka_topic_partition_list
 }
 
 rd_kafka_resp_err_t Runner::Impl::CommitStored(Clock::time_point deadline) {
+    // The close after this commit needs time of its own (revoke, LeaveGroup): retries stop a
+    // quarter of the remaining time before the deadline.
+    const auto last_try = deadline - (deadline - Clock::now()) / 4;
     for (;;) {
         const PartitionList commit = partitions.StoredOffsets();
         const rd_kafka_resp_err_t err = CommitSync(commit.get(), deadline);
+        // ILLEGAL_GENERATION: the group moved on without this member; librdkafka treats the
+        // assignment as lost and rejoins. OnRevoked keeps the handled offsets meanwhile, and the
+        // next try commits those of the partitions the new generation gives back.
         const bool transient = IsRetriable(err) || err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !transient || Clock::now() + options.poll_timeout >= deadline) {
+        const bool again = (err != RD_KAFKA_RESP_ERR_NO_ERROR && transient) || partitions.HoldsLostOffsets();
+        if (!again || Clock::now() + options.poll_timeout >= last_try) {
             return err;
         }
         // Let librdkafka rejoin the group (heartbeats, rebalance callbacks) before trying again.
-        const auto next_try = std::min(deadline, Clock::now() + std::chrono::milliseconds(100));
+        const auto next_try = std::min(last_try, Clock::now() + std::chrono::milliseconds(100));
         while (Clock::now() < next_try) {
             if (rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, RemainingMs(next_try, 100))) {
                 Intake(MessagePtr(message));

@@ -51,6 +51,7 @@ std::filesystem::path BinaryPath(std::string_view name) {
         {"notification-consumer", COSMIC_E2E_BIN_NOTIFICATION_CONSUMER},
         {"health-monitor", COSMIC_E2E_BIN_HEALTH_MONITOR},
         {"cosmicctl", COSMIC_E2E_BIN_COSMICCTL},
+        {"dev-broker", COSMIC_E2E_BIN_DEV_BROKER},
         {"loadgen", COSMIC_E2E_BIN_LOADGEN},
     };
     const auto it = kBinaries.find(name);
