@@ -7,7 +7,8 @@ namespace {
 
 constexpr double kHigh = 0.6;  ///< of a limit: near it, the fetchers may have stopped
 constexpr double kLow = 0.3;   ///< drained to this: wake them, before the queue runs dry
-constexpr int kQueryTimeoutMs = 5000;
+// Bounds how long a stop can wait for the helper when the leaders do not answer (an outage).
+constexpr int kQueryTimeoutMs = 1000;
 
 }  // namespace
 

@@ -84,7 +84,7 @@ int Run(const std::vector<std::string>& args) {
                                      COSMIC_BENCH_SCHEMA_BENCH, COSMIC_BENCH_AUDIT_BENCH};
     cosmic::bench::Suite suite(options, binaries);
     const cosmic::bench::Results results = suite.Run();
-    const std::string json = Arg(args, "--json", "bench-results.json");
+    const std::string json = Arg(args, "--json", (options.work_dir / "bench-results.json").string());
     std::ofstream(json) << results.Json();
     const std::string markdown = results.Markdown();
     if (const std::string md = Arg(args, "--markdown"); !md.empty()) std::ofstream(md) << markdown;
