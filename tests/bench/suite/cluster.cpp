@@ -60,7 +60,10 @@ void BenchCluster::RecreateTopics() {
             } catch (const std::exception&) {
                 // absent already
             }
-            std::map<std::string, std::string> configs = {{"compression.type", std::string(spec.compression)}, {"min.insync.replicas", "2"}};
+            // The producers choose the compression (the topic table's, or none for the side-by-side
+            // with KafkaJS, which reads no lz4): a topic-level codec would recompress every batch.
+            std::map<std::string, std::string> configs = {{"compression.type", "producer"},
+                                                          {"min.insync.replicas", "2"}};
             const int replication = 3;
             admin.CreateTopic(name, spec.partitions, replication, configs);
         }
