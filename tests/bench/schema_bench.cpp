@@ -188,8 +188,9 @@ int main(int argc, char** argv) {
                 message.size(), batches, batch_size);
     std::printf("%-15s %12s %10s %10s %10s %10s %14s\n", "case", "events/s", "ns/event", "p50", "p95", "p99",
                 "vs Parse");
-    const double parse_ns =
-        std::find_if(results.begin(), results.end(), [](const Result& r) { return r.name == "Parser::Parse"; })->mean_ns;
+    const double parse_ns = std::find_if(results.begin(), results.end(), [](const Result& r) {
+                                return r.name == "Parser::Parse";
+                            })->mean_ns;
     for (const auto& r : results) {
         std::printf("%-15s %12.0f %10.1f %10.1f %10.1f %10.1f %13.2fx\n", r.name.c_str(), 1e9 / r.mean_ns, r.mean_ns,
                     r.p50_ns, r.p95_ns, r.p99_ns, r.mean_ns / parse_ns);

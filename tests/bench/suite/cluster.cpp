@@ -10,8 +10,7 @@
 
 namespace cosmic::bench {
 
-BenchCluster::BenchCluster(std::filesystem::path work_dir, std::filesystem::path dev_broker,
-                           std::string real_bootstrap)
+BenchCluster::BenchCluster(std::filesystem::path work_dir, std::filesystem::path dev_broker, std::string real_bootstrap)
     : work_dir_(std::move(work_dir)), dev_broker_(std::move(dev_broker)), real_bootstrap_(std::move(real_bootstrap)) {}
 
 BenchCluster::~BenchCluster() { StopMock(); }
@@ -41,7 +40,8 @@ std::string BenchCluster::Fresh() {
     // The bootstrap file is written (atomically) before the broker announces itself.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!std::filesystem::exists(file)) {
-        if (!mock_->Running()) throw std::runtime_error("dev-broker exited at start; see " + options.stdout_path.string());
+        if (!mock_->Running())
+            throw std::runtime_error("dev-broker exited at start; see " + options.stdout_path.string());
         if (std::chrono::steady_clock::now() > give_up) throw std::runtime_error("dev-broker did not start in 30 s");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file another process writes
     }

@@ -12,9 +12,15 @@ std::string Escape(const std::string& text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char buffer[8];
@@ -41,11 +47,15 @@ std::string Human(double value, const std::string& unit) {
     if (unit == "events/s" || unit == "jobs/s" || unit == "rows/s" || unit == "mails/s") {
         const long long rounded = std::llround(value);
         std::string digits = std::to_string(rounded);
-        for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+        for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
+            digits.insert(static_cast<std::size_t>(i), ",");
         return digits + " " + unit;
     }
-    std::snprintf(buffer, sizeof buffer, value >= 100 ? "%.0f %s" : value >= 10 ? "%.1f %s" : "%.2f %s", value,
-                  unit.c_str());
+    std::snprintf(buffer, sizeof buffer,
+                  value >= 100  ? "%.0f %s"
+                  : value >= 10 ? "%.1f %s"
+                                : "%.2f %s",
+                  value, unit.c_str());
     return buffer;
 }
 
@@ -103,7 +113,8 @@ std::string Results::Markdown() const {
         by_section[f.section].push_back(&f);
     }
     for (const std::string& section : order) {
-        out << "\n**" << section << "**\n\n| figure | value | baseline in the same run | ratio | goal |\n|---|---|---|---|---|\n";
+        out << "\n**" << section
+            << "**\n\n| figure | value | baseline in the same run | ratio | goal |\n|---|---|---|---|---|\n";
         for (const Figure* f : by_section[section]) {
             out << "| " << f->name << " | " << Human(f->value, f->unit) << " | ";
             if (f->baseline) out << f->baseline_name << ": " << Human(*f->baseline, f->unit);

@@ -4,11 +4,11 @@
 #include <time.h>
 
 #include <algorithm>
-#include <utility>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 namespace cosmic::bench {
 
@@ -101,7 +101,8 @@ void AgeRecorder::WaitAssigned() {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!assigned_.load()) {
         if (stop_.load()) throw std::runtime_error("bare consumer: " + error_);
-        if (std::chrono::steady_clock::now() > give_up) throw std::runtime_error("bare consumer: no assignment in 60 s");
+        if (std::chrono::steady_clock::now() > give_up)
+            throw std::runtime_error("bare consumer: no assignment in 60 s");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the consumer thread sets the flag
     }
 }

@@ -1,16 +1,15 @@
 // bench_suite: the measurements behind scripts/bench (see tests/bench/README.md).
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <stdexcept>
 #include <exception>
-#include <string>
-#include <vector>
-
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "raw_consumer.hpp"
 #include "suite.hpp"
@@ -44,9 +43,10 @@ int Raw(const std::vector<std::string>& args) {
     options.properties = Properties(args);
     options.batch = std::stoi(Arg(args, "--batch", "0"));
     const auto result = cosmic::bench::RawConsume(options);
-    std::printf("{\"consumer\":\"raw\",\"events\":%ld,\"seconds\":%.4f,\"events_per_second\":%.0f,\"cpu_seconds\":%.4f,"
-                "\"group_join_ms\":%.0f}\n",
-                result.events, result.seconds, result.PerSecond(), result.cpu_seconds, result.group_join_ms);
+    std::printf(
+        "{\"consumer\":\"raw\",\"events\":%ld,\"seconds\":%.4f,\"events_per_second\":%.0f,\"cpu_seconds\":%.4f,"
+        "\"group_join_ms\":%.0f}\n",
+        result.events, result.seconds, result.PerSecond(), result.cpu_seconds, result.group_join_ms);
     return 0;
 }
 
@@ -78,10 +78,10 @@ int Run(const std::vector<std::string>& args) {
     }
     if (options.work_dir.empty()) throw std::invalid_argument("--work-dir is required");
     std::filesystem::create_directories(options.work_dir);
-    cosmic::bench::Binaries binaries{COSMIC_BENCH_DEV_BROKER,  COSMIC_BENCH_METRICS_CONSUMER,
-                                     COSMIC_BENCH_NOTIFICATION_CONSUMER, COSMIC_BENCH_AUDIT_CONSUMER,
-                                     COSMIC_BENCH_HEALTH_MONITOR, COSMIC_BENCH_JOB_ORCHESTRATOR,
-                                     COSMIC_BENCH_SCHEMA_BENCH, COSMIC_BENCH_AUDIT_BENCH};
+    cosmic::bench::Binaries binaries{
+        COSMIC_BENCH_DEV_BROKER,     COSMIC_BENCH_METRICS_CONSUMER, COSMIC_BENCH_NOTIFICATION_CONSUMER,
+        COSMIC_BENCH_AUDIT_CONSUMER, COSMIC_BENCH_HEALTH_MONITOR,   COSMIC_BENCH_JOB_ORCHESTRATOR,
+        COSMIC_BENCH_SCHEMA_BENCH,   COSMIC_BENCH_AUDIT_BENCH};
     cosmic::bench::Suite suite(options, binaries);
     const cosmic::bench::Results results = suite.Run();
     const std::string json = Arg(args, "--json", (options.work_dir / "bench-results.json").string());
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "run") return Run(args);
         std::fprintf(stderr,
                      "usage: bench_suite run --work-dir DIR [--kafka-bootstrap B] [--quick] [--phases a,b] [--json F]\n"
-                     "                       [--markdown F] [--kafkajs PEER] [--kcat PATH|''] [--service-env K=V]... [--commit C]\n"
+                     "                       [--markdown F] [--kafkajs PEER] [--kcat PATH|''] [--service-env K=V]... "
+                     "[--commit C]\n"
                      "       bench_suite raw --brokers B --topic T --count N [--group G] [-X name=value]...\n");
         return 2;
     } catch (const std::exception& error) {

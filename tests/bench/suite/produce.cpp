@@ -39,15 +39,16 @@ Produced Produce(const ProduceSpec& spec) {
     options.job_prefix = "bench";
     options.failure_percent = 10;
 
-    std::map<std::string, std::string> properties = {{"bootstrap.servers", spec.brokers},
-                                                     {"enable.idempotence", "true"},
-                                                     {"acks", "all"},
-                                                     {"linger.ms", "20"},
-                                                     {"batch.num.messages", "10000"},
-                                                     {"queue.buffering.max.messages", "1000000"},
-                                                     {"client.id", "bench-producer"},
-                                                     // The topic's own compression, as the suite's publishers use it.
-                                                     {"compression.type", std::string(schema::Spec(spec.topic).compression)}};
+    std::map<std::string, std::string> properties = {
+        {"bootstrap.servers", spec.brokers},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"linger.ms", "20"},
+        {"batch.num.messages", "10000"},
+        {"queue.buffering.max.messages", "1000000"},
+        {"client.id", "bench-producer"},
+        // The topic's own compression, as the suite's publishers use it.
+        {"compression.type", std::string(schema::Spec(spec.topic).compression)}};
     for (const auto& [name, value] : spec.properties) properties[name] = value;
     char error[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -87,8 +88,8 @@ Produced Produce(const ProduceSpec& spec) {
         throw std::runtime_error("produce: not every record was acknowledged within 300 s");
     }
     if (tally.failed.load() > 0) {
-        throw std::runtime_error("produce: " + std::to_string(tally.failed.load()) + " records failed: " +
-                                 tally.first_error);
+        throw std::runtime_error("produce: " + std::to_string(tally.failed.load()) +
+                                 " records failed: " + tally.first_error);
     }
     produced.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // The dev-broker keeps about 5 MiB per partition and silently drops the oldest beyond that: a

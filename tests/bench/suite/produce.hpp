@@ -14,7 +14,7 @@ namespace cosmic::bench {
 struct ProduceSpec {
     std::string brokers{};
     schema::TopicId topic = schema::TopicId::kJobMetrics;
-    long count = 0;   ///< events produced (after `keep`)
+    long count = 0;    ///< events produced (after `keep`)
     long jobs = 1000;  ///< distinct jobs (components for system-health)
     std::string user_id = "bench-user";
     /// compression.type and any other producer property.

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 namespace cosmic::bench {
 namespace {
@@ -80,21 +80,21 @@ Throughput RawConsume(const RawConsumerOptions& options) {
             got = 1;
         }
         for (std::size_t b = 0; b < got; ++b) {
-        rd_kafka_message_t* message = batch[b];
-        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (result.events == 0) {
-                first = Clock::now();
-                cpu_first = ProcessCpuSeconds();
-                result.group_join_ms = std::chrono::duration<double, std::milli>(first - subscribed).count();
+            rd_kafka_message_t* message = batch[b];
+            if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                if (result.events == 0) {
+                    first = Clock::now();
+                    cpu_first = ProcessCpuSeconds();
+                    result.group_join_ms = std::chrono::duration<double, std::milli>(first - subscribed).count();
+                }
+                unsigned char acc = 0;
+                const auto* bytes = static_cast<const unsigned char*>(message->payload);
+                for (std::size_t i = 0; i < message->len; ++i) acc ^= bytes[i];
+                sink = sink ^ acc;
+                rd_kafka_offset_store(message->rkt, message->partition, message->offset);
+                ++result.events;
             }
-            unsigned char acc = 0;
-            const auto* bytes = static_cast<const unsigned char*>(message->payload);
-            for (std::size_t i = 0; i < message->len; ++i) acc ^= bytes[i];
-            sink = sink ^ acc;
-            rd_kafka_offset_store(message->rkt, message->partition, message->offset);
-            ++result.events;
-        }
-        rd_kafka_message_destroy(message);
+            rd_kafka_message_destroy(message);
         }
     }
     if (queue != nullptr) rd_kafka_queue_destroy(queue);

@@ -11,9 +11,9 @@ namespace cosmic::bench {
 /// Throughput of one consumer over a pre-produced topic.
 struct Throughput {
     long events = 0;
-    double seconds = 0;          ///< first record to the last
-    double cpu_seconds = 0;      ///< process CPU (user + system) over the same span
-    double group_join_ms = 0;    ///< subscribe to the first record
+    double seconds = 0;        ///< first record to the last
+    double cpu_seconds = 0;    ///< process CPU (user + system) over the same span
+    double group_join_ms = 0;  ///< subscribe to the first record
     double PerSecond() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
 };
 

@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
-#include <functional>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -72,8 +72,8 @@ Throughput Better(const Throughput& a, const Throughput& b) { return a.PerSecond
 /// `kcat -C` (no group) over the topic from the beginning, every payload written to a pipe we
 /// read: first byte to end of the partitions.
 Throughput Kcat(const std::string& kcat, const std::string& brokers, const std::string& topic, long events) {
-    const std::string command = kcat + " -C -q -e -o beginning -b " + brokers + " -t " + topic +
-                                " -X fetch.wait.max.ms=100 2>/dev/null";
+    const std::string command =
+        kcat + " -C -q -e -o beginning -b " + brokers + " -t " + topic + " -X fetch.wait.max.ms=100 2>/dev/null";
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run " + kcat);
     std::vector<char> buffer(1 << 20);
@@ -161,7 +161,9 @@ Suite::Suite(SuiteOptions options, Binaries binaries)
       results_(RunInfo{options_.real_bootstrap.empty() ? "mock" : "real", options_.commit, UtcNow(),
                        std::thread::hardware_concurrency(), options_.quick, options_.command}) {}
 
-bool Suite::Wants(const std::string& phase) const { return options_.phases.empty() || options_.phases.count(phase) > 0; }
+bool Suite::Wants(const std::string& phase) const {
+    return options_.phases.empty() || options_.phases.count(phase) > 0;
+}
 
 std::string Suite::Group(const std::string& what) {
     return "bench-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++groups_);
@@ -216,7 +218,8 @@ Throughput Suite::BestService(const std::string& name, const std::filesystem::pa
                               const std::map<std::string, std::string>& env) {
     Throughput best;
     for (int round = 0; round < Rounds(); ++round) {
-        ServiceProbe probe = Probe(name, binary, options_.work_dir, "t" + std::to_string(++groups_), cluster_.Bootstrap(), env);
+        ServiceProbe probe =
+            Probe(name, binary, options_.work_dir, "t" + std::to_string(++groups_), cluster_.Bootstrap(), env);
         probe.Start();
         best = Better(best, probe.WaitConsumed(static_cast<double>(events)));
         probe.Stop();
@@ -248,8 +251,8 @@ void Suite::MetricsThroughput(bool compressed) {
     if (compressed) return;
     if (!options_.kcat.empty()) {
         const Throughput kcat = Kcat(options_.kcat, cluster_.Bootstrap(), "job-metrics", events);
-        results_.Add(Compared(section, "kcat -C (" + data + ")", kcat.PerSecond(), "events/s", "raw loop",
-                              raw.PerSecond()));
+        results_.Add(
+            Compared(section, "kcat -C (" + data + ")", kcat.PerSecond(), "events/s", "raw loop", raw.PerSecond()));
     }
     if (!options_.kafkajs.empty()) {
         const Throughput peer =
@@ -298,8 +301,8 @@ void Suite::NotificationThroughput() {
                  .jobs = events,
                  .keep = [](std::string_view value) { return IsTerminal(value); }});
         const Throughput raw = BestRaw("job-lifecycle", events);
-        ServiceProbe probe = Probe("notification-consumer", bin_.notification, options_.work_dir, "terminal",
-                           cluster_.Bootstrap(), env);
+        ServiceProbe probe =
+            Probe("notification-consumer", bin_.notification, options_.work_dir, "terminal", cluster_.Bootstrap(), env);
         probe.Start();
         const std::size_t mails_before = smtp.Count();
         const auto start = Clock::now();
@@ -331,13 +334,14 @@ void Suite::AuditThroughput() {
     // fed from memory, no Kafka.
     testing::ProcessOptions ceiling_run;
     ceiling_run.binary = bin_.audit_bench;
-    ceiling_run.args = {"--ceiling-only", "--rows", std::to_string(events), "--batch", "1000",
-                        "--dir", options_.work_dir.string()};
+    ceiling_run.args = {"--ceiling-only", "--rows", std::to_string(events),    "--batch",
+                        "1000",           "--dir",  options_.work_dir.string()};
     const auto ceiling_out = options_.work_dir / "audit-ceiling.txt";
     ceiling_run.stdout_path = ceiling_out;
     std::filesystem::remove(ceiling_out);
     testing::ChildProcess ceiling_child(ceiling_run);
-    if (ceiling_child.Wait(std::chrono::minutes(10)).value_or(-1) != 0) throw std::runtime_error("audit ceiling run failed");
+    if (ceiling_child.Wait(std::chrono::minutes(10)).value_or(-1) != 0)
+        throw std::runtime_error("audit ceiling run failed");
     std::ifstream ceiling_in(ceiling_out);
     std::string line;
     double ceiling = 0;
@@ -358,7 +362,8 @@ void Suite::HealthThroughput() {
     Produce({.brokers = cluster_.Bootstrap(), .topic = TopicId::kSystemHealth, .count = events, .jobs = 200});
     const Throughput raw = BestRaw("system-health", events);
     results_.Add(Plain(section, "raw librdkafka loop (system-health)", raw.PerSecond(), "events/s"));
-    const Throughput service = BestService("health-monitor", bin_.health, events, {{"COSMIC_CLUSTER_EXPECTED_BROKERS", "0"}});
+    const Throughput service =
+        BestService("health-monitor", bin_.health, events, {{"COSMIC_CLUSTER_EXPECTED_BROKERS", "0"}});
     results_.Add(Compared(section, "health-monitor (heartbeats of 200 components)", service.PerSecond(), "events/s",
                           "raw loop", raw.PerSecond()));
 }
@@ -368,7 +373,7 @@ void Suite::OrchestratorThroughput() {
     const long jobs = Events(20'000, 3'000);
     cluster_.Fresh();
     ServiceProbe probe = Probe("job-orchestrator", bin_.orchestrator, options_.work_dir, "api", cluster_.Bootstrap(),
-                       {{"COSMIC_EXECUTOR_ENABLED", "false"}});
+                               {{"COSMIC_EXECUTOR_ENABLED", "false"}});
     probe.Start();
     loadgen::Options load;
     load.url = probe.Process().BaseUrl();
@@ -441,7 +446,7 @@ void Suite::Latency() {
                 env[key] = value;
             }
             ServiceProbe probe = Probe(target.service, target.binary, options_.work_dir,
-                               std::string("lat-") + profile.name, cluster_.Bootstrap(), env);
+                                       std::string("lat-") + profile.name, cluster_.Bootstrap(), env);
             probe.Start();
             const std::string topic(schema::Spec(target.topic).name);
             AgeRecorder bare(cluster_.Bootstrap(), topic, Group("bare-latency"), profile.consumer);
@@ -482,11 +487,11 @@ void Suite::Latency() {
                 f.goal = "<= 1.5× bare";
                 f.goal_met = f.ratio && *f.ratio <= 1.5;
                 char note[240];
-                std::snprintf(note, sizeof note,
-                              "service p50 %.1f / p95 %.1f / max ≤ %.0f ms; bare exact p50 %.1f / p95 %.1f / p99 %.1f / "
-                              "max %.1f ms (%ld events)",
-                              service.p50, service.p95, service.max, exact.p50, exact.p95, exact.p99, exact.max,
-                              exact.count);
+                std::snprintf(
+                    note, sizeof note,
+                    "service p50 %.1f / p95 %.1f / max ≤ %.0f ms; bare exact p50 %.1f / p95 %.1f / p99 %.1f / "
+                    "max %.1f ms (%ld events)",
+                    service.p50, service.p95, service.max, exact.p50, exact.p95, exact.p99, exact.max, exact.count);
                 f.note = note;
                 if (std::string(profile.name) == "low-latency" && rate == 1000 && !cluster_.Real()) {
                     f.goal += "; p99 <= 5 ms";
@@ -522,7 +527,8 @@ void Suite::Memory() {
             load.job_prefix = "rss-" + std::to_string(produced);
             load.properties = {{"compression.type", "lz4"}, {"linger.ms", "20"}};
             const auto report = loadgen::RunEvents(load);
-            if (report.produced != static_cast<std::uint64_t>(n)) throw std::runtime_error("produce: " + report.first_error);
+            if (report.produced != static_cast<std::uint64_t>(n))
+                throw std::runtime_error("produce: " + report.first_error);
             produced += n;
             probe.WaitConsumed(static_cast<double>(produced), std::chrono::minutes(5));
         }

@@ -22,7 +22,8 @@ struct SuiteOptions {
     std::filesystem::path work_dir;
     std::filesystem::path kafkajs;  ///< scripts/lib/bench/kafkajs-peer; empty = skip the peer
     std::string kcat = "kcat";      ///< empty = skip kcat
-    std::set<std::string> phases;   ///< empty = all: schema, metrics, metrics-lz4, notification, audit, health, orchestrator, latency, memory
+    std::set<std::string> phases;   ///< empty = all: schema, metrics, metrics-lz4, notification, audit, health,
+                                    ///< orchestrator, latency, memory
     /// Settings every service under measurement gets (--service-env NAME=VALUE), e.g. a profile to try.
     std::map<std::string, std::string> service_env;
     std::string commit;
