@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -18,6 +17,7 @@
 
 #include "cosmic/schema/event.hpp"
 #include "stack.hpp"
+#include "support/process_stats.hpp"
 #include "support/broker_control.hpp"
 #include "support/json.hpp"
 #include "support/metrics_text.hpp"
@@ -41,16 +41,6 @@ const std::vector<std::pair<std::string, std::string>> kConsumedTopics = {
 std::string Metrics(ServiceProcess& service) {
     const HttpResponse result = HttpClient(service.BaseUrl()).Get("/metrics");
     return result.status == 200 ? result.body : std::string();
-}
-
-/// Resident set size of a process in bytes (from /proc), 0 when unreadable.
-long long RssBytes(int pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
-    }
-    return 0;
 }
 
 /// The records of `topic` whose key is "<prefix>-...", once at least `expected` arrived.

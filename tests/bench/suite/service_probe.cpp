@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cosmic/testing/http_client.hpp"
+#include "support/process_stats.hpp"
 #include "support/prometheus_text.hpp"
 
 namespace cosmic::bench {
@@ -95,13 +96,6 @@ double ServiceProbe::CpuSeconds() const {
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double ServiceProbe::RssMiB() const {
-    std::ifstream status("/proc/" + std::to_string(process_->Pid()) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    }
-    return 0;
-}
+double ServiceProbe::RssMiB() const { return static_cast<double>(e2e::RssBytes(process_->Pid())) / (1024.0 * 1024.0); }
 
 }  // namespace cosmic::bench
